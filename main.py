@@ -1,0 +1,132 @@
+"""tfstyle command line: neural style transfer (Gatys et al. 2016) with TensorFlow.
+
+    python main.py --content=photo.jpg --style=painting.jpg --output=out.png
+
+With no --content/--style it renders tfstyle's embedded sample (a CC0 photo of
+a cat from scikit-image in tfstyle's own generated brush-stroke style).
+Settings can come from a file: --flagfile=presets/paper.cfg.
+"""
+
+import os
+import sys
+
+from absl import app, flags, logging  # noqa: E402
+
+from tfstyle.config import OPTIMIZERS, INITS, StyleConfig, format_layer_weights, \
+    parse_layer_weights  # noqa: E402
+from tfstyle.errors import TfstyleError  # noqa: E402
+from tfstyle.vgg import POOLINGS  # noqa: E402
+
+_D = StyleConfig()
+
+_CONTENT = flags.DEFINE_string("content", None, "Content image path (default: embedded sample photo).")
+_STYLE = flags.DEFINE_string("style", None, "Style image path (default: embedded brush-stroke painting).")
+_OUTPUT = flags.DEFINE_string("output", "stylized.png", "Output image path (.png keeps the settings).")
+_OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace --output if it exists.")
+_SIZE = flags.DEFINE_integer("size", _D.size, "Long side of the output in pixels; 0 keeps the content's size.")
+_STEPS = flags.DEFINE_integer("steps", _D.steps, "Optimizer iterations.")
+_OPTIMIZER = flags.DEFINE_enum("optimizer", _D.optimizer, OPTIMIZERS, "L-BFGS (the paper's) or Adam.")
+_LEARNING_RATE = flags.DEFINE_float("learning_rate", _D.learning_rate, "Adam step size (pixels in [0, 1]).")
+_INIT = flags.DEFINE_enum("init", _D.init, INITS, "Starting image.")
+_SEED = flags.DEFINE_integer("seed", _D.seed, "Seed of the white-noise start.")
+_CONTENT_LAYERS = flags.DEFINE_string(
+    "content_layers", format_layer_weights(_D.content_layers),
+    "Content layers as name[:weight],... (block4_conv2 or conv4_2 style names).")
+_STYLE_LAYERS = flags.DEFINE_string(
+    "style_layers", format_layer_weights(_D.style_layers),
+    "Style layers as name[:weight],...; unweighted layers share 1/n.")
+_CONTENT_WEIGHT = flags.DEFINE_float("content_weight", _D.content_weight, "alpha, the content-loss weight.")
+_STYLE_WEIGHT = flags.DEFINE_float("style_weight", _D.style_weight, "beta, the style-loss weight.")
+_POOLING = flags.DEFINE_enum("pooling", _D.pooling, POOLINGS, "VGG pooling (the paper: avg).")
+_NORMALIZE = flags.DEFINE_bool("normalize", _D.normalize, "Use the paper's normalized VGG19.")
+_STYLE_SCALE = flags.DEFINE_float("style_scale", _D.style_scale, "Style image size relative to the content.")
+_VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", None, "VGG19 notop weights file (Keras .h5 or tfstyle .npz).")
+_SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also save the image every N steps (0: never).")
+_VERBOSE = flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up messages and info logs.")
+
+
+def _import_tensorflow_quietly():
+    """Imports TensorFlow with its C++ start-up chatter (CUDA probes, oneDNN
+    notices) sent to /dev/null; it writes straight to file descriptor 2."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _config() -> StyleConfig:
+    return StyleConfig(
+        size=_SIZE.value or None, steps=_STEPS.value, optimizer=_OPTIMIZER.value,
+        learning_rate=_LEARNING_RATE.value, init=_INIT.value, seed=_SEED.value,
+        content_layers=parse_layer_weights(_CONTENT_LAYERS.value, default_weight=1.0),
+        style_layers=parse_layer_weights(_STYLE_LAYERS.value),
+        content_weight=_CONTENT_WEIGHT.value, style_weight=_STYLE_WEIGHT.value,
+        pooling=_POOLING.value, normalize=_NORMALIZE.value, style_scale=_STYLE_SCALE.value)
+
+
+def _run() -> int:
+    import tfstyle
+    from tfstyle import cli
+
+    config = _config()
+    if _SAVE_EVERY.value < 0:
+        raise tfstyle.ConfigError("--save_every must be >= 0")
+    output = tfstyle.image.check_output_path(
+        _OUTPUT.value, [p for p in (_CONTENT.value, _STYLE.value) if p], _OVERWRITE.value)
+    if _VERBOSE.value:
+        logging.set_verbosity(logging.INFO)
+    else:
+        logging.set_verbosity(logging.WARNING)
+        _import_tensorflow_quietly()
+    content = _CONTENT.value or tfstyle.samples.default_content()
+    style = _STYLE.value or tfstyle.samples.brushstrokes(512)
+    # Read both images now so a bad file fails before weights load.
+    content_image, style_image = tfstyle.gatys.prepare_images(content, style, config)
+    weights = tfstyle.find_vgg19_weights(_VGG_WEIGHTS.value)
+    progress = cli.ProgressPrinter(sys.stderr, output, config.steps, _SAVE_EVERY.value,
+                                   _OVERWRITE.value)
+    result = tfstyle.stylize(content_image, style_image, config, weights=weights,
+                             callback=progress)
+    progress.close()
+    settings = dict(config.to_dict(), content=str(_CONTENT.value or f"embedded:{content.name}"),
+                    style=str(_STYLE.value or "embedded:brushstrokes(512, seed=0)"))
+    cli.save_result(output, result, settings)
+    print(cli.summary(output, result), file=sys.stderr)
+    return 0
+
+
+def main(argv):
+    if len(argv) > 1:
+        print(f"error: unexpected arguments {' '.join(argv[1:])!r} (flags look like --name=value)",
+              file=sys.stderr)
+        return 2
+    try:
+        return _run()
+    except TfstyleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted; no output written", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("error: out of memory; try a smaller --size", file=sys.stderr)
+        return 1
+
+
+def _parse_flags(argv):
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    app.run(main, flags_parser=_parse_flags)

@@ -1,0 +1,47 @@
+import pytest
+
+from tfstyle.config import StyleConfig, format_layer_weights, parse_layer_weights
+from tfstyle.errors import ConfigError
+
+
+def test_defaults_are_the_papers():
+    c = StyleConfig()
+    assert c.content_layers == (("block4_conv2", 1.0),)
+    assert c.style_layers == tuple((f"block{b}_conv1", 0.2) for b in range(1, 6))
+    assert c.pooling == "avg" and c.normalize and c.optimizer == "lbfgs"
+    assert c.layers == ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
+                        "block4_conv2", "block5_conv1")
+
+
+def test_layer_lists_parse_with_and_without_weights():
+    assert parse_layer_weights("conv1_1,conv2_1") == (("block1_conv1", 0.5), ("block2_conv1", 0.5))
+    assert parse_layer_weights("conv1_1:2,block3_conv1") == (("block1_conv1", 2.0), ("block3_conv1", 0.5))
+    layers = parse_layer_weights("conv4_2", default_weight=1.0)
+    assert parse_layer_weights(format_layer_weights(layers)) == layers
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"size": -5}, "size must be"),
+    ({"size": 8}, "size must be"),
+    ({"steps": 0}, "steps must be"),
+    ({"optimizer": "sgd"}, "optimizer must be"),
+    ({"init": "zeros"}, "init must be"),
+    ({"pooling": "min"}, "pooling must be"),
+    ({"content_weight": -1.0}, "content_weight"),
+    ({"style_weight": float("nan")}, "style_weight"),
+    ({"content_weight": 0.0, "style_weight": 0.0}, "both be 0"),
+    ({"style_layers": "conv9_9"}, "unknown VGG19 layer"),
+    ({"style_layers": (("block1_conv1", 1.0), ("conv1_1", 1.0))}, "twice"),
+    ({"style_layers": "conv1_1:abc"}, "not a number"),
+    ({"style_layers": "conv1_1:-1"}, ">= 0"),
+    ({"style_scale": 0.0}, "style_scale"),
+    ({"learning_rate": 0.0}, "learning_rate"),
+])
+def test_bad_settings_raise_config_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        StyleConfig(**kwargs)
+
+
+def test_config_is_frozen():
+    with pytest.raises(Exception):
+        StyleConfig().steps = 3

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfstyle import gatys, optim
+from tfstyle.config import StyleConfig
+
+RNG = np.random.default_rng(0)
+
+
+def _content():
+    """A colour ramp with a dark square: smooth regions and edges."""
+    y, x = np.mgrid[0:24, 0:32] / 32.0
+    image = np.stack([x, 0.5 + 0.0 * x, 1.0 - y], -1)
+    image[6:16, 10:22] = 0.1
+    return image.astype(np.float32)
+
+
+def _style():
+    """Red/blue diagonal stripes: a texture noise cannot match by chance."""
+    y, x = np.mgrid[0:40, 0:40]
+    stripes = ((x + y) // 3) % 2
+    return np.where(stripes[..., None] == 1, [0.9, 0.1, 0.1], [0.1, 0.2, 0.9]).astype(np.float32)
+
+
+CONTENT, STYLE = _content(), _style()
+SMALL = dict(size=32, content_layers="conv2_2", style_layers="conv1_1,conv2_1", normalize=False)
+
+
+def _run(fake_weights, **kwargs):
+    config = StyleConfig(**dict(SMALL, **kwargs))
+    seen = []
+    result = gatys.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=seen.append)
+    return result, seen
+
+
+@pytest.mark.parametrize("optimizer, steps", [("lbfgs", 15), ("adam", 30)])
+def test_optimizers_lower_the_loss_and_keep_pixels_in_range(fake_weights, optimizer, steps):
+    result, seen = _run(fake_weights, optimizer=optimizer, steps=steps, learning_rate=0.05)
+    assert result.image.shape == (24, 32, 3) and result.image.dtype == np.float32
+    assert 0.0 <= result.image.min() and result.image.max() <= 1.0
+    assert [p.step for p in seen] == list(range(1, len(seen) + 1)) and len(seen) >= steps // 2
+    assert result.losses["total"] < 0.5 * seen[0].losses["total"]
+    np.testing.assert_allclose(result.losses["total"],
+                               result.losses["content"] * 1.0 + result.losses["style"] * 4e6, rtol=1e-4)
+
+
+def test_same_seed_same_image_other_seed_other_image(fake_weights):
+    a, _ = _run(fake_weights, steps=3)
+    b, _ = _run(fake_weights, steps=3)
+    c, _ = _run(fake_weights, steps=3, seed=1)
+    np.testing.assert_array_equal(a.image, b.image)
+    assert np.abs(a.image - c.image).max() > 0.01
+
+
+def test_inits(fake_weights):
+    config = StyleConfig(**SMALL)
+    content, style = gatys.prepare_images(CONTENT, STYLE, config)
+    assert style.shape == content.shape == (24, 32, 3)  # the paper: style resized to content
+    np.testing.assert_array_equal(gatys.initial_image(
+        StyleConfig(**dict(SMALL, init="content")), content, style), content)
+    np.testing.assert_array_equal(gatys.initial_image(
+        StyleConfig(**dict(SMALL, init="style")), content, style), style)
+    noise = gatys.initial_image(config, content, style)
+    assert noise.shape == content.shape and 0.2 < noise.std() < 0.4
+
+
+def test_style_scale_resizes_style(fake_weights):
+    _, style = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, style_scale=0.5)))
+    assert style.shape == (12, 16, 3)
+
+
+def test_objective_matches_hand_computed_losses(fake_weights):
+    config = StyleConfig(**SMALL)
+    content, style = gatys.prepare_images(CONTENT, STYLE, config)
+    from tfstyle.vgg import build_extractor
+
+    extractor = build_extractor(fake_weights, config.layers, normalize=False)
+    objective = gatys.GatysObjective(extractor, config, content, style)
+    x = RNG.uniform(0, 1, (1,) + content.shape).astype(np.float32)
+    parts = {k: float(v) for k, v in objective(tf.constant(x)).items()}
+    fx, fc, fs = (extractor(v) for v in (x, content[None], style[None]))
+    lc = 0.5 * np.sum((np.asarray(fx["block2_conv2"], np.float64) - fc["block2_conv2"]) ** 2)
+    ls = 0.0
+    for name in ("block1_conv1", "block2_conv1"):
+        F = np.asarray(fx[name], np.float64)[0].reshape(-1, fx[name].shape[-1]).T
+        S = np.asarray(fs[name], np.float64)[0].reshape(-1, fs[name].shape[-1]).T
+        n, m = F.shape
+        ls += 0.5 * np.sum((F @ F.T - S @ S.T) ** 2) / (4 * n ** 2 * m ** 2)
+    assert parts["content"] == pytest.approx(lc, rel=1e-4)
+    assert parts["style"] == pytest.approx(ls, rel=1e-4)
+    assert parts["total"] == pytest.approx(lc + 4e6 * ls, rel=1e-4)
+
+
+def test_lbfgs_respects_bounds_on_a_quadratic():
+    target = tf.constant(np.linspace(-0.5, 1.5, 12, dtype=np.float32).reshape(1, 2, 2, 3))
+
+    def objective(image):
+        loss = tf.reduce_sum(tf.square(image - target))
+        return {"total": loss}
+
+    image, parts, steps = optim.run_lbfgs(objective, np.full((2, 2, 3), 0.5, np.float32), 20)
+    np.testing.assert_allclose(image, np.clip(target.numpy()[0], 0, 1), atol=1e-4)
+    assert steps <= 20

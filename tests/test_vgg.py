@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+
+from tfstyle import samples, vgg
+from tfstyle.errors import ConfigError
+
+
+def test_layer_names_accept_paper_and_keras_forms():
+    assert vgg.canonical_layer("conv4_2") == "block4_conv2"
+    assert vgg.canonical_layer("relu1_1") == "block1_conv1"
+    assert vgg.canonical_layer("block5_conv4") == "block5_conv4"
+    for bad in ("conv6_1", "block4_conv5", "fc7", ""):
+        with pytest.raises(ConfigError, match="unknown VGG19 layer"):
+            vgg.canonical_layer(bad)
+
+
+def test_architecture_matches_keras_vgg19(fake_weights):
+    import keras
+
+    ours = vgg.build_extractor(fake_weights, ["block5_conv4"], pooling="max", normalize=False)
+    ref = keras.applications.VGG19(weights=None, include_top=False, pooling=None)
+    kinds = lambda model: [(type(l).__name__, l.name) for l in model.layers
+                           if isinstance(l, (keras.layers.Conv2D, keras.layers.MaxPooling2D))]
+    # Keras' VGG19 ends with block5_pool, which no style layer needs.
+    assert kinds(ours) == kinds(ref)[:-1]
+    for name in vgg.LAYER_NAMES:
+        ref.get_layer(name).set_weights(list(fake_weights.layers[name]))
+    x = np.random.default_rng(0).uniform(0, 1, (1, 32, 32, 3)).astype(np.float32)
+    import keras.applications.vgg19 as kv
+
+    ref_feats = keras.Model(ref.input, ref.get_layer("block5_conv4").output)(kv.preprocess_input(x * 255.0))
+    np.testing.assert_allclose(ours(x)["block5_conv4"], ref_feats, rtol=1e-4, atol=1e-4)
+
+
+def test_network_stops_at_deepest_requested_layer(fake_weights):
+    model = vgg.build_extractor(fake_weights, ["conv1_2", "conv2_1"], normalize=False)
+    convs = [l.name for l in model.layers if l.name.startswith("block") and "conv" in l.name]
+    assert convs == ["block1_conv1", "block1_conv2", "block2_conv1"]
+    pools = [type(l).__name__ for l in model.layers if l.name.endswith("_pool")]
+    assert pools == ["AveragePooling2D"]
+
+
+@pytest.mark.parametrize("pooling", vgg.POOLINGS)
+def test_normalized_equals_original_divided_by_factors(fake_weights, fake_factors, pooling):
+    factors = fake_factors[pooling]
+    names = list(vgg.LAYER_NAMES)
+    original = vgg.build_extractor(fake_weights, names, pooling=pooling, normalize=False)
+    normal = vgg.build_extractor(fake_weights, names, pooling=pooling, factors=factors)
+    x = np.random.default_rng(5).uniform(0, 1, (1, 48, 40, 3)).astype(np.float32)
+    a, b = original(x), normal(x)
+    effective = vgg.effective_factors(factors)
+    for name in names:
+        expected = np.asarray(a[name]) / effective[name]
+        np.testing.assert_allclose(b[name], expected, rtol=2e-3, atol=1e-5 * expected.max())
+
+
+def test_rare_filters_are_floored():
+    factors = {name: np.full(4, 10.0, np.float32) for name in vgg.LAYER_NAMES}
+    factors["block2_conv1"] = np.array([3e-5, 10.0, 12.0, 8.0], np.float32)
+    out = vgg.effective_factors(factors)
+    assert out["block2_conv1"][0] == pytest.approx(vgg.RARE_FILTER_FLOOR * 9.0)
+    np.testing.assert_array_equal(out["block2_conv1"][1:], [10.0, 12.0, 8.0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pooling", vgg.POOLINGS)
+def test_mean_activation_is_one_on_calibration_set(real_weights, pooling):
+    factors = vgg.normalization_factors(real_weights, pooling)
+    model = vgg.build_extractor(real_weights, vgg.LAYER_NAMES, pooling=pooling, factors=factors)
+    images = samples.calibration_images()
+    sums = {n: 0.0 for n in vgg.LAYER_NAMES}
+    for image in images:
+        out = model(image[None])
+        for n in vgg.LAYER_NAMES:
+            sums[n] = sums[n] + np.asarray(out[n], np.float64)[0].mean(axis=(0, 1))
+    floored = total = 0
+    for n in vgg.LAYER_NAMES:
+        mean = sums[n] / len(images)
+        kept = np.asarray(factors[n]) >= vgg.RARE_FILTER_FLOOR * np.median(factors[n])
+        np.testing.assert_allclose(mean[kept], 1.0, rtol=2e-3)
+        floored += int((~kept).sum())
+        total += kept.size
+    assert floored <= 0.01 * total, "only a handful of rare filters may be floored"
+
+
+@pytest.mark.slow
+def test_shipped_factors_match_a_fresh_calibration(real_weights):
+    shipped = vgg.normalization_factors(real_weights, "avg")
+    fresh = vgg.compute_factors(real_weights, samples.calibration_images()[:10], "avg")
+    for n in ("block1_conv1", "block3_conv1", "block5_conv1"):
+        np.testing.assert_allclose(shipped[n], fresh[n], rtol=1e-3, atol=1e-6)

@@ -1,0 +1,91 @@
+"""Terminal helpers for main.py: a progress bar, snapshots and the result file.
+
+Kept free of absl so notebooks and scripts can reuse them.
+"""
+
+import json
+import pathlib
+import time
+
+from tfstyle.errors import ImageError
+from tfstyle.image import save_image
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def snapshot_path(output: pathlib.Path, step: int) -> pathlib.Path:
+    return output.with_name(f"{output.stem}_step{step:05d}{output.suffix}")
+
+
+class ProgressPrinter:
+    """Progress callback: a one-line bar on a terminal, periodic lines in logs.
+
+    Also saves every `save_every`-th image next to `output` as
+    ``<stem>_stepNNNNN<suffix>``.
+    """
+
+    def __init__(self, stream, output, steps: int, save_every: int = 0, overwrite: bool = False,
+                 width: int = 24):
+        self.stream = stream
+        self.output = pathlib.Path(output)
+        self.save_every = save_every
+        self.width = width
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self._last = 0.0
+        self._open = False
+        if save_every and not overwrite:
+            for step in range(save_every, steps + 1, save_every):
+                if snapshot_path(self.output, step).exists():
+                    raise ImageError(f"snapshot {snapshot_path(self.output, step)} exists; "
+                                     "pass --overwrite to replace it")
+
+    def line(self, p) -> str:
+        done = int(self.width * p.step / max(p.steps, 1))
+        bar = "#" * done + "." * (self.width - done)
+        parts = ", ".join(f"{k} {v:.4g}" for k, v in p.losses.items() if k != "total")
+        return (f"step {p.step}/{p.steps} [{bar}] loss {p.losses.get('total', float('nan')):.4g}"
+                f" ({parts}) {p.elapsed / p.step:.2f} s/step, {_duration(p.eta)} left")
+
+    def __call__(self, p):
+        """Receives a `tfstyle.optim.Progress`."""
+        if self.save_every and p.step % self.save_every == 0:
+            save_image(snapshot_path(self.output, p.step), p.image)
+        now = time.monotonic()
+        last_step = p.step == p.steps
+        if self.tty:
+            if now - self._last >= 0.2 or last_step or p.step == 1:
+                self.stream.write("\r" + self.line(p) + "\x1b[K")
+                self.stream.flush()
+                self._open = True
+                self._last = now
+        elif p.step == 1 or last_step or p.step % max(1, p.steps // 10) == 0:
+            self.stream.write(self.line(p) + "\n")
+            self.stream.flush()
+
+    def close(self):
+        if self._open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open = False
+
+
+def save_result(output, result, settings: dict):
+    """Writes the image; a PNG carries the settings and final losses as text."""
+    metadata = {
+        "Software": "tfstyle",
+        "tfstyle:settings": json.dumps(settings, sort_keys=True),
+        "tfstyle:losses": json.dumps(result.losses, sort_keys=True),
+        "tfstyle:weights_sha256": result.weights_sha256,
+    }
+    save_image(output, result.image, metadata)
+
+
+def summary(output, result) -> str:
+    losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
+    return (f"wrote {output} ({result.image.shape[1]}x{result.image.shape[0]}) after "
+            f"{result.steps} steps in {result.seconds:.1f} s; {losses}")

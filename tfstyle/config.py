@@ -1,0 +1,140 @@
+"""Settings of a Gatys style-transfer run: one frozen dataclass, validated once.
+
+Every default lives here; ``main.py`` reads its flag defaults from this class.
+"""
+
+import dataclasses
+import math
+from typing import Optional, Tuple
+
+from tfstyle.errors import ConfigError
+from tfstyle.vgg import LAYER_NAMES, POOLINGS, canonical_layer
+
+LayerWeights = Tuple[Tuple[str, float], ...]
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("noise", "content", "style")
+
+# The paper's style layers conv1_1 ... conv5_1, each weighted 1/5 (w_l in eq. 5).
+PAPER_STYLE_LAYERS: LayerWeights = tuple(
+    (f"block{b}_conv1", 1.0 / 5) for b in range(1, 6))
+PAPER_CONTENT_LAYERS: LayerWeights = (("block4_conv2", 1.0),)
+
+
+def parse_layer_weights(text: str, default_weight: Optional[float] = None) -> LayerWeights:
+    """Parses ``"conv1_1:0.2,block2_conv1,conv3_1:0.5"`` into ((keras_name, w), ...).
+
+    Layers without a weight get `default_weight`, or 1/n for n listed layers.
+    """
+    items = [item.strip() for item in str(text).split(",") if item.strip()]
+    if not items:
+        raise ConfigError("empty layer list")
+    if default_weight is None:
+        default_weight = 1.0 / len(items)
+    parsed = []
+    for item in items:
+        name, _, weight = item.partition(":")
+        if weight:
+            try:
+                value = float(weight)
+            except ValueError:
+                raise ConfigError(f"layer weight {weight!r} in {item!r} is not a number") from None
+        else:
+            value = default_weight
+        parsed.append((canonical_layer(name), value))
+    return tuple(parsed)
+
+
+def format_layer_weights(layers: LayerWeights) -> str:
+    return ",".join(f"{name}:{weight:g}" for name, weight in layers)
+
+
+def _check_layers(field, layers):
+    if isinstance(layers, str):
+        layers = parse_layer_weights(layers)
+    try:
+        layers = tuple((canonical_layer(name), float(weight)) for name, weight in layers)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{field} must be (layer, weight) pairs") from None
+    if not layers:
+        raise ConfigError(f"{field} must name at least one layer")
+    names = [name for name, _ in layers]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{field} names a layer twice")
+    for name, weight in layers:
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ConfigError(f"{field}: weight of {name} must be a finite number >= 0")
+    return layers
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleConfig:
+    """Settings of `tfstyle.stylize`. Defaults follow Gatys et al. (CVPR 2016)."""
+
+    # Long side of the output in pixels; the content image is resized to it.
+    # None keeps the content image's own size.
+    size: Optional[int] = 512
+    # Optimizer iterations (L-BFGS iterations or Adam steps).
+    steps: int = 500
+    # 'lbfgs' (the paper's L-BFGS-B, with pixel bounds) or 'adam'.
+    optimizer: str = "lbfgs"
+    # Adam step size in [0, 1] pixel units; unused by L-BFGS.
+    learning_rate: float = 0.02
+    # Starting image: 'noise' (white noise, the paper), 'content' or 'style'.
+    init: str = "noise"
+    # Seed of the white-noise initialization.
+    seed: int = 0
+    # Content representation: (layer, weight) pairs; the paper uses conv4_2.
+    content_layers: LayerWeights = PAPER_CONTENT_LAYERS
+    # Style representation: (layer, w_l) pairs; the paper uses conv1_1..conv5_1 at 1/5.
+    style_layers: LayerWeights = PAPER_STYLE_LAYERS
+    # alpha, the content-loss weight of L = alpha*L_content + beta*L_style.
+    content_weight: float = 1.0
+    # beta, the style-loss weight. With the paper's formulas L_content grows with
+    # the pixel count while E_l does not, so alpha/beta depends on size: 2.5e-7
+    # gives the paper's look at 512 px (its printed 1e-3 is nearly pure content).
+    style_weight: float = 4e6
+    # 'avg' (the paper's choice for synthesis) or 'max' (VGG's own) pooling.
+    pooling: str = "avg"
+    # Rescale VGG so each filter's mean activation is one (the paper's network).
+    normalize: bool = True
+    # The style image is resized to the content size times this (paper: 1).
+    style_scale: float = 1.0
+
+    def __post_init__(self):
+        if self.size is not None and (not isinstance(self.size, int) or self.size < 16):
+            raise ConfigError(f"size must be an integer >= 16 pixels, got {self.size!r}")
+        if not isinstance(self.steps, int) or self.steps < 1:
+            raise ConfigError(f"steps must be a positive integer, got {self.steps!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if self.init not in INITS:
+            raise ConfigError(f"init must be one of {INITS}, got {self.init!r}")
+        if self.pooling not in POOLINGS:
+            raise ConfigError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        for name in ("content_weight", "style_weight"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.content_weight == 0 and self.style_weight == 0:
+            raise ConfigError("content_weight and style_weight cannot both be 0")
+        if not (self.style_scale > 0 and math.isfinite(self.style_scale)):
+            raise ConfigError(f"style_scale must be > 0, got {self.style_scale!r}")
+        object.__setattr__(self, "content_layers", _check_layers("content_layers", self.content_layers))
+        object.__setattr__(self, "style_layers", _check_layers("style_layers", self.style_layers))
+
+    @property
+    def layers(self) -> Tuple[str, ...]:
+        """Every layer the run reads, in network order."""
+        used = {name for name, _ in self.content_layers + self.style_layers}
+        return tuple(name for name in LAYER_NAMES if name in used)
+
+    def to_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["content_layers"] = format_layer_weights(self.content_layers)
+        out["style_layers"] = format_layer_weights(self.style_layers)
+        return out

@@ -1,0 +1,167 @@
+"""Pixel conventions and image files.
+
+Everywhere in tfstyle an image is float32 RGB in [0, 1]: [H, W, 3] as a numpy
+array, [B, H, W, 3] as a tensor. Only ``vgg.py`` knows about caffe's BGR and
+mean subtraction.
+"""
+
+import json
+import os
+import pathlib
+import tempfile
+from typing import Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+
+from tfstyle.errors import ImageError
+from tfstyle.fileio import atomic_write
+
+# Refuse pathological inputs before decoding them (PIL's own bomb check is 2x this).
+Image.MAX_IMAGE_PIXELS = 180_000_000
+
+OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
+
+
+def _to_rgb_array(img: Image.Image) -> np.ndarray:
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # High-bit-depth grayscale (common for thermal images): scale by its own
+        # type range rather than letting PIL clip to 8 bits.
+        arr = np.asarray(img, np.float32)
+        top = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        gray = np.clip(arr / top, 0.0, 1.0)
+        return np.repeat(gray[..., None], 3, axis=-1)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        # Transparent pixels become white, not whatever colour they hide.
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return np.asarray(img.convert("RGB"), np.float32) / 255.0
+
+
+def resize(image: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
+    """Resizes a [H, W, C] float image to (height, width) with antialiasing."""
+    height, width = int(shape[0]), int(shape[1])
+    if image.shape[:2] == (height, width):
+        return image.astype(np.float32)
+    channels = [Image.fromarray(np.ascontiguousarray(image[..., c], np.float32), mode="F")
+                .resize((width, height), Image.Resampling.LANCZOS) for c in range(image.shape[-1])]
+    return np.clip(np.stack([np.asarray(c) for c in channels], -1), 0.0, 1.0).astype(np.float32)
+
+
+def fit_long_side(shape: Tuple[int, int], size: Optional[int]) -> Tuple[int, int]:
+    """(height, width) with the long side equal to `size`, keeping aspect ratio."""
+    height, width = shape
+    if not size:
+        return height, width
+    scale = size / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def load_image(path, size: Optional[int] = None) -> np.ndarray:
+    """Reads an image file as float32 RGB [H, W, 3] in [0, 1].
+
+    Args:
+      path: file path.
+      size: if given, resize so that the long side is `size` pixels.
+    """
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise ImageError(f"no such file: {path}")
+    if path.is_dir():
+        raise ImageError(f"is a directory, not an image: {path}")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            array = _to_rgb_array(img)
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
+    except OSError as exc:
+        raise ImageError(f"cannot read image {path}: {exc}") from None
+    if min(array.shape[:2]) < 1:
+        raise ImageError(f"empty image: {path}")
+    return resize(array, fit_long_side(array.shape[:2], size))
+
+
+def as_image(source, size: Optional[int] = None) -> np.ndarray:
+    """Accepts a path, a PIL image or an array (uint8, or float in [0, 1])."""
+    if isinstance(source, (str, os.PathLike)):
+        return load_image(source, size)
+    if isinstance(source, Image.Image):
+        array = _to_rgb_array(source)
+    else:
+        array = np.asarray(source)
+        if array.ndim == 4 and array.shape[0] == 1:
+            array = array[0]
+        if array.ndim == 2:
+            array = np.repeat(array[..., None], 3, -1)
+        if array.ndim != 3 or array.shape[-1] not in (1, 3, 4):
+            raise ImageError(f"expected an [H, W, 3] image, got shape {array.shape}")
+        if array.shape[-1] == 1:
+            array = np.repeat(array, 3, -1)
+        array = array[..., :3]
+        if array.dtype == np.uint8:
+            array = array.astype(np.float32) / 255.0
+        array = np.asarray(array, np.float32)
+        if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
+            raise ImageError("float images must hold finite values in [0, 1]")
+    return resize(array, fit_long_side(array.shape[:2], size))
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim == 4:
+        image = image[0]
+    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def check_output_path(path, inputs: Sequence = (), overwrite: bool = False) -> pathlib.Path:
+    """Fails early (before any work) if `path` cannot or must not be written."""
+    path = pathlib.Path(path)
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ImageError(f"output {path}: unsupported extension {path.suffix!r}; "
+                         f"use one of {', '.join(OUTPUT_SUFFIXES)}")
+    for source in inputs:
+        if isinstance(source, (str, os.PathLike)) and os.path.exists(source) and path.exists() \
+                and os.path.samefile(source, path):
+            raise ImageError(f"output {path} is one of the input images; refusing to overwrite it")
+    if path.is_dir():
+        raise ImageError(f"output {path} is a directory")
+    if path.exists() and not overwrite:
+        raise ImageError(f"output {path} exists; pass --overwrite to replace it")
+    parent = path.parent if str(path.parent) else pathlib.Path(".")
+    if not parent.is_dir():
+        raise ImageError(f"output directory does not exist: {parent}")
+    try:  # a real probe: os.access says yes to root even on read-only mounts
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise ImageError(f"output directory is not writable: {parent} "
+                         f"({exc.strerror or exc})") from None
+    return path
+
+
+def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]] = None):
+    """Writes an image atomically; PNGs carry `metadata` as text chunks.
+
+    The file appears complete or not at all: it is written to a temporary
+    file in the same directory and renamed into place.
+    """
+    path = pathlib.Path(path)
+    pil = Image.fromarray(to_uint8(image), "RGB")
+    kwargs = {}
+    suffix = path.suffix.lower()
+    if suffix == ".png" and metadata:
+        info = PngImagePlugin.PngInfo()
+        for key, value in metadata.items():
+            info.add_text(str(key), value if isinstance(value, str) else json.dumps(value))
+        kwargs["pnginfo"] = info
+    elif suffix in (".jpg", ".jpeg", ".webp"):
+        kwargs["quality"] = 95
+    fmt = Image.registered_extensions().get(suffix)
+    try:
+        with atomic_write(path) as f:
+            pil.save(f, format=fmt, **kwargs)
+    except OSError as exc:
+        raise ImageError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,122 @@
+"""Image optimization: an Adam step on a ``tf.Variable`` and a scipy L-BFGS-B bridge.
+
+Both minimize an objective ``f(image [1, H, W, 3]) -> dict of scalar loss
+parts`` whose ``"total"`` entry is minimized; pixels stay in [0, 1].
+"""
+
+import dataclasses
+import time
+from typing import Callable, Dict, Mapping, Optional
+
+import numpy as np
+import tensorflow as tf
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """What a progress callback receives after each step."""
+    step: int                      # steps done so far (1-based)
+    steps: int                     # steps planned
+    losses: Mapping[str, float]    # loss parts at this step ("total", "content", "style", ...)
+    elapsed: float                 # seconds since optimization started
+    image: np.ndarray              # current image, float32 [H, W, 3] in [0, 1]
+
+    @property
+    def eta(self) -> float:
+        """Seconds left at the mean pace so far."""
+        return self.elapsed / max(self.step, 1) * (self.steps - self.step)
+
+
+Callback = Optional[Callable[[Progress], None]]
+
+
+def _floats(parts) -> Dict[str, float]:
+    return {name: float(value) for name, value in parts.items()}
+
+
+def run_adam(objective, init: np.ndarray, steps: int, learning_rate: float,
+             callback: Callback = None):
+    """Adam on the pixels, clipped to [0, 1] after every step.
+
+    Returns:
+      (image [H, W, 3], final loss parts, steps run).
+    """
+    import keras
+
+    image = tf.Variable(init[None], dtype=tf.float32)
+    # beta_1=0.99 and a large epsilon damp the noisy early steps on raw pixels
+    # (the TF style-transfer tutorial's settings).
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=0.1)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            parts = objective(image)
+        grad = tape.gradient(parts["total"], image)
+        optimizer.apply_gradients([(grad, image)])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return parts
+
+    start = time.perf_counter()
+    parts = {}
+    for i in range(steps):
+        parts = step()
+        if callback:
+            callback(Progress(i + 1, steps, _floats(parts), time.perf_counter() - start,
+                              image.numpy()[0]))
+    # The parts above describe the image before the last update; report the final image's.
+    final = _floats(objective(tf.convert_to_tensor(image)))
+    return image.numpy()[0], final, steps
+
+
+def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None):
+    """scipy's L-BFGS-B with [0, 1] pixel bounds; one tf.function gives loss and gradient.
+
+    Returns:
+      (image [H, W, 3], final loss parts, iterations run).
+    """
+    from scipy import optimize
+
+    shape = init.shape
+
+    @tf.function(input_signature=[tf.TensorSpec([int(np.prod(shape))], tf.float32)])
+    def value_and_grad(flat):
+        image = tf.reshape(flat, (1,) + shape)
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            parts = objective(image)
+        return parts, tf.reshape(tape.gradient(parts["total"], image), [-1])
+
+    evaluated = {}
+
+    def fun(x):
+        parts, grad = value_and_grad(tf.constant(x, tf.float32))
+        evaluated["parts"] = parts
+        evaluated["x"] = x
+        # scipy's Fortran core wants float64.
+        return float(parts["total"]), grad.numpy().astype(np.float64)
+
+    start = time.perf_counter()
+    count = [0]
+
+    def on_iteration(intermediate_result):
+        count[0] += 1
+        if callback:
+            x = intermediate_result.x
+            if evaluated.get("x") is not None and np.array_equal(evaluated["x"], x):
+                parts = _floats(evaluated["parts"])
+            else:
+                parts = {"total": float(intermediate_result.fun)}
+            callback(Progress(count[0], steps, parts, time.perf_counter() - start,
+                              x.reshape(shape).astype(np.float32)))
+
+    result = optimize.minimize(
+        fun, init.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
+        bounds=optimize.Bounds(0.0, 1.0), callback=on_iteration,
+        # ftol=gtol=0: run the requested number of iterations, as the paper
+        # reports results after a fixed budget; maxfun caps line searches.
+        options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
+                 "maxcor": 20})
+    final_image = result.x.reshape(shape).astype(np.float32)
+    parts, _ = value_and_grad(tf.constant(result.x, tf.float32))
+    return final_image, _floats(parts), int(result.nit)

@@ -1,0 +1,112 @@
+"""Images tfstyle can use without any file from the user.
+
+* The default content photo and the normalization calibration set come from
+  the sample data shipped inside the scikit-image wheel (a dependency), read
+  as files (scikit-image itself is not imported). Their licenses, as
+  scikit-image documents them: chelsea, coffee, camera, brick, grass, gravel:
+  CC0; astronaut, rocket, hubble_deep_field: public domain; coins: no known
+  copyright restrictions.
+* The default style image is painted here, by `brushstrokes`, so it is ours
+  to redistribute.
+"""
+
+import importlib.util
+import math
+import pathlib
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from tfstyle.errors import ImageError
+from tfstyle.image import load_image, resize
+
+DEFAULT_CONTENT = "chelsea.png"  # Chelsea the cat, CC0 (Stefan van der Walt)
+CALIBRATION_FILES = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "camera.png",
+                     "coins.png", "brick.png", "grass.png", "gravel.png", "hubble_deep_field.jpg")
+CALIBRATION_NOTE = ("scikit-image sample images " + ", ".join(CALIBRATION_FILES)
+                    + "; short side resized to 256 px, centre 224x224 crop")
+
+
+def skimage_data_file(name: str) -> pathlib.Path:
+    spec = importlib.util.find_spec("skimage")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImageError("scikit-image is not installed; `pip install scikit-image` "
+                         "(tfstyle's sample images ship with it)")
+    path = pathlib.Path(spec.submodule_search_locations[0]) / "data" / name
+    if not path.is_file():
+        raise ImageError(f"scikit-image sample {name} is missing from {path.parent}")
+    return path
+
+
+def default_content() -> pathlib.Path:
+    return skimage_data_file(DEFAULT_CONTENT)
+
+
+def calibration_images():
+    """The normalization calibration set, ImageNet-style 224x224 centre crops."""
+    images = []
+    for name in CALIBRATION_FILES:
+        image = load_image(skimage_data_file(name))
+        height, width = image.shape[:2]
+        scale = 256 / min(height, width)
+        image = resize(image, (max(224, round(height * scale)), max(224, round(width * scale))))
+        top = (image.shape[0] - 224) // 2
+        left = (image.shape[1] - 224) // 2
+        images.append(image[top:top + 224, left:left + 224])
+    return images
+
+
+# A night-sky palette: deep blues, teals, a few warm yellows and whites.
+_PALETTE = np.array([
+    (18, 32, 84), (28, 62, 138), (46, 98, 170), (84, 140, 196), (30, 110, 120),
+    (120, 170, 200), (230, 200, 90), (245, 220, 130), (240, 240, 220), (200, 150, 50),
+], np.float32)
+
+
+def _flow_angle(x, y, size, centers):
+    """A swirling direction field: a broad wave plus a few vortices."""
+    angle = 0.6 * np.sin(2 * math.pi * y / size * 1.5) + 0.4 * np.cos(2 * math.pi * x / size)
+    for cx, cy, strength in centers:
+        dx, dy = x - cx, y - cy
+        r2 = dx * dx + dy * dy + 1.0
+        weight = strength * np.exp(-r2 / (2 * (0.18 * size) ** 2))
+        angle = angle + weight * (math.pi / 2)
+        angle = np.where(weight > 0.3, np.arctan2(dy, dx) + math.pi / 2, angle)
+    return angle
+
+
+def brushstrokes(size: int = 512, seed: int = 0) -> np.ndarray:
+    """Paints a swirling brush-stroke picture, tfstyle's own default style image.
+
+    Short curved strokes follow a vortex field in a night-sky palette, the
+    kind of oriented, multi-scale texture style transfer carries well.
+
+    Returns:
+      float32 [size, size, 3] RGB in [0, 1].
+    """
+    if size < 8:
+        raise ImageError("brushstrokes needs size >= 8")
+    rng = np.random.default_rng(seed)
+    canvas = Image.new("RGB", (size, size), (22, 40, 96))
+    draw = ImageDraw.Draw(canvas)
+    centers = [(rng.uniform(0.15, 0.85) * size, rng.uniform(0.15, 0.6) * size, rng.uniform(0.7, 1.0))
+               for _ in range(3)]
+    strokes = int(3.2 * size * size / 256)
+    step = max(1.0, size / 170)
+    for i in range(strokes):
+        x, y = rng.uniform(0, size, 2)
+        near_vortex = min(math.hypot(x - cx, y - cy) for cx, cy, _ in centers) < 0.12 * size
+        if near_vortex or rng.random() < 0.08:
+            color = _PALETTE[rng.integers(6, 10)]
+        else:
+            color = _PALETTE[rng.integers(0, 6)]
+        color = np.clip(color + rng.normal(0, 14, 3), 0, 255).astype(int)
+        width = max(1, int(round(rng.uniform(0.006, 0.016) * size)))
+        points = [(x, y)]
+        for _ in range(int(rng.integers(5, 12))):
+            angle = float(_flow_angle(np.float64(x), np.float64(y), size, centers))
+            x, y = x + step * 2 * math.cos(angle), y + step * 2 * math.sin(angle)
+            points.append((x, y))
+        draw.line(points, fill=tuple(color), width=width, joint="curve")
+    canvas = canvas.filter(ImageFilter.SMOOTH)
+    return np.asarray(canvas, np.float32) / 255.0

@@ -1,0 +1,191 @@
+"""VGG19 feature extractor: Keras' conv layers, average pooling, normalized.
+
+Gatys et al. (CVPR 2016, section 2) use "a normalised version of the 16
+convolutional and 5 pooling layers of the 19-layer VGG network": the weights
+are rescaled so that each filter's mean activation over images and positions
+is one, and max pooling is replaced by average pooling. Because ReLU and both
+poolings commute with a positive per-channel scale, dividing layer l's kernel
+and bias by factor f_l[c] and multiplying the next layer's input channel c by
+the same f_l[c] yields a network whose layer-l response is the original one
+divided by f_l, with every later layer unchanged. Choosing f_l as the original
+mean activation makes the normalized mean exactly one.
+"""
+
+import logging
+import pathlib
+import re
+from typing import Dict, Mapping, Optional, Sequence
+
+import numpy as np
+
+from tfstyle import samples
+from tfstyle.errors import ConfigError
+from tfstyle.weights import CONV_LAYERS, VGGWeights, cache_dir, write_npz_atomic
+
+log = logging.getLogger(__name__)
+
+LAYER_NAMES = tuple(name for name, _, _ in CONV_LAYERS)
+POOLINGS = ("avg", "max")
+# Caffe's ImageNet mean in BGR order, as in keras.applications.vgg19.preprocess_input.
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+
+# A filter that (almost) never fires on the calibration set would be divided
+# by ~0 and then swamp every Gram matrix on images where it does fire (VGG19's
+# block2_conv1 has one whose mean is 3e-5 while its layer's median is 100).
+# Such factors are raised to this fraction of their layer's median.
+RARE_FILTER_FLOOR = 0.05
+
+_DATA_DIR = pathlib.Path(__file__).parent / "data"
+
+
+def canonical_layer(name: str) -> str:
+    """Keras name for a VGG19 layer given as ``block4_conv2``, ``conv4_2`` or ``relu4_2``."""
+    key = name.strip()
+    match = re.fullmatch(r"(?:conv|relu)(\d)_(\d)", key)
+    if match:
+        key = f"block{match.group(1)}_conv{match.group(2)}"
+    if key not in LAYER_NAMES:
+        raise ConfigError(f"unknown VGG19 layer {name!r}; use one of {', '.join(LAYER_NAMES)} "
+                          "(or the paper's conv1_1 ... conv5_4)")
+    return key
+
+
+def _factors_filename(sha256: str) -> str:
+    return f"vgg19_norm_{sha256[:16]}.npz"
+
+
+def compute_factors(weights: VGGWeights, images: Sequence[np.ndarray], pooling: str) -> Dict[str, np.ndarray]:
+    """Mean activation of every filter over images and positions (original net).
+
+    Args:
+      weights: the un-normalized VGG19 weights.
+      images: float32 [H, W, 3] RGB arrays in [0, 1]; sizes may differ.
+      pooling: 'avg' or 'max', the pooling of the network that will be used.
+    """
+    model = build_extractor(weights, LAYER_NAMES, pooling=pooling, normalize=False)
+    sums = {name: 0.0 for name in LAYER_NAMES}
+    counts = {name: 0 for name in LAYER_NAMES}
+    for image in images:
+        feats = model(image[None].astype(np.float32))
+        for name in LAYER_NAMES:
+            act = np.asarray(feats[name], np.float64)[0]
+            sums[name] = sums[name] + act.sum(axis=(0, 1))
+            counts[name] += act.shape[0] * act.shape[1]
+    return {name: (sums[name] / counts[name]).astype(np.float32) for name in LAYER_NAMES}
+
+
+def save_factors(path, factors_by_pooling: Mapping[str, Mapping[str, np.ndarray]], sha256: str, note: str):
+    arrays = {f"{pooling}/{name}": value
+              for pooling, factors in factors_by_pooling.items() for name, value in factors.items()}
+    arrays["weights_sha256"] = np.array(sha256)
+    arrays["calibration"] = np.array(note)
+    write_npz_atomic(pathlib.Path(path), arrays)
+
+
+def _read_factors(path, sha256: str, pooling: str) -> Optional[Dict[str, np.ndarray]]:
+    with np.load(path) as data:
+        if str(data["weights_sha256"]) != sha256 or f"{pooling}/{LAYER_NAMES[0]}" not in data:
+            return None
+        return {name: data[f"{pooling}/{name}"] for name in LAYER_NAMES}
+
+
+def normalization_factors(weights: VGGWeights, pooling: str) -> Dict[str, np.ndarray]:
+    """Factors for these weights: shipped, cached, or computed once and cached.
+
+    The shipped file (made by ``scripts/make_norm_factors.py``) covers the
+    weights tfstyle finds offline; other weights (Keras' own download, a user's
+    file) are calibrated on first use on the same image set, then cached.
+    """
+    name = _factors_filename(weights.sha256)
+    for path in (_DATA_DIR / name, cache_dir() / name):
+        if path.is_file():
+            try:
+                factors = _read_factors(path, weights.sha256, pooling)
+            except (OSError, KeyError, ValueError) as exc:
+                log.warning("ignoring unreadable normalization factors %s: %s", path, exc)
+                continue
+            if factors is not None:
+                return factors
+    log.info("calibrating VGG19 normalization for %s (%s pooling); this runs once",
+             weights.source, pooling)
+    factors = compute_factors(weights, samples.calibration_images(), pooling)
+    try:
+        save_factors(cache_dir() / name, {pooling: factors}, weights.sha256,
+                     samples.CALIBRATION_NOTE)
+    except OSError as exc:
+        log.warning("could not cache normalization factors: %s", exc)
+    return factors
+
+
+def effective_factors(factors: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Measured mean activations with rare filters floored (see RARE_FILTER_FLOOR)."""
+    out = {}
+    for name in LAYER_NAMES:
+        f = np.asarray(factors[name], np.float32)
+        out[name] = np.maximum(f, np.float32(RARE_FILTER_FLOOR) * np.median(f)).astype(np.float32)
+    return out
+
+
+def normalized_layers(weights: VGGWeights, factors: Mapping[str, np.ndarray]):
+    """Kernels and biases rescaled so layer l's response is the original / f_l.
+
+    `factors` are measured mean activations; `effective_factors` is applied.
+    """
+    layers = {}
+    previous = np.ones(3, np.float32)
+    for name, f in effective_factors(factors).items():
+        kernel, bias = weights.layers[name]
+        layers[name] = (kernel * previous[None, None, :, None] / f, bias / f)
+        previous = f
+    return layers
+
+
+def build_extractor(weights: VGGWeights, outputs: Sequence[str], pooling: str = "avg",
+                    normalize: bool = True, factors: Optional[Mapping[str, np.ndarray]] = None):
+    """A Keras model mapping RGB images in [0, 1] to the named layers' responses.
+
+    The caffe preprocessing (x255, RGB->BGR, minus the ImageNet mean) happens
+    inside, so callers only ever see [0, 1] RGB. The network stops at the
+    deepest requested layer.
+
+    Args:
+      weights: VGG19 conv weights.
+      outputs: layer names (any form `canonical_layer` accepts).
+      pooling: 'avg' (the paper's choice for synthesis) or 'max' (VGG's own).
+      normalize: rescale so each filter's mean activation is one (the paper).
+      factors: normalization factors; looked up by `normalization_factors`
+        when None.
+
+    Returns:
+      A ``keras.Model`` whose output is a dict layer name -> [B, h, w, C].
+    """
+    import keras
+
+    if pooling not in POOLINGS:
+        raise ConfigError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+    wanted = [canonical_layer(n) for n in outputs]
+    if not wanted:
+        raise ConfigError("the extractor needs at least one output layer")
+    last = max(LAYER_NAMES.index(n) for n in wanted)
+    if normalize:
+        layers = normalized_layers(weights, factors or normalization_factors(weights, pooling))
+    else:
+        layers = weights.layers
+    pool_cls = keras.layers.AveragePooling2D if pooling == "avg" else keras.layers.MaxPooling2D
+
+    inputs = keras.Input((None, None, 3), name="rgb01")
+    mean = np.array(CAFFE_MEAN_BGR, np.float32)
+    x = keras.layers.Lambda(lambda t: t[..., ::-1] * 255.0 - mean, name="caffe_preprocess")(inputs)
+    found = {}
+    for index, name in enumerate(LAYER_NAMES[: last + 1]):
+        block = name.split("_")[0]
+        if index > 0 and block != LAYER_NAMES[index - 1].split("_")[0]:
+            x = pool_cls(2, 2, name=f"{LAYER_NAMES[index - 1].split('_')[0]}_pool")(x)
+        kernel, bias = layers[name]
+        conv = keras.layers.Conv2D(kernel.shape[-1], 3, padding="same", activation="relu",
+                                   name=name, trainable=False)
+        x = conv(x)
+        conv.set_weights([kernel, bias])
+        found[name] = x
+    return keras.Model(inputs, {n: found[n] for n in dict.fromkeys(wanted)}, name="vgg19_features")
+
