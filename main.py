@@ -10,12 +10,14 @@ Settings can come from a file: --flagfile=presets/paper.cfg.
 import os
 import sys
 
-from absl import app, flags, logging  # noqa: E402
+import logging as std_logging
+
+from absl import app, flags, logging
 
 from tfstyle.config import OPTIMIZERS, INITS, StyleConfig, format_layer_weights, \
-    parse_layer_weights  # noqa: E402
-from tfstyle.errors import TfstyleError  # noqa: E402
-from tfstyle.vgg import POOLINGS  # noqa: E402
+    parse_layer_weights
+from tfstyle.errors import TfstyleError
+from tfstyle.vgg import POOLINGS
 
 _D = StyleConfig()
 
@@ -71,6 +73,16 @@ def _config() -> StyleConfig:
         pooling=_POOLING.value, normalize=_NORMALIZE.value, style_scale=_STYLE_SCALE.value)
 
 
+def _show_library_messages():
+    """tfstyle's info messages (calibration, what runs) as plain lines on stderr."""
+    handler = std_logging.StreamHandler(sys.stderr)
+    handler.setFormatter(std_logging.Formatter("%(message)s"))
+    logger = std_logging.getLogger("tfstyle")
+    logger.addHandler(handler)
+    logger.setLevel(std_logging.INFO)
+    logger.propagate = False
+
+
 def _run() -> int:
     import tfstyle
     from tfstyle import cli
@@ -78,20 +90,21 @@ def _run() -> int:
     config = _config()
     if _SAVE_EVERY.value < 0:
         raise tfstyle.ConfigError("--save_every must be >= 0")
-    output = tfstyle.image.check_output_path(
-        _OUTPUT.value, [p for p in (_CONTENT.value, _STYLE.value) if p], _OVERWRITE.value)
+    content = _CONTENT.value or tfstyle.samples.default_content()
+    inputs = [p for p in (content, _STYLE.value) if p]
+    output = tfstyle.image.check_output_path(_OUTPUT.value, inputs, _OVERWRITE.value)
+    progress = cli.ProgressPrinter(sys.stderr, output, config.steps, _SAVE_EVERY.value,
+                                   _OVERWRITE.value, inputs)
+    _show_library_messages()
     if _VERBOSE.value:
         logging.set_verbosity(logging.INFO)
     else:
         logging.set_verbosity(logging.WARNING)
         _import_tensorflow_quietly()
-    content = _CONTENT.value or tfstyle.samples.default_content()
     style = _STYLE.value or tfstyle.samples.brushstrokes(512)
     # Read both images now so a bad file fails before weights load.
     content_image, style_image = tfstyle.gatys.prepare_images(content, style, config)
     weights = tfstyle.find_vgg19_weights(_VGG_WEIGHTS.value)
-    progress = cli.ProgressPrinter(sys.stderr, output, config.steps, _SAVE_EVERY.value,
-                                   _OVERWRITE.value)
     result = tfstyle.stylize(content_image, style_image, config, weights=weights,
                              callback=progress)
     progress.close()
@@ -118,6 +131,12 @@ def main(argv):
     except MemoryError:
         print("error: out of memory; try a smaller --size", file=sys.stderr)
         return 1
+    except Exception as exc:
+        tf = sys.modules.get("tensorflow")
+        if tf is not None and isinstance(exc, tf.errors.ResourceExhaustedError):
+            print("error: out of memory in TensorFlow; try a smaller --size", file=sys.stderr)
+            return 1
+        raise
 
 
 def _parse_flags(argv):

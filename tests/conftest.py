@@ -1,11 +1,14 @@
 """Shared fixtures. Importing this first points Keras' and tfstyle's caches at a
 temporary folder, so no test writes to the user's home."""
 
+import atexit
 import os
 import pathlib
+import shutil
 import tempfile
 
 _HOME = tempfile.mkdtemp(prefix="tfstyle-test-keras-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ["KERAS_HOME"] = _HOME
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

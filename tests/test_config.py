@@ -1,3 +1,6 @@
+import dataclasses
+
+import numpy as np
 import pytest
 
 from tfstyle.config import StyleConfig, format_layer_weights, parse_layer_weights
@@ -36,6 +39,8 @@ def test_layer_lists_parse_with_and_without_weights():
     ({"style_layers": "conv1_1:-1"}, ">= 0"),
     ({"style_scale": 0.0}, "style_scale"),
     ({"learning_rate": 0.0}, "learning_rate"),
+    ({"seed": -1}, "seed must be"),
+    ({"style_weight": "big"}, "must be a number"),
 ])
 def test_bad_settings_raise_config_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -43,5 +48,10 @@ def test_bad_settings_raise_config_errors(kwargs, message):
 
 
 def test_config_is_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         StyleConfig().steps = 3
+
+
+def test_numpy_ints_and_unweighted_content_layers():
+    c = StyleConfig(size=np.int64(64), steps=np.int32(3), content_layers="conv2_2,conv4_2")
+    assert c.content_layers == (("block2_conv2", 1.0), ("block4_conv2", 1.0))

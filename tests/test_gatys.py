@@ -41,8 +41,7 @@ def test_optimizers_lower_the_loss_and_keep_pixels_in_range(fake_weights, optimi
     assert 0.0 <= result.image.min() and result.image.max() <= 1.0
     assert [p.step for p in seen] == list(range(1, len(seen) + 1)) and len(seen) >= steps // 2
     assert result.losses["total"] < 0.5 * seen[0].losses["total"]
-    np.testing.assert_allclose(result.losses["total"],
-                               result.losses["content"] * 1.0 + result.losses["style"] * 4e6, rtol=1e-4)
+    assert result.steps == steps and result.evaluations >= steps
 
 
 def test_same_seed_same_image_other_seed_other_image(fake_weights):
@@ -53,16 +52,29 @@ def test_same_seed_same_image_other_seed_other_image(fake_weights):
     assert np.abs(a.image - c.image).max() > 0.01
 
 
-def test_inits(fake_weights):
+def test_inits():
     config = StyleConfig(**SMALL)
     content, style = gatys.prepare_images(CONTENT, STYLE, config)
     assert style.shape == content.shape == (24, 32, 3)  # the paper: style resized to content
     np.testing.assert_array_equal(gatys.initial_image(
         StyleConfig(**dict(SMALL, init="content")), content, style), content)
-    np.testing.assert_array_equal(gatys.initial_image(
-        StyleConfig(**dict(SMALL, init="style")), content, style), style)
+    small_style = STYLE[:20, :10]
+    from_style = gatys.initial_image(StyleConfig(**dict(SMALL, init="style")), content, small_style)
+    assert from_style.shape == content.shape
+    assert abs(from_style.mean() - small_style.mean()) < 0.05
     noise = gatys.initial_image(config, content, style)
     assert noise.shape == content.shape and 0.2 < noise.std() < 0.4
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(size=16, style_layers="conv5_1"), "content image is 16x12 px"),
+    (dict(style_scale=0.05, style_layers="conv4_1"), "style image is 2x1 px"),
+])
+def test_images_too_small_for_the_deepest_layer_are_refused(kwargs, message):
+    from tfstyle.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        gatys.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, **kwargs)))
 
 
 def test_style_scale_resizes_style(fake_weights):
@@ -99,6 +111,7 @@ def test_lbfgs_respects_bounds_on_a_quadratic():
         loss = tf.reduce_sum(tf.square(image - target))
         return {"total": loss}
 
-    image, parts, steps = optim.run_lbfgs(objective, np.full((2, 2, 3), 0.5, np.float32), 20)
-    np.testing.assert_allclose(image, np.clip(target.numpy()[0], 0, 1), atol=1e-4)
-    assert steps <= 20
+    out = optim.run_lbfgs(objective, np.full((2, 2, 3), 0.5, np.float32), 20)
+    np.testing.assert_allclose(out.image, np.clip(target.numpy()[0], 0, 1), atol=1e-4)
+    assert out.steps <= 20 and out.losses["total"] == pytest.approx(
+        float(np.sum((np.clip(target, 0, 1) - target) ** 2)), rel=1e-4)

@@ -69,3 +69,61 @@ def test_strided_tensor_is_read_with_its_strides():
     # A transposed 2x3 view: shape (3, 2), strides (1, 3).
     out = torchfile._TensorRef(storage, 0, (3, 2), (1, 3)).to_numpy()
     np.testing.assert_array_equal(out, np.arange(6, dtype=np.float32).reshape(2, 3).T)
+
+
+def _ref(numel, offset, size, stride):
+    storage = torchfile._Storage(np.dtype(np.float32), numel)
+    storage.array = np.zeros(numel, np.float32)
+    return torchfile._TensorRef(storage, offset, size, stride)
+
+
+def test_zero_stride_expansion_is_refused_before_allocating():
+    # One float that a crafted file asks to expand to 10^12 elements (4 TB).
+    with pytest.raises(WeightsError, match="outside its storage"):
+        _ref(1, 0, (10**6, 10**6), (0, 0)).to_numpy()
+
+
+def test_malformed_geometry_is_refused():
+    for offset, size, stride in [(-1, (2,), (1,)), (0, (2,), (1, 1)), (0, (2.5,), (1,))]:
+        with pytest.raises(WeightsError, match="malformed"):
+            _ref(8, offset, size, stride).to_numpy()
+
+
+def test_object_state_cannot_be_overwritten():
+    with pytest.raises(WeightsError, match="unexpected object state"):
+        torchfile._Storage(np.dtype(np.float32), 1).__setstate__({"dtype": "x"})
+
+
+def test_zip_member_of_wrong_declared_size_is_not_decompressed():
+    import io
+    import zipfile
+
+    data = torch_writer.zip_bytes(STATE)
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if "/data/" in info.filename:
+                body = b"\0" * 50_000_000  # a member far larger than its tensor
+            dst.writestr(info.filename, body)
+    with pytest.raises(WeightsError, match="wrong size"):
+        torchfile.load(out.getvalue())
+
+
+def test_shared_references_are_converted_once():
+    state = {"w": np.arange(4, dtype=np.float32)}
+    data = torch_writer.legacy_bytes(state)
+    loaded = torchfile.load(data)
+    np.testing.assert_array_equal(loaded["w"], state["w"])
+    ref = torchfile._TensorRef(torchfile._Storage(np.dtype(np.float32), 4), 0, (4,), (1,))
+    ref.storage.array = np.arange(4, dtype=np.float32)
+    out = torchfile._materialize([ref, ref, {"again": ref}])
+    assert out[0] is out[1] is out[2]["again"]
+
+
+@pytest.mark.parametrize("cut", [3, 40, 200])
+def test_any_truncation_is_a_weights_error(cut):
+    for data in (torch_writer.legacy_bytes(STATE), torch_writer.zip_bytes(STATE)):
+        with pytest.raises(WeightsError):
+            torchfile.load(data[:cut])

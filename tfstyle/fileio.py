@@ -3,29 +3,25 @@
 import contextlib
 import os
 import pathlib
-import tempfile
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+import secrets
 
 
 @contextlib.contextmanager
 def atomic_write(path):
-    """Yields a binary file; on success it is renamed to `path`, else removed.
+    """Yields a binary file; on success it is synced and renamed to `path`.
 
     The temporary file lives in the destination directory so the final rename
-    is atomic, and gets the permissions a plain ``open(path, "wb")`` would.
+    is atomic, and it is created with mode 0o666 so the umask applies exactly
+    as for a plain ``open(path, "wb")``. On any error it is removed.
     """
     path = pathlib.Path(path)
-    parent = path.parent if str(path.parent) else pathlib.Path(".")
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
-        os.chmod(tmp, 0o666 & ~_umask())
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

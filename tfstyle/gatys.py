@@ -10,8 +10,9 @@ import tensorflow as tf
 
 from tfstyle import losses, optim
 from tfstyle.config import StyleConfig
+from tfstyle.errors import ConfigError
 from tfstyle.image import as_image, resize
-from tfstyle.vgg import build_extractor
+from tfstyle.vgg import build_extractor, pools_before
 from tfstyle.weights import VGGWeights, find_vgg19_weights
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class StyleResult:
     image: np.ndarray              # float32 [H, W, 3] RGB in [0, 1]
     losses: Mapping[str, float]    # final loss parts: total, content, style
     steps: int                     # optimizer iterations run
+    evaluations: int               # loss-and-gradient evaluations
     seconds: float                 # wall time of the optimization
     weights_sha256: str            # identifies the VGG19 weights used
     config: StyleConfig
@@ -83,6 +85,17 @@ def prepare_images(content, style, config: StyleConfig):
     style = as_image(style)
     height, width = content.shape[:2]
     target = (max(1, round(height * config.style_scale)), max(1, round(width * config.style_scale)))
+    # Every layer needs at least one position after its poolings, or its Gram
+    # matrix is 0/0.
+    need = 2 ** max(pools_before(name) for name in config.layers)
+    for what, shape in (("content", content.shape[:2]), ("style", target)):
+        if min(shape) < need:
+            raise ConfigError(f"the {what} image is {shape[1]}x{shape[0]} px; layer "
+                              f"{config.layers[-1]} needs a short side of at least {need} px "
+                              "(raise --size or --style_scale)")
+    if target[0] * target[1] > 64_000_000:
+        raise ConfigError(f"--style_scale={config.style_scale} makes the style image "
+                          f"{target[1]}x{target[0]} px; keep it under 64 Mpx")
     return content, resize(style, target)
 
 
@@ -112,8 +125,8 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
              config.steps, config.optimizer)
     start = time.perf_counter()
     if config.optimizer == "adam":
-        image, final, steps = optim.run_adam(objective, init, config.steps,
-                                             config.learning_rate, callback)
+        out = optim.run_adam(objective, init, config.steps, config.learning_rate, callback)
     else:
-        image, final, steps = optim.run_lbfgs(objective, init, config.steps, callback)
-    return StyleResult(image, final, steps, time.perf_counter() - start, weights.sha256, config)
+        out = optim.run_lbfgs(objective, init, config.steps, callback)
+    return StyleResult(out.image, out.losses, out.steps, out.evaluations,
+                       time.perf_counter() - start, weights.sha256, config)

