@@ -14,15 +14,16 @@ import logging as std_logging
 
 from absl import app, flags, logging
 
-from tfstyle.config import OPTIMIZERS, INITS, StyleConfig, format_layer_weights, \
-    parse_layer_weights
-from tfstyle.errors import TfstyleError
+from tfstyle.config import OPTIMIZERS, INITS, PRESERVE_COLOR, StyleConfig, \
+    format_layer_weights, parse_layer_weights
+from tfstyle.errors import ConfigError, TfstyleError
 from tfstyle.vgg import POOLINGS
 
 _D = StyleConfig()
 
 _CONTENT = flags.DEFINE_string("content", None, "Content image path (default: embedded sample photo).")
-_STYLE = flags.DEFINE_string("style", None, "Style image path (default: embedded brush-stroke painting).")
+_STYLE = flags.DEFINE_multi_string(
+    "style", None, "Style image path; repeat for several styles (default: embedded painting).")
 _OUTPUT = flags.DEFINE_string("output", "stylized.png", "Output image path (.png keeps the settings).")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace --output if it exists.")
 _SIZE = flags.DEFINE_integer("size", _D.size, "Long side of the output in pixels; 0 keeps the content's size.")
@@ -41,7 +42,15 @@ _CONTENT_WEIGHT = flags.DEFINE_float("content_weight", _D.content_weight, "alpha
 _STYLE_WEIGHT = flags.DEFINE_float("style_weight", _D.style_weight, "beta, the style-loss weight.")
 _POOLING = flags.DEFINE_enum("pooling", _D.pooling, POOLINGS, "VGG pooling (the paper: avg).")
 _NORMALIZE = flags.DEFINE_bool("normalize", _D.normalize, "Use the paper's normalized VGG19.")
-_STYLE_SCALE = flags.DEFINE_float("style_scale", _D.style_scale, "Style image size relative to the content.")
+_STYLE_SCALE = flags.DEFINE_list(
+    "style_scale", [f"{v:g}" for v in _D.style_scale],
+    "Style image size relative to the content: one value, or one per --style.")
+_STYLE_BLEND = flags.DEFINE_list("style_blend", list(_D.style_blend),
+                                 "Weights of several --style images, e.g. 0.7,0.3 (default: equal).")
+_TV_WEIGHT = flags.DEFINE_float("tv_weight", _D.tv_weight, "Total-variation weight (0: the paper).")
+_PRESERVE_COLOR = flags.DEFINE_enum("preserve_color", _D.preserve_color, PRESERVE_COLOR,
+                                    "Keep the content's colours: luminance-only transfer or "
+                                    "colour histogram matching (Gatys et al. 2017).")
 _VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", None, "VGG19 notop weights file (Keras .h5 or tfstyle .npz).")
 _SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also save the image every N steps (0: never).")
 _VERBOSE = flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up messages and info logs.")
@@ -63,6 +72,14 @@ def _import_tensorflow_quietly():
         os.close(devnull)
 
 
+def _floats(flag) -> tuple:
+    try:
+        return tuple(float(v) for v in flag.value)
+    except ValueError:
+        raise ConfigError(f"--{flag.name} must be comma-separated numbers, got "
+                          f"{','.join(flag.value)!r}") from None
+
+
 def _config() -> StyleConfig:
     return StyleConfig(
         size=_SIZE.value or None, steps=_STEPS.value, optimizer=_OPTIMIZER.value,
@@ -70,7 +87,9 @@ def _config() -> StyleConfig:
         content_layers=parse_layer_weights(_CONTENT_LAYERS.value, default_weight=1.0),
         style_layers=parse_layer_weights(_STYLE_LAYERS.value),
         content_weight=_CONTENT_WEIGHT.value, style_weight=_STYLE_WEIGHT.value,
-        pooling=_POOLING.value, normalize=_NORMALIZE.value, style_scale=_STYLE_SCALE.value)
+        pooling=_POOLING.value, normalize=_NORMALIZE.value, style_scale=_floats(_STYLE_SCALE),
+        style_blend=_floats(_STYLE_BLEND), tv_weight=_TV_WEIGHT.value,
+        preserve_color=_PRESERVE_COLOR.value)
 
 
 def _show_library_messages():
@@ -91,8 +110,9 @@ def _run() -> int:
     if _SAVE_EVERY.value < 0:
         raise tfstyle.ConfigError("--save_every must be >= 0")
     content = _CONTENT.value or tfstyle.samples.default_content()
-    inputs = [p for p in (content, _STYLE.value) if p]
+    inputs = [content, *(_STYLE.value or [])]
     output = tfstyle.image.check_output_path(_OUTPUT.value, inputs, _OVERWRITE.value)
+    cli.check_sidecar(output, _OVERWRITE.value)
     progress = cli.ProgressPrinter(sys.stderr, output, config.steps, _SAVE_EVERY.value,
                                    _OVERWRITE.value, inputs)
     _show_library_messages()
@@ -101,15 +121,15 @@ def _run() -> int:
     else:
         logging.set_verbosity(logging.WARNING)
         _import_tensorflow_quietly()
-    style = _STYLE.value or tfstyle.samples.brushstrokes(512)
+    style = _STYLE.value or [tfstyle.samples.brushstrokes(512)]
     # Read both images now so a bad file fails before weights load.
-    content_image, style_image = tfstyle.gatys.prepare_images(content, style, config)
+    content_image, style_images = tfstyle.gatys.prepare_images(content, style, config)
     weights = tfstyle.find_vgg19_weights(_VGG_WEIGHTS.value)
-    result = tfstyle.stylize(content_image, style_image, config, weights=weights,
+    result = tfstyle.stylize(content_image, style_images, config, weights=weights,
                              callback=progress)
     progress.close()
     settings = dict(config.to_dict(), content=str(_CONTENT.value or f"embedded:{content.name}"),
-                    style=str(_STYLE.value or "embedded:brushstrokes(512, seed=0)"))
+                    style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"])
     cli.save_result(output, result, settings)
     print(cli.summary(output, result), file=sys.stderr)
     return 0

@@ -51,6 +51,10 @@ def _one_line_error(proc, expected):
     ("--optimizer=sgd", "optimizer"),
     ("--nonsense=1", "nonsense"),
     ("--seed=-1", "seed must be"),
+    ("--style_blend=0.7,x", "--style_blend must be comma-separated numbers"),
+    ("--style_blend=0.7,0.3", "style_blend has 2 weights for 1 style images"),
+    ("--preserve_color=sepia", "preserve_color"),
+    ("--tv_weight=-1", "tv_weight must be"),
     ("--size=16", "needs a short side of at least 16 px"),
     ("--vgg_weights=missing.h5", "no such file: missing.h5"),
 ])
@@ -93,14 +97,18 @@ def test_real_run_writes_png_with_settings_and_snapshots(tmp_path, pictures):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "step 4/4" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "content.png", "out.png", "out_step00002.png", "out_step00004.png", "style.jpg"]
+        "content.png", "out.json", "out.png", "out_step00002.png", "out_step00004.png", "style.jpg"]
     with Image.open(tmp_path / "out.png") as img:
         assert img.size == (48, 34)
         settings = json.loads(img.text["tfstyle:settings"])
         losses = json.loads(img.text["tfstyle:losses"])
     assert settings["steps"] == 4 and settings["optimizer"] == "adam"
-    assert settings["content"] == str(content)
+    assert settings["content"] == str(content) and settings["style"] == [str(style)]
     assert losses["total"] > 0 and len(img.text["tfstyle:weights_sha256"]) == 64
+    record = json.loads((tmp_path / "out.json").read_text())
+    assert record["settings"] == settings and record["losses"] == losses
+    assert record["steps"] == 4 and record["seconds"] > 0
+    assert record["weights_sha256"] == img.text["tfstyle:weights_sha256"]
 
 
 @pytest.mark.slow
@@ -111,3 +119,24 @@ def test_embedded_default_runs_with_no_inputs(tmp_path):
         assert img.size == (32, 21)
         assert json.loads(img.text["tfstyle:settings"])["content"] == "embedded:chelsea.png"
     os.unlink(tmp_path / "stylized.png")
+    os.unlink(tmp_path / "stylized.json")
+
+
+@pytest.mark.slow
+def test_same_flags_and_seed_give_identical_bytes(tmp_path, pictures):
+    content, style = pictures
+    args = [f"--content={content}", f"--style={style}", "--size=40", "--steps=3", "--seed=7"]
+    for name in ("a.png", "b.png"):
+        assert run(*args, f"--output={name}", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    proc = run(*args[:-1], "--seed=8", "--output=c.png", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert (tmp_path / "c.png").read_bytes() != (tmp_path / "a.png").read_bytes()
+
+
+def test_existing_sidecar_is_kept(tmp_path, pictures):
+    content, style = pictures
+    (tmp_path / "out.json").write_text("mine")
+    proc = run(f"--content={content}", f"--style={style}", "--output=out.png", cwd=tmp_path)
+    _one_line_error(proc, "out.json (the run record for out.png) exists")
+    assert (tmp_path / "out.json").read_text() == "mine"

@@ -54,7 +54,7 @@ def test_same_seed_same_image_other_seed_other_image(fake_weights):
 
 def test_inits():
     config = StyleConfig(**SMALL)
-    content, style = gatys.prepare_images(CONTENT, STYLE, config)
+    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
     assert style.shape == content.shape == (24, 32, 3)  # the paper: style resized to content
     np.testing.assert_array_equal(gatys.initial_image(
         StyleConfig(**dict(SMALL, init="content")), content, style), content)
@@ -78,13 +78,15 @@ def test_images_too_small_for_the_deepest_layer_are_refused(kwargs, message):
 
 
 def test_style_scale_resizes_style(fake_weights):
-    _, style = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, style_scale=0.5)))
+    _, (style,) = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, style_scale=0.5)))
     assert style.shape == (12, 16, 3)
+    _, styles = gatys.prepare_images(CONTENT, [STYLE, STYLE], StyleConfig(**dict(SMALL, style_scale=(1, 0.5))))
+    assert [s.shape for s in styles] == [(24, 32, 3), (12, 16, 3)]
 
 
 def test_objective_matches_hand_computed_losses(fake_weights):
     config = StyleConfig(**SMALL)
-    content, style = gatys.prepare_images(CONTENT, STYLE, config)
+    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
     from tfstyle.vgg import build_extractor
 
     extractor = build_extractor(fake_weights, config.layers, normalize=False)
@@ -115,3 +117,47 @@ def test_lbfgs_respects_bounds_on_a_quadratic():
     np.testing.assert_allclose(out.image, np.clip(target.numpy()[0], 0, 1), atol=1e-4)
     assert out.steps <= 20 and out.losses["total"] == pytest.approx(
         float(np.sum((np.clip(target, 0, 1) - target) ** 2)), rel=1e-4)
+
+
+def test_blended_styles_target_is_the_weighted_gram(fake_weights):
+    from tfstyle import losses
+    from tfstyle.vgg import build_extractor
+
+    other = np.ascontiguousarray(STYLE[:, ::-1, ::-1])  # other colours, other stripe direction
+    config = StyleConfig(**dict(SMALL, style_blend=(3, 1)))
+    content, styles = gatys.prepare_images(CONTENT, [STYLE, other], config)
+    extractor = build_extractor(fake_weights, config.layers, normalize=False)
+    objective = gatys.GatysObjective(extractor, config, content, styles)
+    for name, _ in config.style_layers:
+        feats = [extractor(s[None])[name] for s in styles]
+        grams = [losses.gram_matrix(f).numpy() / (f.shape[1] * f.shape[2]) for f in feats]
+        expected = 0.75 * grams[0] + 0.25 * grams[1]
+        np.testing.assert_allclose(objective.style_targets[name].numpy(), expected, rtol=1e-4)
+
+
+def test_tv_weight_adds_a_smoothness_term(fake_weights):
+    plain, _ = _run(fake_weights, steps=8)
+    smooth, _ = _run(fake_weights, steps=8, tv_weight=5.0)
+    assert "tv" in smooth.losses and "tv" not in plain.losses
+    tv = lambda im: np.sum(np.diff(im, axis=0) ** 2) + np.sum(np.diff(im, axis=1) ** 2)
+    assert tv(smooth.image) < tv(plain.image)
+
+
+@pytest.mark.parametrize("mode", ["luminance", "histogram"])
+def test_preserve_color_keeps_the_contents_colours(fake_weights, mode):
+    from tfstyle import color
+
+    result, _ = _run(fake_weights, steps=8, preserve_color=mode)
+    plain, _ = _run(fake_weights, steps=8)
+    content = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
+    chroma = lambda im: color.rgb_to_yiq(im)[..., 1:]
+    if mode == "luminance":  # chroma is the content's wherever RGB needed no clipping
+        yiq = color.rgb_to_yiq(content)
+        yiq[..., 0] = color.luminance(result.image)
+        unclipped = np.all((color.yiq_to_rgb(yiq) >= 0) & (color.yiq_to_rgb(yiq) <= 1), axis=-1)
+        assert unclipped.mean() > 0.3
+        np.testing.assert_allclose(chroma(result.image)[unclipped], chroma(content)[unclipped],
+                                   atol=0.01)
+    # Either way the colours are closer to the content's than without.
+    err = lambda im: np.abs(chroma(im).mean((0, 1)) - chroma(content).mean((0, 1))).sum()
+    assert err(result.image) < err(plain.image)

@@ -86,3 +86,10 @@ def test_style_gradient_is_eq6():
     G = F @ F.T
     expected = np.where(F > 0, (F.T @ (G - a)).T / (n ** 2 * m ** 2), 0.0)
     np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-9)
+
+
+def test_total_variation_matches_numpy():
+    x = RNG.uniform(size=(1, 5, 7, 3)).astype(np.float32)
+    expected = np.sum(np.diff(x, axis=1) ** 2) + np.sum(np.diff(x, axis=2) ** 2)
+    np.testing.assert_allclose(losses.total_variation_loss(x).numpy(), expected, rtol=1e-5)
+    assert losses.total_variation_loss(np.ones((1, 4, 4, 3), np.float32)).numpy() == 0.0

@@ -5,7 +5,11 @@ Kept free of absl so notebooks and scripts can reuse them.
 
 import json
 import pathlib
+import platform
 import time
+
+from tfstyle.errors import ImageError
+from tfstyle.fileio import atomic_write
 
 from tfstyle.image import check_output_path, save_image
 
@@ -71,15 +75,49 @@ class ProgressPrinter:
             self._open = False
 
 
+def sidecar_path(output) -> pathlib.Path:
+    """``out.png`` -> ``out.json``: the run's record beside the image."""
+    return pathlib.Path(output).with_suffix(".json")
+
+
+def check_sidecar(output, overwrite: bool):
+    path = sidecar_path(output)
+    if path.exists() and not overwrite:
+        raise ImageError(f"{path} (the run record for {output}) exists; "
+                         "pass --overwrite to replace it")
+
+
 def save_result(output, result, settings: dict):
-    """Writes the image; a PNG carries the settings and final losses as text."""
+    """Writes the image and its sidecar JSON.
+
+    A PNG also carries the settings and final losses as text chunks. The
+    image holds nothing that varies between identical runs (no times), so the
+    same flags and seed give the same bytes on the same machine; times go to
+    the sidecar.
+    """
+    import tensorflow as tf
+
+    import tfstyle
+
     metadata = {
         "Software": "tfstyle",
         "tfstyle:settings": json.dumps(settings, sort_keys=True),
         "tfstyle:losses": json.dumps(result.losses, sort_keys=True),
         "tfstyle:weights_sha256": result.weights_sha256,
     }
+    record = {
+        "output": str(output), "settings": settings, "weights_sha256": result.weights_sha256,
+        "steps": result.steps, "evaluations": result.evaluations, "losses": result.losses,
+        "seconds": round(result.seconds, 3),
+        "versions": {"tfstyle": tfstyle.__version__, "tensorflow": tf.__version__,
+                     "python": platform.python_version()},
+    }
     save_image(output, result.image, metadata)
+    try:
+        with atomic_write(sidecar_path(output)) as f:
+            f.write((json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+    except OSError as exc:
+        raise ImageError(f"cannot write {sidecar_path(output)}: {exc.strerror or exc}") from None
 
 
 def summary(output, result) -> str:

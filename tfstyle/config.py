@@ -15,6 +15,7 @@ LayerWeights = Tuple[Tuple[str, float], ...]
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("noise", "content", "style")
+PRESERVE_COLOR = ("none", "luminance", "histogram")
 
 # The paper's style layers conv1_1 ... conv5_1, each weighted 1/5 (w_l in eq. 5).
 PAPER_STYLE_LAYERS: LayerWeights = tuple(
@@ -101,8 +102,19 @@ class StyleConfig:
     pooling: str = "avg"
     # Rescale VGG so each filter's mean activation is one (the paper's network).
     normalize: bool = True
-    # The style image is resized to the content size times this (paper: 1).
-    style_scale: float = 1.0
+    # Each style image is resized to the content size times this (paper: 1);
+    # one value for all styles, or one per style.
+    style_scale: Tuple[float, ...] = (1.0,)
+    # Relative weights of several style images (normalized to sum to 1; empty:
+    # equal). Their Gram matrices are blended into one target.
+    style_blend: Tuple[float, ...] = ()
+    # Total-variation weight (squared neighbour differences of [0, 1] pixels),
+    # against the high-frequency noise the paper notes; 0 is the paper.
+    tv_weight: float = 0.0
+    # Keep the content's colours (Gatys et al. 2017): 'luminance' transfers on
+    # luminance only and puts back the content's chroma (YIQ); 'histogram'
+    # matches the style's colour mean and covariance to the content's first.
+    preserve_color: str = "none"
 
     def __post_init__(self):
         def is_int(value):
@@ -114,9 +126,25 @@ class StyleConfig:
             raise ConfigError(f"steps must be a positive integer, got {self.steps!r}")
         if not is_int(self.seed) or self.seed < 0:
             raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
-        for name in ("learning_rate", "content_weight", "style_weight", "style_scale"):
+        for name in ("learning_rate", "content_weight", "style_weight", "tv_weight"):
             if not isinstance(getattr(self, name), numbers.Real):
                 raise ConfigError(f"{name} must be a number, got {getattr(self, name)!r}")
+        for name in ("style_scale", "style_blend"):
+            value = getattr(self, name)
+            value = (value,) if isinstance(value, numbers.Real) else tuple(value)
+            if not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in value):
+                raise ConfigError(f"{name} must be numbers, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, tuple(float(v) for v in value))
+        if not self.style_scale or any(v <= 0 for v in self.style_scale):
+            raise ConfigError(f"style_scale must be > 0, got {self.style_scale!r}")
+        if any(v < 0 for v in self.style_blend) or (self.style_blend and sum(self.style_blend) <= 0):
+            raise ConfigError(f"style_blend must be weights >= 0 with a positive sum, "
+                              f"got {self.style_blend!r}")
+        if not (math.isfinite(self.tv_weight) and self.tv_weight >= 0):
+            raise ConfigError(f"tv_weight must be a finite number >= 0, got {self.tv_weight!r}")
+        if self.preserve_color not in PRESERVE_COLOR:
+            raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
+                              f"got {self.preserve_color!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
@@ -131,12 +159,29 @@ class StyleConfig:
                 raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
         if self.content_weight == 0 and self.style_weight == 0:
             raise ConfigError("content_weight and style_weight cannot both be 0")
-        if not (self.style_scale > 0 and math.isfinite(self.style_scale)):
-            raise ConfigError(f"style_scale must be > 0, got {self.style_scale!r}")
         # A content layer listed without a weight counts fully; style layers share 1/n.
         object.__setattr__(self, "content_layers",
                            _check_layers("content_layers", self.content_layers, 1.0))
         object.__setattr__(self, "style_layers", _check_layers("style_layers", self.style_layers))
+
+    def blend_weights(self, count: int) -> Tuple[float, ...]:
+        """Normalized weights of `count` style images."""
+        if not self.style_blend:
+            return (1.0 / count,) * count
+        if len(self.style_blend) != count:
+            raise ConfigError(f"style_blend has {len(self.style_blend)} weights for {count} "
+                              "style images")
+        total = sum(self.style_blend)
+        return tuple(w / total for w in self.style_blend)
+
+    def style_scales(self, count: int) -> Tuple[float, ...]:
+        """Scale of each of `count` style images."""
+        if len(self.style_scale) == 1:
+            return self.style_scale * count
+        if len(self.style_scale) != count:
+            raise ConfigError(f"style_scale has {len(self.style_scale)} values for {count} "
+                              "style images")
+        return self.style_scale
 
     @property
     def layers(self) -> Tuple[str, ...]:

@@ -55,3 +55,12 @@ def style_loss(layer_losses, layer_weights):
 def total_loss(content, style, content_weight, style_weight):
     """Eq. 7: L_total = alpha * L_content + beta * L_style."""
     return content_weight * content + style_weight * style
+
+
+def total_variation_loss(image):
+    """Sum of squared differences between neighbouring pixels (Mahendran &
+    Vedaldi 2015, beta = 2): a smoothness prior against the high-frequency
+    noise that the paper notes in its results."""
+    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
+    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
+    return tf.reduce_sum(tf.square(dy)) + tf.reduce_sum(tf.square(dx))

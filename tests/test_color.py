@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from tfstyle import color
+
+RNG = np.random.default_rng(0)
+
+
+def test_yiq_round_trip_and_luminance():
+    image = RNG.uniform(0, 1, (5, 6, 3)).astype(np.float32)
+    np.testing.assert_allclose(color.yiq_to_rgb(color.rgb_to_yiq(image)), image, atol=1e-5)
+    np.testing.assert_allclose(color.luminance(np.ones((2, 2, 3), np.float32)), 1.0, atol=1e-6)
+    gray = np.full((2, 2, 3), 0.4, np.float32)
+    np.testing.assert_allclose(color.rgb_to_yiq(gray)[..., 1:], 0.0, atol=1e-6)
+
+
+def test_luminance_matching_is_eq8():
+    style = RNG.uniform(0.0, 0.5, (30, 30)).astype(np.float32)
+    content = RNG.normal(0.6, 0.1, (20, 20)).clip(0, 1).astype(np.float32)
+    out = color.match_luminance(style, content)
+    assert out.mean() == pytest.approx(content.mean(), abs=1e-3)
+    assert out.std() == pytest.approx(content.std(), rel=1e-2)
+
+
+def test_content_chroma_is_restored():
+    content = RNG.uniform(0.2, 0.8, (4, 4, 3)).astype(np.float32)
+    result_y = np.full((4, 4), 0.5, np.float32)
+    out = color.with_content_chroma(result_y, content)
+    np.testing.assert_allclose(color.luminance(out), 0.5, atol=1e-3)
+    np.testing.assert_allclose(color.rgb_to_yiq(out)[..., 1:], color.rgb_to_yiq(content)[..., 1:],
+                               atol=1e-3)
+
+
+def test_histogram_matching_matches_mean_and_covariance():
+    content = (RNG.uniform(0, 1, (40, 40, 3)) @ np.array(
+        [[0.5, 0.1, 0.0], [0.1, 0.3, 0.1], [0.0, 0.2, 0.4]]) + 0.2).astype(np.float32)
+    style = (RNG.uniform(0, 1, (50, 30, 3)) * [0.3, 0.2, 0.6] + [0.1, 0.4, 0.2]).astype(np.float32)
+    out = color.match_color_histogram(style, content)
+    assert out.shape == style.shape
+    c, o = content.reshape(-1, 3), out.reshape(-1, 3)
+    np.testing.assert_allclose(o.mean(0), c.mean(0), atol=2e-3)
+    np.testing.assert_allclose(np.cov(o, rowvar=False), np.cov(c, rowvar=False), atol=2e-3)
