@@ -1,7 +1,8 @@
 """Regenerates the README's example pictures from ../shared/images.
 
 Those photos and paintings may not be committed, but pictures tfstyle makes
-from them may. Writes docs/<name>.png; each is a labelled strip of results.
+from them may: the strips hold tfstyle's outputs only, never the inputs.
+Writes docs/<name>.png; each is a labelled strip of results.
 
     python scripts/readme_examples.py [--only=colour,tv,blend] [--size=256] [--steps=300]
 """
@@ -19,7 +20,7 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 import tfstyle  # noqa: E402
-from tfstyle.image import as_image, resize  # noqa: E402
+from tfstyle.image import resize  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "images"
 DOCS = REPO / "docs"
@@ -61,14 +62,12 @@ def main():
     # beta scaled with the pixel count from the 512 px default (see README).
     common = dict(size=args.size, steps=args.steps, style_weight=4e6 * (args.size / 512) ** 2)
     tubingen, starry = SHARED / "tubingen.jpg", SHARED / "starry_night.jpg"
-    content = as_image(tubingen, args.size)
     todo = args.only.split(",")
     print("plain (shared by every strip)")
     plain = run(tubingen, starry, weights, **common)
     if "colour" in todo:
         print("colour preservation")
-        panels = [("content", content), ("style", as_image(starry, args.size)),
-                  ("preserve_color=none", plain)]
+        panels = [("preserve_color=none", plain)]
         for mode in ("luminance", "histogram"):
             panels.append((f"preserve_color={mode}",
                            run(tubingen, starry, weights, preserve_color=mode, **common)))
