@@ -137,7 +137,8 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
       content: path, PIL image, or array (uint8, or float in [0, 1]).
       style: same kinds as `content`, or a list of them (blended with
         `config.style_blend`).
-      config: a `StyleConfig`; defaults to the paper's settings.
+      config: a `StyleConfig`; `StyleConfig()` when None (the paper's method,
+        with beta set for 512 px; see its `style_weight`).
       weights: VGG19 weights; found with `find_vgg19_weights()` when None.
       callback: called with an `optim.Progress` after every step.
 
