@@ -122,11 +122,8 @@ def _run() -> int:
         logging.set_verbosity(logging.WARNING)
         _import_tensorflow_quietly()
     style = _STYLE.value or [tfstyle.samples.brushstrokes(512)]
-    # Read both images now so a bad file fails before weights load.
-    content_image, style_images = tfstyle.gatys.prepare_images(content, style, config)
     weights = tfstyle.find_vgg19_weights(_VGG_WEIGHTS.value)
-    result = tfstyle.stylize(content_image, style_images, config, weights=weights,
-                             callback=progress)
+    result = tfstyle.stylize(content, style, config, weights=weights, callback=progress)
     progress.close()
     settings = dict(config.to_dict(), content=str(_CONTENT.value or f"embedded:{content.name}"),
                     style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"])

@@ -8,6 +8,7 @@ import math
 import numbers
 from typing import Optional, Tuple
 
+from tfstyle.color import PRESERVE_COLOR
 from tfstyle.errors import ConfigError
 from tfstyle.vgg import LAYER_NAMES, POOLINGS, canonical_layer
 
@@ -15,7 +16,6 @@ LayerWeights = Tuple[Tuple[str, float], ...]
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("noise", "content", "style")
-PRESERVE_COLOR = ("none", "luminance", "histogram")
 
 # The paper's style layers conv1_1 ... conv5_1, each weighted 1/5 (w_l in eq. 5).
 PAPER_STYLE_LAYERS: LayerWeights = tuple(

@@ -110,17 +110,18 @@ def prepare_images(content, style, config: StyleConfig):
     # Every layer needs at least one position after its poolings, or its Gram
     # matrix is 0/0.
     need = 2 ** max(pools_before(name) for name in config.layers)
-    if min(height, width) < need:
-        raise ConfigError(f"the content image is {width}x{height} px; layer "
-                          f"{config.layers[-1]} needs a short side of at least {need} px "
-                          "(raise --size)")
+
+    def check_side(what, shape, fix):
+        if min(shape) < need:
+            raise ConfigError(f"the {what} image is {shape[1]}x{shape[0]} px; layer "
+                              f"{config.layers[-1]} needs a short side of at least {need} px "
+                              f"(raise {fix})")
+
+    check_side("content", (height, width), "--size")
     styles = []
     for source, scale in zip(sources, config.style_scales(len(sources))):
         target = (max(1, round(height * scale)), max(1, round(width * scale)))
-        if min(target) < need:
-            raise ConfigError(f"the style image is {target[1]}x{target[0]} px; layer "
-                              f"{config.layers[-1]} needs a short side of at least {need} px "
-                              "(raise --size or --style_scale)")
+        check_side("style", target, "--size or --style_scale")
         if target[0] * target[1] > 64_000_000:
             raise ConfigError(f"--style_scale={scale:g} makes the style image "
                               f"{target[1]}x{target[0]} px; keep it under 64 Mpx")

@@ -88,10 +88,17 @@ def save_factors(path, factors_by_pooling: Mapping[str, Mapping[str, np.ndarray]
 
 
 def _read_factors(path, sha256: str, pooling: str) -> Optional[Dict[str, np.ndarray]]:
-    with np.load(path) as data:
-        if str(data["weights_sha256"]) != sha256 or f"{pooling}/{LAYER_NAMES[0]}" not in data:
-            return None
-        return {name: data[f"{pooling}/{name}"] for name in LAYER_NAMES}
+    """The factors in `path` for these weights and pooling; None if absent or unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            if str(data["weights_sha256"]) != sha256 or f"{pooling}/{LAYER_NAMES[0]}" not in data:
+                return None
+            return {name: data[f"{pooling}/{name}"] for name in LAYER_NAMES}
+    except Exception as exc:  # OSError, KeyError, BadZipFile, EOFError...
+        log.warning("ignoring unreadable normalization factors %s: %s", path, exc)
+        return None
 
 
 def normalization_factors(weights: VGGWeights, pooling: str) -> Dict[str, np.ndarray]:
@@ -103,26 +110,17 @@ def normalization_factors(weights: VGGWeights, pooling: str) -> Dict[str, np.nda
     """
     name = _factors_filename(weights.sha256)
     for path in (_DATA_DIR / name, cache_dir() / name):
-        if path.is_file():
-            try:
-                factors = _read_factors(path, weights.sha256, pooling)
-            except Exception as exc:  # OSError, KeyError, BadZipFile, EOFError...
-                log.warning("ignoring unreadable normalization factors %s: %s", path, exc)
-                continue
-            if factors is not None:
-                return factors
+        factors = _read_factors(path, weights.sha256, pooling)
+        if factors is not None:
+            return factors
     log.info("calibrating VGG19 normalization for %s (%s pooling); this runs once, ~10 s",
              weights.source, pooling)
     factors = compute_factors(weights, samples.calibration_images(), pooling)
     cached = {pooling: factors}
     for other in POOLINGS:  # keep the other pooling's factors already in the cache
-        if other != pooling and (cache_dir() / name).is_file():
-            try:
-                found = _read_factors(cache_dir() / name, weights.sha256, other)
-            except Exception:  # an unreadable cache is simply rewritten
-                found = None
-            if found is not None:
-                cached[other] = found
+        found = _read_factors(cache_dir() / name, weights.sha256, other) if other != pooling else None
+        if found is not None:
+            cached[other] = found
     try:
         save_factors(cache_dir() / name, cached, weights.sha256, samples.CALIBRATION_NOTE)
     except OSError as exc:

@@ -282,7 +282,7 @@ def find_vgg19_weights(path=None, download=True) -> VGGWeights:
     """Finds ImageNet VGG19 conv weights; see the module docstring for the order.
 
     Args:
-      path: a file the user names (Keras ``.h5`` or tfstyle ``.npz``); when
+      path: a file the user names (see `load_file` for the formats); when
         given, no other source is tried.
       download: whether Keras' download may be attempted as the last resort.
 
