@@ -34,6 +34,14 @@ def _run(fake_weights, **kwargs):
     return result, seen
 
 
+def _objective(extractor, config, content, styles, **kwargs):
+    targets = gatys.compute_targets(
+        extractor, content, styles, content_layers=[n for n, _ in config.content_layers],
+        style_layers=[n for n, _ in config.style_layers],
+        blend=config.blend_weights(len(styles)), **kwargs)
+    return gatys.GatysObjective.from_config(extractor, targets, config)
+
+
 @pytest.mark.parametrize("optimizer, steps", [("lbfgs", 15), ("adam", 30)])
 def test_optimizers_lower_the_loss_and_keep_pixels_in_range(fake_weights, optimizer, steps):
     result, seen = _run(fake_weights, optimizer=optimizer, steps=steps, learning_rate=0.05)
@@ -57,12 +65,13 @@ def test_inits():
     content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
     assert style.shape == content.shape == (24, 32, 3)  # the paper: style resized to content
     np.testing.assert_array_equal(gatys.initial_image(
-        StyleConfig(**dict(SMALL, init="content")), content, style), content)
+        StyleConfig(**dict(SMALL, init="content")), content.shape[:2], content, style), content)
     small_style = STYLE[:20, :10]
-    from_style = gatys.initial_image(StyleConfig(**dict(SMALL, init="style")), content, small_style)
+    from_style = gatys.initial_image(StyleConfig(**dict(SMALL, init="style")), content.shape[:2],
+                                    content, small_style)
     assert from_style.shape == content.shape
     assert abs(from_style.mean() - small_style.mean()) < 0.05
-    noise = gatys.initial_image(config, content, style)
+    noise = gatys.initial_image(config, content.shape[:2], content, style)
     assert noise.shape == content.shape and 0.2 < noise.std() < 0.4
 
 
@@ -90,7 +99,7 @@ def test_objective_matches_hand_computed_losses(fake_weights):
     from tfstyle.vgg import build_extractor
 
     extractor = build_extractor(fake_weights, config.layers, normalize=False)
-    objective = gatys.GatysObjective(extractor, config, content, style)
+    objective = _objective(extractor, config, content, [style])
     x = RNG.uniform(0, 1, (1,) + content.shape).astype(np.float32)
     parts = {k: float(v) for k, v in objective(tf.constant(x)).items()}
     fx, fc, fs = (extractor(v) for v in (x, content[None], style[None]))
@@ -127,7 +136,7 @@ def test_blended_styles_target_is_the_weighted_gram(fake_weights):
     config = StyleConfig(**dict(SMALL, style_blend=(3, 1)))
     content, styles = gatys.prepare_images(CONTENT, [STYLE, other], config)
     extractor = build_extractor(fake_weights, config.layers, normalize=False)
-    objective = gatys.GatysObjective(extractor, config, content, styles)
+    objective = _objective(extractor, config, content, styles)
     for name, _ in config.style_layers:
         feats = [extractor(s[None])[name] for s in styles]
         grams = [losses.gram_matrix(f).numpy() / (f.shape[1] * f.shape[2]) for f in feats]
@@ -161,3 +170,148 @@ def test_preserve_color_keeps_the_contents_colours(fake_weights, mode):
     # Either way the colours are closer to the content's than without.
     err = lambda im: np.abs(chroma(im).mean((0, 1)) - chroma(content).mean((0, 1))).sum()
     assert err(result.image) < err(plain.image)
+
+
+def test_mask_at_layer_averages_over_each_positions_pixels():
+    mask = np.zeros((10, 13), np.float32)
+    mask[:, :6] = 1.0  # left 6 columns
+    at2 = gatys.mask_at_layer(mask, "block2_conv1")  # one pooling: 5 x 6 grid
+    assert at2.shape == (1, 5, 6, 1)
+    np.testing.assert_array_equal(at2[0, 0, :, 0], [1, 1, 1, 0, 0, 0])
+    at3 = gatys.mask_at_layer(mask, "block3_conv1")  # two poolings: 2 x 3 grid
+    np.testing.assert_allclose(at3[0, 0, :, 0], [1, 0.5, 0])
+    np.testing.assert_array_equal(gatys.mask_at_layer(mask, "block1_conv1")[0, ..., 0], mask)
+
+
+def test_guided_gram_of_a_binary_mask_is_the_regions_gram(fake_weights):
+    from tfstyle import losses
+    from tfstyle.vgg import build_extractor
+
+    extractor = build_extractor(fake_weights, ["block1_conv1", "block2_conv1"], normalize=False)
+    mask = np.zeros((24, 32), np.float32)
+    mask[4:20, 8:24] = 1
+    feats = extractor(STYLE[:24, :32][None])
+    for name, (top, left) in (("block1_conv1", (4, 8)), ("block2_conv1", (2, 4))):
+        f = feats[name]
+        crop = f[:, top:top + 16 * f.shape[1] // 24, left:left + 16 * f.shape[2] // 32]
+        m = gatys.mask_at_layer(mask, name)
+        guided = losses.gram_matrix(f, m) / losses.num_positions(f, m)
+        plain = losses.gram_matrix(crop) / losses.num_positions(crop)
+        np.testing.assert_allclose(guided.numpy(), plain.numpy(), rtol=1e-5)
+
+
+def _halves(width=32, height=24):
+    left = np.zeros((height, width), np.float32)
+    left[:, : width // 2] = 1
+    return left, left[:, ::-1].copy()
+
+
+def test_masks_give_each_style_its_region(fake_weights):
+    red = np.broadcast_to(np.float32([0.9, 0.15, 0.1]), (24, 32, 3)).copy()
+    red[::4] = 0.3  # some texture so the Gram is not rank one
+    blue = np.ascontiguousarray(red[..., ::-1])
+    config = StyleConfig(**dict(SMALL, steps=25, content_weight=0.0, style_weight=1e4))
+    result = gatys.stylize(CONTENT, [red, blue], config, masks=list(_halves()),
+                           weights=fake_weights)
+    left, right = result.image[:, :14], result.image[:, 18:]
+    redness = lambda im: float(np.mean(im[..., 0] - im[..., 2]))
+    assert redness(left) > 0.2 and redness(right) < -0.2
+
+
+def test_uncovered_pixels_keep_the_content_photo(fake_weights):
+    mask, _ = _halves()
+    mask[:, 16:] = 0
+    mask[:, 14:16] = 0.5  # a soft seam
+    seen = []
+    result = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=5)), masks=[mask],
+                           weights=fake_weights, callback=seen.append)
+    content = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
+    np.testing.assert_allclose(result.image[:, 16:], content[:, 16:], atol=1e-6)
+    np.testing.assert_allclose(seen[-1].image[:, 16:], content[:, 16:], atol=1e-6)
+    assert np.abs(result.image[:, :14] - content[:, :14]).mean() > 0.05
+
+
+def test_style_mask_picks_the_statistics_of_its_region(fake_weights):
+    from tfstyle import losses
+    from tfstyle.vgg import build_extractor
+
+    # Style: top half red stripes, bottom half blue; its mask picks the top.
+    style = np.concatenate([STYLE[:12, :32], STYLE[:12, :32, ::-1]], axis=0)
+    top = np.zeros((24, 32), np.float32)
+    top[:12] = 1
+    config = StyleConfig(**SMALL)
+    extractor = build_extractor(fake_weights, config.layers, normalize=False)
+    masked = _objective(extractor, config, CONTENT[:24, :32], [style],
+                        masks=[np.ones((24, 32), np.float32)], style_masks=[top])
+    whole = _objective(extractor, config, CONTENT[:24, :32], [style])
+    for name, rows in (("block1_conv1", 12), ("block2_conv1", 6)):
+        f = extractor(style[None])[name][:, :rows]  # the top half's positions
+        expected = losses.gram_matrix(f).numpy() / (rows * f.shape[2])
+        np.testing.assert_allclose(masked.style_targets[name].numpy(), expected, rtol=1e-5)
+        assert not np.allclose(whole.style_targets[name].numpy(), expected, rtol=1e-2)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(masks=[np.ones((4, 4))] * 2), "2 masks for 1 style"),
+    (dict(masks=[np.zeros((4, 4))]), "mask 1 selects no pixels"),
+    (dict(style_masks=[np.ones((4, 4))]), "need output masks"),
+    (dict(masks=[np.ones((4, 4))], style_masks=[np.zeros((4, 4))]), "style mask 1 selects no"),
+])
+def test_bad_masks_are_refused(fake_weights, kwargs, message):
+    from tfstyle.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        gatys.stylize(CONTENT, STYLE, StyleConfig(**SMALL), weights=fake_weights, **kwargs)
+
+
+def test_masks_and_style_blend_do_not_mix(fake_weights):
+    from tfstyle.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="style_blend does not apply"):
+        gatys.stylize(CONTENT, [STYLE, STYLE], StyleConfig(**dict(SMALL, style_blend=(1, 2))),
+                      masks=list(_halves()), weights=fake_weights)
+
+
+def test_content_reconstruction_matches_one_layer_and_has_no_style_term(fake_weights):
+    from tfstyle.vgg import build_extractor
+
+    config = StyleConfig(**dict(SMALL, content_layers="conv1_2", steps=40))
+    seen = []
+    result = gatys.reconstruct_content(CONTENT, config, weights=fake_weights,
+                                       callback=seen.append)
+    assert set(result.losses) == {"total", "content"}
+    assert result.losses["content"] < 0.05 * seen[0].losses["content"]
+    content = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
+    # A shallow layer pins the pixels down: the image converges to the photo.
+    noise = gatys.initial_image(config, content.shape[:2])
+    assert np.abs(result.image - content).mean() < 0.5 * np.abs(noise - content).mean()
+    extractor = build_extractor(fake_weights, ["block1_conv2"], normalize=False)
+    assert "block5_conv1" not in extractor.output  # no style layers were built
+
+
+def test_texture_has_any_size_and_only_a_style_term(fake_weights):
+    config = StyleConfig(**dict(SMALL, steps=20))
+    seen = []
+    result = gatys.synthesize_texture(STYLE, config, output_size=(20, 52), weights=fake_weights,
+                                      callback=seen.append)
+    assert result.image.shape == (20, 52, 3)
+    assert set(result.losses) == {"total", "style"}
+    assert result.losses["style"] < 0.1 * seen[0].losses["style"]
+    default = gatys.synthesize_texture(STYLE, StyleConfig(**dict(SMALL, steps=1)),
+                                       weights=fake_weights)
+    assert default.image.shape == (32, 32, 3)  # the style at --size 32
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda w: gatys.synthesize_texture(STYLE, StyleConfig(**SMALL), output_size=(1, 40),
+                                        weights=w), "output image is 40x1 px"),
+    (lambda w: gatys.synthesize_texture(STYLE, StyleConfig(**dict(SMALL, init="content")),
+                                        weights=w), "needs a content image"),
+    (lambda w: gatys.reconstruct_content(CONTENT, StyleConfig(**dict(SMALL, init="style")),
+                                         weights=w), "needs a style image"),
+])
+def test_modes_refuse_what_they_cannot_do(fake_weights, call, message):
+    from tfstyle.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        call(fake_weights)

@@ -1,18 +1,26 @@
-"""Style transfer by image optimization (Gatys, Ecker & Bethge, CVPR 2016)."""
+"""Style transfer by image optimization (Gatys, Ecker & Bethge, CVPR 2016).
+
+Besides `stylize`, the paper's other experiments are entry points of their own:
+`reconstruct_content` (Fig. 1, content reconstructions from one layer) and
+`synthesize_texture` (Fig. 1, style reconstructions / texture synthesis).
+Spatial control follows Gatys et al. 2017 ("Controlling Perceptual Factors"):
+a mask per style image gives it a region of the output, and the pixels no
+mask covers stay the content photo.
+"""
 
 import dataclasses
 import logging
 import time
-from typing import Dict, Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from tfstyle import color, losses, optim
-from tfstyle.config import StyleConfig
+from tfstyle.config import LayerWeights, StyleConfig
 from tfstyle.errors import ConfigError
 from tfstyle.image import as_image, resize
-from tfstyle.vgg import build_extractor, pools_before
+from tfstyle.vgg import LAYER_NAMES, build_extractor, pools_before
 from tfstyle.weights import VGGWeights, find_vgg19_weights
 
 log = logging.getLogger(__name__)
@@ -20,9 +28,9 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class StyleResult:
-    """Output of `stylize`."""
+    """Output of `stylize`, `reconstruct_content` and `synthesize_texture`."""
     image: np.ndarray              # float32 [H, W, 3] RGB in [0, 1]
-    losses: Mapping[str, float]    # final loss parts: total, content, style
+    losses: Mapping[str, float]    # final loss parts: total, and content / style / tv as used
     steps: int                     # optimizer iterations run
     evaluations: int               # loss-and-gradient evaluations
     seconds: float                 # wall time of the optimization
@@ -30,65 +38,210 @@ class StyleResult:
     config: StyleConfig
 
 
+@dataclasses.dataclass(frozen=True)
+class StyleRegion:
+    """One style target: Gram matrices, and where in the output they apply."""
+    grams: Mapping[str, tf.Tensor]                   # layer -> A / M_a, [1, N, N]
+    masks: Optional[Mapping[str, np.ndarray]] = None  # layer -> output weights [1, h, w, 1]; None: everywhere
+
+
+@dataclasses.dataclass(frozen=True)
+class Targets:
+    """Everything the loss compares against, computed once per run (or grid)."""
+    content: Mapping[str, tf.Tensor]       # layer -> P^l of the content image
+    styles: Tuple[StyleRegion, ...]
+    keep: Optional[np.ndarray] = None      # [1, H, W, 1]: 1 where the output stays the photo
+    photo: Optional[np.ndarray] = None     # [1, H, W, 3]: the photo kept there
+
+
+def mask_at_layer(mask: np.ndarray, layer: str) -> np.ndarray:
+    """A [H, W] mask averaged down to `layer`'s grid ([1, h, w, 1]).
+
+    VGG's 2x2 stride-2 poolings drop an odd last row or column; so does this,
+    so every position of the layer gets the mean weight of the pixels it sees.
+    """
+    m = np.asarray(mask, np.float32)
+    for _ in range(pools_before(layer)):
+        h, w = m.shape[0] // 2, m.shape[1] // 2
+        m = m[:2 * h, :2 * w].reshape(h, 2, w, 2).mean(axis=(1, 3))
+    return m[None, :, :, None]
+
+
+def _gram_per_position(features, mask=None):
+    if mask is None:
+        return losses.gram_matrix(features) / losses.num_positions(features)
+    return losses.gram_matrix(features, mask) / losses.num_positions(features, mask)
+
+
+def compute_targets(extractor, content: Optional[np.ndarray], styles: Sequence[np.ndarray], *,
+                    content_layers: Sequence[str], style_layers: Sequence[str],
+                    blend: Optional[Sequence[float]] = None,
+                    masks: Optional[Sequence[np.ndarray]] = None,
+                    style_masks: Optional[Sequence[Optional[np.ndarray]]] = None) -> Targets:
+    """Encodes the content and style images once.
+
+    Args:
+      extractor: from `vgg.build_extractor`, covering every layer named here.
+      content: [H, W, 3], or None (texture synthesis).
+      styles: [h, w, 3] images; none for a content reconstruction.
+      content_layers, style_layers: layer names to keep targets for.
+      blend: weights of the styles (summing to 1) when their Gram matrices
+        are blended into one target; ignored with `masks`.
+      masks: one [H, W] weight map per style: the output region of that
+        style. Pixels that no mask covers keep the content photo.
+      style_masks: per style, None or an [h, w] map of the style image's
+        region whose statistics make the target.
+    """
+    content_targets = {}
+    if content is not None and content_layers:
+        feats = extractor(tf.constant(content[None]))
+        content_targets = {name: tf.constant(feats[name]) for name in content_layers}
+    style_masks = list(style_masks) if style_masks is not None else [None] * len(styles)
+    per_style = []
+    for style, source_mask in zip(styles, style_masks):
+        feats = extractor(tf.constant(style[None])) if style_layers else {}
+        per_style.append({name: _gram_per_position(
+            feats[name], None if source_mask is None else mask_at_layer(source_mask, name))
+            for name in style_layers})
+    if not per_style:
+        return Targets(content_targets, ())
+    if masks is None:
+        blend = blend if blend is not None else [1.0 / len(per_style)] * len(per_style)
+        grams = {name: tf.constant(sum(w * g[name] for w, g in zip(blend, per_style)))
+                 for name in style_layers}
+        return Targets(content_targets, (StyleRegion(grams),))
+    regions = tuple(
+        StyleRegion({name: tf.constant(g) for name, g in grams.items()},
+                    {name: mask_at_layer(mask, name) for name in style_layers})
+        for grams, mask in zip(per_style, masks))
+    keep = np.clip(1.0 - np.sum(masks, axis=0), 0.0, 1.0)
+    if keep.max() == 0 or content is None:
+        return Targets(content_targets, regions)
+    return Targets(content_targets, regions, keep[None, :, :, None].astype(np.float32),
+                   content[None].astype(np.float32))
+
+
 class GatysObjective:
-    """L = alpha * L_content + beta * L_style (+ tv_weight * TV) with targets computed once.
+    """L = alpha * L_content + beta * L_style (+ tv_weight * TV) against fixed targets.
 
     Call it on a [1, H, W, 3] image in [0, 1]; it returns the loss parts as
-    scalar tensors. Constant targets are stored as tensors so a tf.function
-    that calls this captures them instead of re-encoding the content and style
-    images at every step. Several style images give one target: their
-    per-position Gram matrices blended with `config.style_blend`.
+    scalar tensors. The targets are tensors computed once, so a tf.function
+    that calls this captures them instead of re-encoding the content and
+    style images at every step. Several objectives (a grid's cells) can share
+    one extractor and one `Targets`, each reading its own layers from them.
+    With a keep region, the image seen by the network is
+    ``keep * photo + (1 - keep) * x``: those pixels are the photo's, and the
+    styled regions blend into them.
     """
 
-    def __init__(self, extractor, config: StyleConfig, content: np.ndarray,
-                 styles: Sequence[np.ndarray]):
-        if isinstance(styles, np.ndarray):
-            styles = [styles]
+    def __init__(self, extractor, targets: Targets, *, content_layers: LayerWeights,
+                 style_layers: LayerWeights, content_weight: float, style_weight: float,
+                 tv_weight: float = 0.0):
         self.extractor = extractor
-        self.content_layers = config.content_layers
-        self.style_layers = config.style_layers
-        self.content_weight = float(config.content_weight)
-        self.style_weight = float(config.style_weight)
-        self.tv_weight = float(config.tv_weight)
-        content_feats = extractor(tf.constant(content[None]))
-        self.content_targets = {name: tf.constant(content_feats[name]) for name, _ in self.content_layers}
-        # Store A / M_a (see losses.layer_style_loss), blended over the styles.
-        targets = {name: 0.0 for name, _ in self.style_layers}
-        for style, blend in zip(styles, config.blend_weights(len(styles))):
-            feats = extractor(tf.constant(style[None]))
-            for name in targets:
-                targets[name] += blend * (losses.gram_matrix(feats[name])
-                                          / losses.num_positions(feats[name]))
-        self.style_targets = {name: tf.constant(t) for name, t in targets.items()}
+        self.targets = targets
+        self.content_layers = tuple(content_layers) if targets.content else ()
+        self.style_layers = tuple(style_layers) if targets.styles else ()
+        if not self.content_layers and not self.style_layers:
+            raise ConfigError("nothing to optimize: no content and no style target")
+        self.content_weight = float(content_weight)
+        self.style_weight = float(style_weight)
+        self.tv_weight = float(tv_weight)
+        # (region, layer, w_l, mask at the layer or None); a region too small to
+        # cover one position of a deep layer has no term there.
+        self._style_terms = []
+        for region in targets.styles:
+            for name, weight in self.style_layers:
+                mask = None if region.masks is None else region.masks[name]
+                if mask is not None and float(mask.sum()) < 1e-3:
+                    log.info("a style region vanishes at %s; it has no term there", name)
+                    continue
+                self._style_terms.append((region, name, weight, mask))
+        self._keep = None if targets.keep is None else tf.constant(targets.keep)
+        self._photo = None if targets.photo is None else tf.constant(targets.photo)
 
-    def __call__(self, image) -> Dict[str, tf.Tensor]:
+    @classmethod
+    def from_config(cls, extractor, targets: Targets, config: StyleConfig) -> "GatysObjective":
+        return cls(extractor, targets, content_layers=config.content_layers,
+                   style_layers=config.style_layers, content_weight=config.content_weight,
+                   style_weight=config.style_weight, tv_weight=config.tv_weight)
+
+    @property
+    def style_targets(self) -> Dict[str, tf.Tensor]:
+        """The (first) style region's A / M per layer."""
+        return dict(self.targets.styles[0].grams)
+
+    def render(self, x):
+        """The image the loss sees for optimization variable `x` ([1, H, W, 3])."""
+        if self._keep is None:
+            return x
+        return self._keep * self._photo + (1.0 - self._keep) * x
+
+    def render_numpy(self, x: np.ndarray) -> np.ndarray:
+        """`render` for a [H, W, 3] array."""
+        if self._keep is None:
+            return x
+        keep, photo = self.targets.keep[0], self.targets.photo[0]
+        return (keep * photo + (1.0 - keep) * x).astype(np.float32)
+
+    def __call__(self, x) -> Dict[str, tf.Tensor]:
+        image = self.render(x)
         feats = self.extractor(image)
-        content = tf.add_n([weight * losses.content_loss(feats[name], self.content_targets[name])
-                            for name, weight in self.content_layers])
-        per_layer = []
-        for name, _ in self.style_layers:
-            f = feats[name]
-            per_layer.append(losses.layer_style_loss(
-                losses.gram_matrix(f), self.style_targets[name],
-                tf.cast(tf.shape(f)[-1], f.dtype), losses.num_positions(f)))
-        style = losses.style_loss(per_layer, [w for _, w in self.style_layers])
-        total = losses.total_loss(content, style, self.content_weight, self.style_weight)
-        parts = {"total": total, "content": content, "style": style}
+        parts = {}
+        total = 0.0
+        if self.content_layers:
+            parts["content"] = tf.add_n([
+                weight * losses.content_loss(feats[name], self.targets.content[name])
+                for name, weight in self.content_layers])
+            total = self.content_weight * parts["content"]
+        if self.style_layers:
+            per_term = []
+            for region, name, _, mask in self._style_terms:
+                f = feats[name]
+                positions = losses.num_positions(f, mask)
+                per_term.append(losses.layer_style_loss(
+                    losses.gram_matrix(f, mask), region.grams[name],
+                    tf.cast(tf.shape(f)[-1], f.dtype), positions))
+            parts["style"] = losses.style_loss(per_term, [w for _, _, w, _ in self._style_terms])
+            total = total + self.style_weight * parts["style"]
         if self.tv_weight:
             parts["tv"] = losses.total_variation_loss(image)
-            parts["total"] = total + self.tv_weight * parts["tv"]
+            total = total + self.tv_weight * parts["tv"]
+        parts["total"] = total
         return parts
 
 
-def initial_image(config: StyleConfig, content: np.ndarray, style: np.ndarray) -> np.ndarray:
-    """The starting image; `style` is the (first) style image."""
-    if config.init == "content":
+def initial_image(config: StyleConfig, shape: Tuple[int, int],
+                  content: Optional[np.ndarray] = None,
+                  style: Optional[np.ndarray] = None) -> np.ndarray:
+    """The [H, W, 3] starting image; `style` is the (first) style image."""
+    if config.init == "content" and content is not None:
         return content.copy()
-    if config.init == "style":
-        return resize(style, content.shape[:2])
+    if config.init == "style" and style is not None:
+        return resize(style, shape)
+    if config.init != "noise":
+        raise ConfigError(f"init={config.init!r} needs a {config.init} image, and this mode has none")
     # White noise, as in the paper; seeded so runs are reproducible.
     rng = np.random.default_rng(config.seed)
-    return rng.uniform(0.0, 1.0, content.shape).astype(np.float32)
+    return rng.uniform(0.0, 1.0, tuple(shape) + (3,)).astype(np.float32)
+
+
+def _check_side(what: str, shape, layers: Sequence[str], fix: str):
+    """Every layer needs at least one position after its poolings, or its
+    Gram matrix is 0/0 and its content target empty."""
+    if not layers:
+        return
+    deepest = max(layers, key=pools_before)
+    need = 2 ** pools_before(deepest)
+    if min(shape[:2]) < need:
+        raise ConfigError(f"the {what} image is {shape[1]}x{shape[0]} px; layer {deepest} "
+                          f"needs a short side of at least {need} px (raise {fix})")
+
+
+def _sources(images, what: str) -> list:
+    sources = list(images) if isinstance(images, (list, tuple)) else [images]
+    if not sources:
+        raise ConfigError(f"at least one {what} image is needed")
+    return sources
 
 
 def prepare_images(content, style, config: StyleConfig):
@@ -102,26 +255,15 @@ def prepare_images(content, style, config: StyleConfig):
       (content [H, W, 3], list of style images).
     """
     content = as_image(content, config.size)
-    sources = list(style) if isinstance(style, (list, tuple)) else [style]
-    if not sources:
-        raise ConfigError("at least one style image is needed")
+    sources = _sources(style, "style")
     config.blend_weights(len(sources))  # checks the count early
     height, width = content.shape[:2]
-    # Every layer needs at least one position after its poolings, or its Gram
-    # matrix is 0/0.
-    need = 2 ** max(pools_before(name) for name in config.layers)
-
-    def check_side(what, shape, fix):
-        if min(shape) < need:
-            raise ConfigError(f"the {what} image is {shape[1]}x{shape[0]} px; layer "
-                              f"{config.layers[-1]} needs a short side of at least {need} px "
-                              f"(raise {fix})")
-
-    check_side("content", (height, width), "--size")
+    _check_side("content", content.shape, config.layers, "--size")
     styles = []
     for source, scale in zip(sources, config.style_scales(len(sources))):
         target = (max(1, round(height * scale)), max(1, round(width * scale)))
-        check_side("style", target, "--size or --style_scale")
+        _check_side("style", target, [n for n, _ in config.style_layers],
+                    "--size or --style_scale")
         if target[0] * target[1] > 64_000_000:
             raise ConfigError(f"--style_scale={scale:g} makes the style image "
                               f"{target[1]}x{target[0]} px; keep it under 64 Mpx")
@@ -129,7 +271,42 @@ def prepare_images(content, style, config: StyleConfig):
     return content, styles
 
 
+def load_mask(source, shape: Tuple[int, int], what: str = "mask") -> np.ndarray:
+    """A mask (path, PIL image or array; white = inside) as [H, W] weights in [0, 1].
+
+    Grey levels are kept as partial weights, so a feathered mask gives a soft
+    seam. The mask is resized to `shape` (height, width).
+    """
+    mask = as_image(source)
+    mask = resize(mask, shape).mean(axis=-1)
+    if float(mask.max()) <= 0.0:
+        raise ConfigError(f"{what} selects no pixels (it is all black)")
+    return mask.astype(np.float32)
+
+
+def _optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
+              callback: optim.Callback) -> optim.OptimResult:
+    if callback and objective.targets.keep is not None:
+        user_callback = callback
+
+        def callback(p):
+            user_callback(dataclasses.replace(p, image=objective.render_numpy(p.image)))
+
+    if config.optimizer == "adam":
+        out = optim.run_adam(objective, init, config.steps, config.learning_rate, callback)
+    else:
+        out = optim.run_lbfgs(objective, init, config.steps, callback)
+    return dataclasses.replace(out, image=objective.render_numpy(out.image))
+
+
+def _extractor(weights: VGGWeights, config: StyleConfig, layers: Sequence[str]):
+    used = set(layers)
+    return build_extractor(weights, [n for n in LAYER_NAMES if n in used],
+                           pooling=config.pooling, normalize=config.normalize)
+
+
 def stylize(content, style, config: Optional[StyleConfig] = None, *,
+            masks: Optional[Sequence] = None, style_masks: Optional[Sequence] = None,
             weights: Optional[VGGWeights] = None,
             callback: optim.Callback = None) -> StyleResult:
     """Renders `content` in the style of `style` (Gatys et al. 2016).
@@ -137,9 +314,15 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
     Args:
       content: path, PIL image, or array (uint8, or float in [0, 1]).
       style: same kinds as `content`, or a list of them (blended with
-        `config.style_blend`).
+        `config.style_blend`, or placed by `masks`).
       config: a `StyleConfig`; `StyleConfig()` when None (the paper's method,
         with beta set for 512 px; see its `style_weight`).
+      masks: spatial control (Gatys et al. 2017): one mask per style image,
+        white where that style goes in the output. Pixels that no mask
+        covers keep the content photo. Any size; resized to the content's.
+      style_masks: with `masks`, optionally one mask per style image (or
+        None entries) choosing the part of that style image whose Gram
+        matrices make its target.
       weights: VGG19 weights; found with `find_vgg19_weights()` when None.
       callback: called with an `optim.Progress` after every step.
 
@@ -148,9 +331,9 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
     """
     config = config or StyleConfig()
     content, styles = prepare_images(content, style, config)
+    output_masks, source_masks = _prepare_masks(masks, style_masks, content, styles, config)
     weights = weights or find_vgg19_weights()
-    extractor = build_extractor(weights, config.layers, pooling=config.pooling,
-                                normalize=config.normalize)
+    extractor = _extractor(weights, config, config.layers)
     target_content, target_styles = content, styles
     if config.preserve_color == "histogram":
         target_styles = [color.match_color_histogram(s, content) for s in styles]
@@ -159,17 +342,109 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
         target_content = color.gray_rgb(content_y)
         target_styles = [color.gray_rgb(color.match_luminance(color.luminance(s), content_y))
                          for s in styles]
-    objective = GatysObjective(extractor, config, target_content, target_styles)
-    init = initial_image(config, target_content, target_styles[0])
+    targets = compute_targets(
+        extractor, target_content, target_styles,
+        content_layers=[n for n, _ in config.content_layers],
+        style_layers=[n for n, _ in config.style_layers],
+        blend=config.blend_weights(len(styles)), masks=output_masks, style_masks=source_masks)
+    objective = GatysObjective.from_config(extractor, targets, config)
+    init = initial_image(config, content.shape[:2], target_content, target_styles[0])
     log.info("stylizing %dx%d for %d %s steps", content.shape[1], content.shape[0],
              config.steps, config.optimizer)
     start = time.perf_counter()
-    if config.optimizer == "adam":
-        out = optim.run_adam(objective, init, config.steps, config.learning_rate, callback)
-    else:
-        out = optim.run_lbfgs(objective, init, config.steps, callback)
+    out = _optimize(objective, init, config, callback)
     image = out.image
     if config.preserve_color == "luminance":
         image = color.with_content_chroma(color.luminance(image), content)
     return StyleResult(image, out.losses, out.steps, out.evaluations,
+                       time.perf_counter() - start, weights.sha256, config)
+
+
+def _prepare_masks(masks, style_masks, content, styles, config):
+    if masks is None:
+        if style_masks is not None:
+            raise ConfigError("style masks need output masks too (one --style_mask per --style)")
+        return None, None
+    masks = list(masks)
+    if len(masks) != len(styles):
+        raise ConfigError(f"{len(masks)} masks for {len(styles)} style images; give one per style")
+    if config.style_blend:
+        raise ConfigError("style_blend does not apply with masks: each style has its own region")
+    output = [load_mask(m, content.shape[:2], f"mask {i + 1}") for i, m in enumerate(masks)]
+    if style_masks is None:
+        return output, None
+    style_masks = list(style_masks)
+    if len(style_masks) != len(styles):
+        raise ConfigError(f"{len(style_masks)} style masks for {len(styles)} style images")
+    source = [None if m is None else load_mask(m, s.shape[:2], f"style mask {i + 1}")
+              for i, (m, s) in enumerate(zip(style_masks, styles))]
+    return output, source
+
+
+def reconstruct_content(content, config: Optional[StyleConfig] = None, *,
+                        weights: Optional[VGGWeights] = None,
+                        callback: optim.Callback = None) -> StyleResult:
+    """Paper Fig. 1 (content reconstructions): an image from white noise whose
+    response at `config.content_layers` matches the content image's.
+
+    Only content layers, optimizer, steps, seed, pooling and normalization of
+    `config` matter; there is no style term.
+    """
+    config = config or StyleConfig()
+    content = as_image(content, config.size)
+    layers = [n for n, _ in config.content_layers]
+    _check_side("content", content.shape, layers, "--size")
+    weights = weights or find_vgg19_weights()
+    extractor = _extractor(weights, config, layers)
+    targets = compute_targets(extractor, content, [], content_layers=layers, style_layers=[])
+    objective = GatysObjective(extractor, targets, content_layers=config.content_layers,
+                               style_layers=(), content_weight=config.content_weight or 1.0,
+                               style_weight=0.0,
+                               tv_weight=config.tv_weight)
+    init = initial_image(config, content.shape[:2], content=None)
+    start = time.perf_counter()
+    out = _optimize(objective, init, config, callback)
+    return StyleResult(out.image, out.losses, out.steps, out.evaluations,
+                       time.perf_counter() - start, weights.sha256, config)
+
+
+def synthesize_texture(style, config: Optional[StyleConfig] = None, *,
+                       output_size: Optional[Tuple[int, int]] = None,
+                       weights: Optional[VGGWeights] = None,
+                       callback: optim.Callback = None) -> StyleResult:
+    """Paper Fig. 1 (style reconstructions), i.e. texture synthesis (Gatys et
+    al. 2015): an image from white noise whose Gram matrices at
+    `config.style_layers` match the style image's.
+
+    Args:
+      style: one image, or a list of them (blended with `config.style_blend`).
+      config: `size` is the long side the style images are measured at (the
+        scale of the texture's elements); content settings are unused.
+      output_size: (height, width) of the texture; the (first) style image's
+        size when None. The Gram matrices are per position, so any size works.
+    """
+    config = config or StyleConfig()
+    styles = [as_image(s, config.size) for s in _sources(style, "style")]
+    blend = config.blend_weights(len(styles))
+    layers = [n for n, _ in config.style_layers]
+    for s in styles:
+        _check_side("style", s.shape, layers, "--size")
+    shape = tuple(output_size) if output_size is not None else styles[0].shape[:2]
+    if len(shape) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape):
+        raise ConfigError(f"output_size must be (height, width) in pixels, got {output_size!r}")
+    if shape[0] * shape[1] > 64_000_000:
+        raise ConfigError(f"output size {shape[1]}x{shape[0]} is over 64 Mpx")
+    _check_side("output", shape, layers, "--output_size")
+    weights = weights or find_vgg19_weights()
+    extractor = _extractor(weights, config, layers)
+    targets = compute_targets(extractor, None, styles, content_layers=[], style_layers=layers,
+                              blend=blend)
+    objective = GatysObjective(extractor, targets, content_layers=(),
+                               style_layers=config.style_layers, content_weight=0.0,
+                               style_weight=config.style_weight or 1.0,
+                               tv_weight=config.tv_weight)
+    init = initial_image(config, shape, style=styles[0])
+    start = time.perf_counter()
+    out = _optimize(objective, init, config, callback)
+    return StyleResult(out.image, out.losses, out.steps, out.evaluations,
                        time.perf_counter() - start, weights.sha256, config)

@@ -13,18 +13,27 @@ def content_loss(features, target):
     return 0.5 * tf.reduce_sum(tf.square(features - target))
 
 
-def gram_matrix(features):
+def gram_matrix(features, mask=None):
     """Eq. 3: G_ij = sum_k F_ik F_jk, the filters' inner products ([B, N, N]).
 
     Unnormalized, as in the paper; `layer_style_loss` does the 1/(N M) scaling.
+    With `mask` ([B, h, w, 1] weights in [0, 1]) each position k counts with
+    its weight: the guided Gram matrix of Gatys et al. 2017 ("Controlling
+    Perceptual Factors", spatial control), restricted to one region.
     """
     shape = tf.shape(features)
     flat = tf.reshape(features, [shape[0], shape[1] * shape[2], shape[3]])
-    return tf.matmul(flat, flat, transpose_a=True)
+    if mask is None:
+        return tf.matmul(flat, flat, transpose_a=True)
+    weights = tf.reshape(tf.cast(mask, features.dtype), [shape[0], shape[1] * shape[2], 1])
+    return tf.matmul(flat * weights, flat, transpose_a=True)
 
 
-def num_positions(features):
-    """M_l = h * w, as a float tensor."""
+def num_positions(features, mask=None):
+    """M_l = h * w, as a float tensor; with a [1, h, w, 1] `mask`, the region's
+    size (the sum of its weights)."""
+    if mask is not None:
+        return tf.reduce_sum(tf.cast(mask, features.dtype))
     shape = tf.shape(features)
     return tf.cast(shape[1] * shape[2], features.dtype)
 
