@@ -27,10 +27,16 @@ CONTENT, STYLE = _content(), _style()
 SMALL = dict(size=32, content_layers="conv2_2", style_layers="conv1_1,conv2_1", normalize=False)
 
 
-def _run(fake_weights, **kwargs):
+def _run(fake_weights, callback=None, **kwargs):
     config = StyleConfig(**dict(SMALL, **kwargs))
     seen = []
-    result = gatys.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=seen.append)
+
+    def record(p):
+        seen.append(p)
+        if callback:
+            callback(p)
+
+    result = gatys.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=record)
     return result, seen
 
 
@@ -315,3 +321,31 @@ def test_modes_refuse_what_they_cannot_do(fake_weights, call, message):
 
     with pytest.raises(ConfigError, match=message):
         call(fake_weights)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_tensorboard_logs_every_loss_part_at_every_step(fake_weights, tmp_path, optimizer):
+    from tfstyle.summary import TensorBoardLogger
+
+    logger = TensorBoardLogger(tmp_path / "run", image_every=3, settings={"steps": 7})
+    result, seen = _run(fake_weights, steps=7, optimizer=optimizer, tv_weight=1.0,
+                        callback=logger)
+    logger.close()
+    scalars, images, texts = {}, [], []
+    for event_file in (tmp_path / "run").glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+            for value in event.summary.value:
+                tensor = tf.make_ndarray(value.tensor)
+                if value.tag.startswith("loss/"):
+                    scalars.setdefault(value.tag, {})[event.step] = float(tensor)
+                elif value.tag == "image":
+                    images.append(event.step)
+                    width, height = int(tensor[0]), int(tensor[1])
+                    assert (height, width) == result.image.shape[:2]
+                elif value.tag == "settings":
+                    texts.append(tensor)
+    assert set(scalars) == {"loss/total", "loss/content", "loss/style", "loss/tv"}
+    for tag, by_step in scalars.items():
+        assert sorted(by_step) == [p.step for p in seen]
+        assert by_step[seen[-1].step] == pytest.approx(seen[-1].losses[tag[5:]], rel=1e-6)
+    assert sorted(images) == [3, 6, seen[-1].step] and len(texts) == 1

@@ -284,8 +284,10 @@ def load_mask(source, shape: Tuple[int, int], what: str = "mask") -> np.ndarray:
     return mask.astype(np.float32)
 
 
-def _optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
+def optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
               callback: optim.Callback) -> optim.OptimResult:
+    """Runs `config.optimizer` on `objective` from `init`; the result's image is rendered
+    (keep region filled in), as are the images the callback sees."""
     if callback and objective.targets.keep is not None:
         user_callback = callback
 
@@ -299,7 +301,8 @@ def _optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
     return dataclasses.replace(out, image=objective.render_numpy(out.image))
 
 
-def _extractor(weights: VGGWeights, config: StyleConfig, layers: Sequence[str]):
+def network(weights: VGGWeights, config: StyleConfig, layers: Sequence[str]):
+    """The feature extractor for `layers` with `config`'s pooling and normalization."""
     used = set(layers)
     return build_extractor(weights, [n for n in LAYER_NAMES if n in used],
                            pooling=config.pooling, normalize=config.normalize)
@@ -333,15 +336,8 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
     content, styles = prepare_images(content, style, config)
     output_masks, source_masks = _prepare_masks(masks, style_masks, content, styles, config)
     weights = weights or find_vgg19_weights()
-    extractor = _extractor(weights, config, config.layers)
-    target_content, target_styles = content, styles
-    if config.preserve_color == "histogram":
-        target_styles = [color.match_color_histogram(s, content) for s in styles]
-    elif config.preserve_color == "luminance":
-        content_y = color.luminance(content)
-        target_content = color.gray_rgb(content_y)
-        target_styles = [color.gray_rgb(color.match_luminance(color.luminance(s), content_y))
-                         for s in styles]
+    extractor = network(weights, config, config.layers)
+    target_content, target_styles = target_images(content, styles, config)
     targets = compute_targets(
         extractor, target_content, target_styles,
         content_layers=[n for n, _ in config.content_layers],
@@ -352,12 +348,32 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
     log.info("stylizing %dx%d for %d %s steps", content.shape[1], content.shape[0],
              config.steps, config.optimizer)
     start = time.perf_counter()
-    out = _optimize(objective, init, config, callback)
-    image = out.image
-    if config.preserve_color == "luminance":
-        image = color.with_content_chroma(color.luminance(image), content)
-    return StyleResult(image, out.losses, out.steps, out.evaluations,
+    out = optimize(objective, init, config, callback)
+    return StyleResult(finish_image(out.image, content, config), out.losses, out.steps, out.evaluations,
                        time.perf_counter() - start, weights.sha256, config)
+
+
+def target_images(content: np.ndarray, styles: Sequence[np.ndarray], config: StyleConfig):
+    """The images the targets are computed from, after colour preservation.
+
+    Returns (content, styles): unchanged, or with the styles' colours matched
+    to the content ('histogram'), or both as grey luminance ('luminance').
+    """
+    if config.preserve_color == "histogram":
+        return content, [color.match_color_histogram(s, content) for s in styles]
+    if config.preserve_color == "luminance":
+        content_y = color.luminance(content)
+        return color.gray_rgb(content_y), [
+            color.gray_rgb(color.match_luminance(color.luminance(s), content_y)) for s in styles]
+    return content, list(styles)
+
+
+def finish_image(image: np.ndarray, content: np.ndarray, config: StyleConfig) -> np.ndarray:
+    """The optimized image as the user gets it: with the content's chroma put
+    back after a luminance-only transfer."""
+    if config.preserve_color == "luminance":
+        return color.with_content_chroma(color.luminance(image), content)
+    return image
 
 
 def _prepare_masks(masks, style_masks, content, styles, config):
@@ -395,7 +411,7 @@ def reconstruct_content(content, config: Optional[StyleConfig] = None, *,
     layers = [n for n, _ in config.content_layers]
     _check_side("content", content.shape, layers, "--size")
     weights = weights or find_vgg19_weights()
-    extractor = _extractor(weights, config, layers)
+    extractor = network(weights, config, layers)
     targets = compute_targets(extractor, content, [], content_layers=layers, style_layers=[])
     objective = GatysObjective(extractor, targets, content_layers=config.content_layers,
                                style_layers=(), content_weight=config.content_weight or 1.0,
@@ -403,7 +419,7 @@ def reconstruct_content(content, config: Optional[StyleConfig] = None, *,
                                tv_weight=config.tv_weight)
     init = initial_image(config, content.shape[:2], content=None)
     start = time.perf_counter()
-    out = _optimize(objective, init, config, callback)
+    out = optimize(objective, init, config, callback)
     return StyleResult(out.image, out.losses, out.steps, out.evaluations,
                        time.perf_counter() - start, weights.sha256, config)
 
@@ -436,7 +452,7 @@ def synthesize_texture(style, config: Optional[StyleConfig] = None, *,
         raise ConfigError(f"output size {shape[1]}x{shape[0]} is over 64 Mpx")
     _check_side("output", shape, layers, "--output_size")
     weights = weights or find_vgg19_weights()
-    extractor = _extractor(weights, config, layers)
+    extractor = network(weights, config, layers)
     targets = compute_targets(extractor, None, styles, content_layers=[], style_layers=layers,
                               blend=blend)
     objective = GatysObjective(extractor, targets, content_layers=(),
@@ -445,6 +461,6 @@ def synthesize_texture(style, config: Optional[StyleConfig] = None, *,
                                tv_weight=config.tv_weight)
     init = initial_image(config, shape, style=styles[0])
     start = time.perf_counter()
-    out = _optimize(objective, init, config, callback)
+    out = optimize(objective, init, config, callback)
     return StyleResult(out.image, out.losses, out.steps, out.evaluations,
                        time.perf_counter() - start, weights.sha256, config)

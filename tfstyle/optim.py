@@ -4,6 +4,7 @@ Both minimize an objective ``f(image [1, H, W, 3]) -> dict of scalar loss
 parts`` whose ``"total"`` entry is minimized; pixels stay in [0, 1].
 """
 
+import collections
 import dataclasses
 import logging
 import time
@@ -94,12 +95,13 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
             parts = objective(image)
         return parts, tf.reshape(tape.gradient(parts["total"], image), [-1])
 
-    evaluated = {}
+    # The last few evaluations, so each iteration's callback gets every loss
+    # part of the accepted point (usually the last line-search trial, not always).
+    evaluated = collections.deque(maxlen=4)
 
     def fun(x):
         parts, grad = value_and_grad(tf.constant(x, tf.float32))
-        evaluated["parts"] = parts
-        evaluated["x"] = x
+        evaluated.append((np.array(x, copy=True), parts))
         # scipy's Fortran core wants float64.
         return float(parts["total"]), grad.numpy().astype(np.float64)
 
@@ -110,10 +112,8 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
         count[0] += 1
         if callback:
             x = intermediate_result.x
-            if evaluated.get("x") is not None and np.array_equal(evaluated["x"], x):
-                parts = _floats(evaluated["parts"])
-            else:
-                parts = {"total": float(intermediate_result.fun)}
+            parts = next((_floats(p) for seen, p in reversed(evaluated)
+                          if np.array_equal(seen, x)), {"total": float(intermediate_result.fun)})
             callback(Progress(count[0], steps, parts, time.perf_counter() - start,
                               x.reshape(shape).astype(np.float32)))
 
