@@ -5,6 +5,11 @@
 With no --content/--style it renders tfstyle's embedded sample (a CC0 photo of
 a cat from scikit-image in tfstyle's own generated brush-stroke style).
 Settings can come from a file: --flagfile=presets/paper.cfg.
+
+The paper's other experiments are modes:
+    --mode=content_reconstruction --content_layers=conv2_2   (Fig. 1, bottom)
+    --mode=texture --style_layers=conv1_1,conv2_1 --output_size=640x360   (Fig. 1, top)
+    --mode=grid   (Fig. 3/4/5: style layer sets x alpha/beta, one labelled sheet)
 """
 
 import os
@@ -20,6 +25,15 @@ from tfstyle.errors import ConfigError, TfstyleError
 from tfstyle.vgg import POOLINGS
 
 _D = StyleConfig()
+MODES = ("transfer", "content_reconstruction", "texture", "grid")
+_PAPER_SETS = "conv1_1;conv1_1,conv2_1;conv1_1,conv2_1,conv3_1;conv1_1,conv2_1,conv3_1,conv4_1;" \
+              "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"
+
+_MODE = flags.DEFINE_enum(
+    "mode", "transfer", MODES,
+    "transfer: content in the style of --style. content_reconstruction: an image from noise "
+    "matching --content_layers only. texture: a texture from noise matching --style's Gram "
+    "matrices at --style_layers. grid: a labelled sheet of style layer sets x alpha/beta.")
 
 _CONTENT = flags.DEFINE_string("content", None, "Content image path (default: embedded sample photo).")
 _STYLE = flags.DEFINE_multi_string(
@@ -51,6 +65,28 @@ _TV_WEIGHT = flags.DEFINE_float("tv_weight", _D.tv_weight, "Total-variation weig
 _PRESERVE_COLOR = flags.DEFINE_enum("preserve_color", _D.preserve_color, PRESERVE_COLOR,
                                     "Keep the content's colours: luminance-only transfer or "
                                     "colour histogram matching (Gatys et al. 2017).")
+_STYLE_MASK = flags.DEFINE_multi_string(
+    "style_mask", None, "Spatial control: one mask per --style, white where that style goes; "
+    "pixels no mask covers keep the content photo.")
+_STYLE_SOURCE_MASK = flags.DEFINE_multi_string(
+    "style_source_mask", None, "With --style_mask: one mask per --style choosing the part of "
+    "that style image its statistics come from (an empty value: all of it).")
+_OUTPUT_SIZE = flags.DEFINE_string(
+    "output_size", None, "--mode=texture: the texture's size as WIDTHxHEIGHT (default: the "
+    "style image's size at --size).")
+_GRID_STYLE_LAYERS = flags.DEFINE_string(
+    "grid_style_layers", _PAPER_SETS, "--mode=grid rows: style layer sets separated by ';' "
+    "(default: the paper's Fig. 3 rows, conv1_1 up to conv1_1..conv5_1).")
+_GRID_RATIOS = flags.DEFINE_list(
+    "grid_ratios", [], "--mode=grid columns: alpha/beta ratios (default: the run's own "
+    "content_weight/style_weight times 10, 1 and 0.1).")
+_GRID_CONTENT_LAYERS = flags.DEFINE_string(
+    "grid_content_layers", None, "--mode=grid: content layer sets separated by ';'; rows "
+    "repeat for each (the paper's Fig. 5: 'conv2_2;conv4_2'). Default: --content_layers.")
+_LOGDIR = flags.DEFINE_string("logdir", None, "Write TensorBoard logs here: every loss part "
+                              "per step and image snapshots.")
+_LOG_IMAGES_EVERY = flags.DEFINE_integer("log_images_every", 50, "With --logdir: log the "
+                                         "image every N steps (and the last).")
 _VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", None, "VGG19 notop weights file (Keras .h5 or tfstyle .npz).")
 _SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also save the image every N steps (0: never).")
 _VERBOSE = flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up messages and info logs.")
@@ -102,18 +138,80 @@ def _show_library_messages():
     logger.propagate = False
 
 
+# Flags that mean nothing in a mode: passing one is a mistake worth a message.
+_NOT_IN_MODE = {
+    "transfer": ("output_size", "grid_style_layers", "grid_ratios", "grid_content_layers"),
+    "content_reconstruction": ("style", "style_mask", "style_source_mask", "output_size",
+                               "grid_style_layers", "grid_ratios", "grid_content_layers"),
+    "texture": ("content", "style_mask", "style_source_mask", "grid_style_layers", "grid_ratios",
+                "grid_content_layers"),
+    "grid": ("style_mask", "style_source_mask", "output_size", "save_every"),
+}
+
+
+def _check_mode_flags(mode: str):
+    for name in _NOT_IN_MODE[mode]:
+        if flags.FLAGS[name].present:
+            raise ConfigError(f"--{name} does not apply to --mode={mode}")
+    if _STYLE_SOURCE_MASK.value and not _STYLE_MASK.value:
+        raise ConfigError("--style_source_mask needs --style_mask (one of each per --style)")
+    if _LOG_IMAGES_EVERY.value < 0:
+        raise ConfigError("--log_images_every must be >= 0")
+    if _SAVE_EVERY.value < 0:
+        raise ConfigError("--save_every must be >= 0")
+
+
+def _output_size():
+    text = _OUTPUT_SIZE.value
+    if text is None:
+        return None
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(height), int(width))
+    except ValueError:
+        size = None
+    if not sep or size is None or min(size) < 1:
+        raise ConfigError(f"--output_size must be WIDTHxHEIGHT in pixels, e.g. 640x360, got {text!r}")
+    return size
+
+
+def _callbacks(*callbacks):
+    callbacks = [c for c in callbacks if c is not None]
+
+    def call(progress):
+        for callback in callbacks:
+            callback(progress)
+
+    return call
+
+
 def _run() -> int:
     import tfstyle
-    from tfstyle import cli
+    from tfstyle import cli, grid
 
+    mode = _MODE.value
+    _check_mode_flags(mode)
     config = _config()
-    if _SAVE_EVERY.value < 0:
-        raise tfstyle.ConfigError("--save_every must be >= 0")
-    content = _CONTENT.value or tfstyle.samples.default_content()
-    inputs = [content, *(_STYLE.value or [])]
+    output_size = _output_size()
+    ratios = _floats(_GRID_RATIOS) or None
+    style_sets = grid.parse_layer_sets(_GRID_STYLE_LAYERS.value) if mode == "grid" else None
+    content_sets = (grid.parse_layer_sets(_GRID_CONTENT_LAYERS.value, default_weight=1.0)
+                    if mode == "grid" and _GRID_CONTENT_LAYERS.value else None)
+    content = None
+    if mode != "texture":
+        content = _CONTENT.value or tfstyle.samples.default_content()
+    masks = _STYLE_MASK.value
+    # An empty --style_source_mask= keeps that style's whole image.
+    source_masks = [m or None for m in _STYLE_SOURCE_MASK.value] if _STYLE_SOURCE_MASK.value else None
+    inputs = [c for c in (content, *(_STYLE.value or []), *(masks or []), *(source_masks or []))
+              if c is not None]
     output = tfstyle.image.check_output_path(_OUTPUT.value, inputs, _OVERWRITE.value)
     cli.check_sidecar(output, _OVERWRITE.value)
-    progress = cli.ProgressPrinter(sys.stderr, output, config.steps, _SAVE_EVERY.value,
+    steps = config.steps
+    if mode == "grid":
+        sets = len(style_sets) * (len(content_sets) if content_sets else 1)
+        steps *= sets * (len(ratios) if ratios else 3)
+    progress = cli.ProgressPrinter(sys.stderr, output, steps, _SAVE_EVERY.value,
                                    _OVERWRITE.value, inputs)
     _show_library_messages()
     if _VERBOSE.value:
@@ -121,14 +219,52 @@ def _run() -> int:
     else:
         logging.set_verbosity(logging.WARNING)
         _import_tensorflow_quietly()
-    style = _STYLE.value or [tfstyle.samples.brushstrokes(512)]
+    style = None
+    if mode != "content_reconstruction":
+        style = _STYLE.value or [tfstyle.samples.brushstrokes(512)]
+    settings = dict(config.to_dict(), mode=mode)
+    if content is not None:
+        settings["content"] = str(_CONTENT.value or f"embedded:{content.name}")
+    if style is not None:
+        settings["style"] = _STYLE.value or ["embedded:brushstrokes(512, seed=0)"]
+    if masks:
+        settings.update(style_mask=masks, style_source_mask=source_masks or None)
+    if output_size:
+        settings["output_size"] = f"{output_size[1]}x{output_size[0]}"
+    if mode == "grid":
+        settings.update(grid_style_layers=_GRID_STYLE_LAYERS.value, grid_ratios=ratios,
+                        grid_content_layers=_GRID_CONTENT_LAYERS.value)
     weights = tfstyle.find_vgg19_weights(_VGG_WEIGHTS.value)
-    result = tfstyle.stylize(content, style, config, weights=weights, callback=progress)
-    progress.close()
-    settings = dict(config.to_dict(), content=str(_CONTENT.value or f"embedded:{content.name}"),
-                    style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"])
-    cli.save_result(output, result, settings)
-    print(cli.summary(output, result), file=sys.stderr)
+    board = None
+    if _LOGDIR.value:
+        from tfstyle.summary import TensorBoardLogger
+
+        board = TensorBoardLogger(_LOGDIR.value, _LOG_IMAGES_EVERY.value, settings)
+    callback = _callbacks(progress, board)
+    try:
+        if mode == "grid":
+            result = grid.style_grid(content, style, config, style_layer_sets=style_sets,
+                                     ratios=ratios, content_layer_sets=content_sets,
+                                     weights=weights, callback=callback)
+        elif mode == "texture":
+            result = tfstyle.gatys.synthesize_texture(style, config, output_size=output_size,
+                                                      weights=weights, callback=callback)
+        elif mode == "content_reconstruction":
+            result = tfstyle.gatys.reconstruct_content(content, config, weights=weights,
+                                                       callback=callback)
+        else:
+            result = tfstyle.stylize(content, style, config, masks=masks,
+                                     style_masks=source_masks, weights=weights, callback=callback)
+    finally:
+        progress.close()
+        if board:
+            board.close()
+    if mode == "grid":
+        cli.save_grid(output, result, settings)
+        print(cli.grid_summary(output, result), file=sys.stderr)
+    else:
+        cli.save_result(output, result, settings)
+        print(cli.summary(output, result), file=sys.stderr)
     return 0
 
 

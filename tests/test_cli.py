@@ -57,14 +57,35 @@ def _one_line_error(proc, expected):
     ("--tv_weight=-1", "tv_weight must be"),
     ("--size=16", "needs a short side of at least 16 px"),
     ("--vgg_weights=missing.h5", "no such file: missing.h5"),
+    ("--mode=painting", "mode"),
+    ("--mode=content_reconstruction --style=x.png", "--style does not apply to --mode=content_"),
+    ("--output_size=64x64", "--output_size does not apply to --mode=transfer"),
+    ("--mode=texture --output_size=12", "--output_size must be WIDTHxHEIGHT"),
+    ("--mode=texture --output_size=64x0", "--output_size must be WIDTHxHEIGHT"),
+    ("--style_source_mask=m.png", "--style_source_mask needs --style_mask"),
+    ("--style_mask=missing.png", "no such file: missing.png"),
+    ("--style_mask=black.png", "mask 1 selects no pixels"),
+    ("--mode=grid --grid_ratios=1e-5,0", "ratios must be numbers > 0"),
+    ("--mode=grid --grid_ratios=1e-5,x", "--grid_ratios must be comma-separated numbers"),
+    ("--mode=grid --grid_style_layers=conv1_1;conv9_1", "unknown VGG19 layer 'conv9_1'"),
+    ("--mode=grid --save_every=2", "--save_every does not apply to --mode=grid"),
+    ("--logdir=notes.txt", "is a file, not a directory"),
+    ("--log_images_every=-1", "--log_images_every must be >= 0"),
 ])
 def test_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
+    """`flag` may hold several space-separated flags."""
     (tmp_path / "notes.txt").write_text("not an image")
+    save_image(tmp_path / "black.png", np.zeros((8, 8, 3), np.float32))
     content, style = pictures
+    flag = flag.split(" ")
     args = [f"--content={content}", f"--style={style}", "--size=32", "--steps=1",
-            "--output=out.png", flag]
-    if flag.startswith("--content="):
-        args = [a for a in args if not a.startswith("--content=")] + [flag]
+            "--output=out.png", *flag]
+    # The flag under test replaces the default input of its kind; a mode drops
+    # the input it has no use for.
+    drop = {"--mode=texture": "--content=", "--mode=content_reconstruction": "--style="}
+    for name in ("--content=", "--style="):
+        if any(f.startswith(name) for f in flag) or drop.get(flag[0]) == name:
+            args = [a for a in args if not a.startswith(name)] + [f for f in flag if f.startswith(name)]
     proc = run(*args, cwd=tmp_path)
     _one_line_error(proc, expected)
     assert not (tmp_path / "out.png").exists()
@@ -140,3 +161,52 @@ def test_existing_sidecar_is_kept(tmp_path, pictures):
     proc = run(f"--content={content}", f"--style={style}", "--output=out.png", cwd=tmp_path)
     _one_line_error(proc, "out.json (the run record for out.png) exists")
     assert (tmp_path / "out.json").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_texture_mode_any_size_with_tensorboard_logs(tmp_path, pictures):
+    _, style = pictures
+    proc = run("--mode=texture", f"--style={style}", "--size=48", "--output_size=72x40",
+               "--style_layers=conv1_1,conv2_1", "--steps=4", "--output=tex.png",
+               "--logdir=runs/tex", "--log_images_every=2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(tmp_path / "tex.png") as img:
+        assert img.size == (72, 40)
+        settings = json.loads(img.text["tfstyle:settings"])
+    assert settings["mode"] == "texture" and settings["output_size"] == "72x40"
+    assert "content" not in settings and set(json.loads(img.text["tfstyle:losses"])) == {
+        "total", "style"}
+    events = list((tmp_path / "runs" / "tex").glob("events.out.tfevents.*"))
+    assert len(events) == 1 and events[0].stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_grid_mode_writes_one_sheet_and_every_cells_record(tmp_path, pictures):
+    content, style = pictures
+    proc = run("--mode=grid", f"--content={content}", f"--style={style}", "--size=40",
+               "--steps=2", "--grid_style_layers=conv1_1;conv1_1,conv2_1",
+               "--grid_ratios=1e-4,1e-6", "--grid_content_layers=conv2_2;conv4_2",
+               "--output=grid.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 rows x 2 columns" in proc.stderr
+    record = json.loads((tmp_path / "grid.json").read_text())
+    assert record["rows"] == 4 and record["columns"] == 2 and len(record["cells"]) == 8
+    assert record["cells"][7]["row"] == "content conv4_2, style conv1_1+conv2_1"
+    assert record["cells"][7]["style_weight"] == pytest.approx(1e6)
+    with Image.open(tmp_path / "grid.png") as img:
+        assert img.width > 2 * 40 and img.height > 4 * 27
+
+
+@pytest.mark.slow
+def test_masks_from_files_keep_the_uncovered_photo(tmp_path, pictures):
+    content, style = pictures
+    mask = np.zeros((40, 56, 3), np.float32)
+    mask[:, :28] = 1
+    save_image(tmp_path / "left.png", mask)
+    proc = run(f"--content={content}", f"--style={style}", "--style_mask=left.png",
+               "--size=56", "--steps=3", "--output=out.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(tmp_path / "out.png") as out, Image.open(content) as photo:
+        out, photo = np.asarray(out, np.int16), np.asarray(photo, np.int16)
+    assert np.abs(out[:, 30:] - photo[:, 30:]).max() <= 1
+    assert np.abs(out[:, :26] - photo[:, :26]).mean() > 10

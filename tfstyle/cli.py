@@ -87,7 +87,7 @@ def check_sidecar(output, overwrite: bool):
                          "pass --overwrite to replace it")
 
 
-def save_result(output, result, settings: dict):
+def _save(output, image, settings: dict, losses, weights_sha256: str, record: dict):
     """Writes the image and its sidecar JSON.
 
     A PNG also carries the settings and final losses as text chunks. The
@@ -102,17 +102,14 @@ def save_result(output, result, settings: dict):
     metadata = {
         "Software": "tfstyle",
         "tfstyle:settings": json.dumps(settings, sort_keys=True),
-        "tfstyle:losses": json.dumps(result.losses, sort_keys=True),
-        "tfstyle:weights_sha256": result.weights_sha256,
+        "tfstyle:losses": json.dumps(losses, sort_keys=True),
+        "tfstyle:weights_sha256": weights_sha256,
     }
-    record = {
-        "output": str(output), "settings": settings, "weights_sha256": result.weights_sha256,
-        "steps": result.steps, "evaluations": result.evaluations, "losses": result.losses,
-        "seconds": round(result.seconds, 3),
-        "versions": {"tfstyle": tfstyle.__version__, "tensorflow": tf.__version__,
-                     "python": platform.python_version()},
-    }
-    save_image(output, result.image, metadata)
+    record = dict(record, output=str(output), settings=settings, weights_sha256=weights_sha256,
+                  losses=losses,
+                  versions={"tfstyle": tfstyle.__version__, "tensorflow": tf.__version__,
+                            "python": platform.python_version()})
+    save_image(output, image, metadata)
     try:
         with atomic_write(sidecar_path(output)) as f:
             f.write((json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
@@ -120,8 +117,39 @@ def save_result(output, result, settings: dict):
         raise ImageError(f"cannot write {sidecar_path(output)}: {exc.strerror or exc}") from None
 
 
+def save_result(output, result, settings: dict):
+    """Writes a `StyleResult`'s image, settings and losses (see `_save`)."""
+    _save(output, result.image, settings, result.losses, result.weights_sha256,
+          {"steps": result.steps, "evaluations": result.evaluations,
+           "seconds": round(result.seconds, 3)})
+
+
+def save_grid(output, grid_result, settings: dict):
+    """Writes a `grid.GridResult`'s sheet; the record lists every cell's settings and losses."""
+    ncols = len(grid_result.column_labels)
+    cells = [{"row": grid_result.row_labels[c.row], "column": grid_result.column_labels[c.column],
+              "content_layers": c.result.config.to_dict()["content_layers"],
+              "style_layers": c.result.config.to_dict()["style_layers"],
+              "content_weight": c.result.config.content_weight,
+              "style_weight": c.result.config.style_weight,
+              "losses": c.result.losses, "steps": c.result.steps,
+              "seconds": round(c.result.seconds, 3)} for c in grid_result.cells]
+    losses = {f"{c['row']} | {c['column']}": c["losses"]["total"] for c in cells}
+    _save(output, grid_result.sheet, settings, losses, grid_result.weights_sha256,
+          {"cells": cells, "rows": len(grid_result.cells) // max(ncols, 1), "columns": ncols,
+           "seconds": round(grid_result.seconds, 3)})
+
+
 def summary(output, result) -> str:
     losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
     return (f"wrote {output} ({result.image.shape[1]}x{result.image.shape[0]}) after "
             f"{result.steps} steps ({result.evaluations} evaluations) in {result.seconds:.1f} s; "
             f"{losses}")
+
+
+def grid_summary(output, grid_result) -> str:
+    rows = len(grid_result.row_labels)
+    cols = len(grid_result.column_labels)
+    return (f"wrote {output} ({grid_result.sheet.shape[1]}x{grid_result.sheet.shape[0]}): "
+            f"{rows} rows x {cols} columns in {grid_result.seconds:.1f} s; "
+            f"cell losses in {sidecar_path(output)}")
