@@ -22,12 +22,11 @@ from absl import app, flags, logging
 from tfstyle.config import OPTIMIZERS, INITS, PRESERVE_COLOR, StyleConfig, \
     format_layer_weights, parse_layer_weights
 from tfstyle.errors import ConfigError, TfstyleError
+from tfstyle.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
 from tfstyle.vgg import POOLINGS
 
 _D = StyleConfig()
 MODES = ("transfer", "content_reconstruction", "texture", "grid")
-_PAPER_SETS = "conv1_1;conv1_1,conv2_1;conv1_1,conv2_1,conv3_1;conv1_1,conv2_1,conv3_1,conv4_1;" \
-              "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"
 
 _MODE = flags.DEFINE_enum(
     "mode", "transfer", MODES,
@@ -75,7 +74,7 @@ _OUTPUT_SIZE = flags.DEFINE_string(
     "output_size", None, "--mode=texture: the texture's size as WIDTHxHEIGHT (default: the "
     "style image's size at --size).")
 _GRID_STYLE_LAYERS = flags.DEFINE_string(
-    "grid_style_layers", _PAPER_SETS, "--mode=grid rows: style layer sets separated by ';' "
+    "grid_style_layers", format_layer_sets(PAPER_STYLE_LAYER_SETS), "--mode=grid rows: style layer sets separated by ';' "
     "(default: the paper's Fig. 3 rows, conv1_1 up to conv1_1..conv5_1).")
 _GRID_RATIOS = flags.DEFINE_list(
     "grid_ratios", [], "--mode=grid columns: alpha/beta ratios (default: the run's own "

@@ -20,6 +20,9 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 import tfstyle  # noqa: E402
+from tfstyle import gatys, grid  # noqa: E402
+from tfstyle.config import StyleConfig, parse_layer_weights  # noqa: E402
+from tfstyle.grid import contact_sheet  # noqa: E402
 from tfstyle.image import resize  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "images"
@@ -27,34 +30,26 @@ DOCS = REPO / "docs"
 
 
 def strip(panels, height=None):
-    """Puts (label, image) panels side by side with a caption bar under each."""
+    """Puts (label, image) panels side by side, each under its label."""
     height = height or max(p.shape[0] for _, p in panels)
-    tiles = []
-    for label, image in panels:
-        width = round(image.shape[1] * height / image.shape[0])
-        tile = Image.fromarray(tfstyle.image.to_uint8(resize(image, (height, width))))
-        canvas = Image.new("RGB", (width, height + 18), "white")
-        canvas.paste(tile, (0, 0))
-        ImageDraw.Draw(canvas).text((4, height + 3), label, fill="black")
-        tiles.append(canvas)
-    out = Image.new("RGB", (sum(t.width for t in tiles) + 4 * (len(tiles) - 1), tiles[0].height), "white")
-    x = 0
-    for tile in tiles:
-        out.paste(tile, (x, 0))
-        x += tile.width + 4
-    return np.asarray(out, np.float32) / 255.0
+    images = [resize(im, (height, round(im.shape[1] * height / im.shape[0]))) for _, im in panels]
+    return contact_sheet([images], column_labels=[label for label, _ in panels])
 
 
-def run(content, style, weights, **kwargs):
-    result = tfstyle.stylize(content, style, tfstyle.StyleConfig(**kwargs), weights=weights)
-    print(f"  {kwargs}: {result.steps} steps, {result.seconds:.0f} s, "
+def report(what, result):
+    print(f"  {what}: {result.steps} steps, {result.seconds:.0f} s, "
           + ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items()), flush=True)
     return result.image
 
 
+def run(content, style, weights, **kwargs):
+    result = tfstyle.stylize(content, style, tfstyle.StyleConfig(**kwargs), weights=weights)
+    return report(kwargs, result)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="colour,tv,blend")
+    parser.add_argument("--only", default="colour,tv,blend,recon,texture,grid,fig5,masks,board")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args()
@@ -63,6 +58,9 @@ def main():
     common = dict(size=args.size, steps=args.steps, style_weight=4e6 * (args.size / 512) ** 2)
     tubingen, starry = SHARED / "tubingen.jpg", SHARED / "starry_night.jpg"
     todo = args.only.split(",")
+    paper_experiments(todo, weights, args)
+    if not {"colour", "tv", "blend"} & set(todo):
+        return
     print("plain (shared by every strip)")
     plain = run(tubingen, starry, weights, **common)
     if "colour" in todo:
@@ -86,6 +84,88 @@ def main():
              run(tubingen, [starry, scream], weights, style_blend=(a, 1 - a), **common))
             for a in (0.5, 0.0)]
         tfstyle.save_image(DOCS / "style_blend.png", strip(panels))
+
+
+def paper_experiments(todo, weights, args):
+    """Issue 3's figures: reconstructions, textures, grids, masks, TensorBoard."""
+    tubingen, starry = SHARED / "tubingen.jpg", SHARED / "starry_night.jpg"
+    scream = SHARED / "the_scream.jpg"
+    beta = lambda size: 4e6 * (size / 512) ** 2  # noqa: E731  (see README: beta scales with pixels)
+    if "recon" in todo:
+        print("content reconstructions (Fig. 1)")
+        panels = []
+        for layer in ("conv2_2", "conv3_2", "conv4_2", "conv5_2"):
+            config = StyleConfig(size=args.size, steps=args.steps, content_layers=layer)
+            panels.append((layer, report(layer, gatys.reconstruct_content(
+                tubingen, config, weights=weights))))
+        tfstyle.save_image(DOCS / "content_reconstruction.png", strip(panels))
+    if "texture" in todo:
+        print("textures (Fig. 1)")
+        panels = []
+        for k in range(1, 6):
+            layers = ",".join(f"conv{b}_1" for b in range(1, k + 1))
+            config = StyleConfig(size=args.size, steps=args.steps, style_layers=layers)
+            label = grid.layer_set_label(config.style_layers)
+            panels.append((label, report(label, gatys.synthesize_texture(
+                starry, config, output_size=(args.size // 2, args.size * 5 // 4),
+                weights=weights))))
+        tfstyle.save_image(DOCS / "texture.png", contact_sheet(
+            [[im] for _, im in panels], [label for label, _ in panels]))
+    small = 192
+    if "grid" in todo:
+        print("grid (Fig. 3)")
+        config = StyleConfig(size=small, steps=150, style_weight=beta(small))
+        sets = grid.parse_layer_sets("conv1_1;conv1_1,conv2_1,conv3_1;"
+                                     "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1")
+        out = grid.style_grid(tubingen, starry, config, style_layer_sets=sets,
+                              ratios=(1e-5, 1e-6, 1e-7), weights=weights)
+        print(f"  {out.seconds:.0f} s")
+        tfstyle.save_image(DOCS / "grid.png", out.sheet)
+    if "fig5" in todo:
+        print("content layers (Fig. 5)")
+        config = StyleConfig(size=small, steps=150, style_weight=beta(small))
+        out = grid.style_grid(tubingen, starry, config,
+                              style_layer_sets=(config.style_layers,), ratios=(1e-6, 1e-7),
+                              content_layer_sets=grid.parse_layer_sets("conv2_2;conv4_2", 1.0),
+                              weights=weights)
+        print(f"  {out.seconds:.0f} s")
+        tfstyle.save_image(DOCS / "grid_content_layers.png", out.sheet)
+    if "masks" in todo:
+        print("spatial control")
+        content = tfstyle.load_image(tubingen, args.size)
+        height, width = content.shape[:2]
+        rows = np.arange(height, dtype=np.float32)[:, None] / height * np.ones((1, width))
+        ramp = lambda a, b: np.clip((rows - a) / 0.04, 0, 1) * np.clip((b - rows) / 0.04, 0, 1)  # noqa: E731
+        sky, town = ramp(-1, 0.38), ramp(0.38, 0.72)
+        config = StyleConfig(size=args.size, steps=args.steps, style_weight=beta(args.size))
+        result = tfstyle.stylize(tubingen, [starry, scream], config, masks=[sky, town],
+                                 weights=weights)
+        report("masks", result)
+        mask_view = np.stack([sky, town, 1 - np.clip(sky + town, 0, 1)], -1).astype(np.float32)
+        tfstyle.save_image(DOCS / "masks.png", strip([
+            ("masks: starry night / the scream / photo", mask_view), ("result", result.image)]))
+    if "board" in todo:
+        print("tensorboard")
+        import tempfile
+
+        import tensorflow as tf
+        from tfstyle.summary import TensorBoardLogger
+
+        with tempfile.TemporaryDirectory() as logdir:
+            config = StyleConfig(size=small, steps=args.steps, style_weight=beta(small))
+            logger = TensorBoardLogger(logdir, image_every=args.steps // 4)
+            report("logged", tfstyle.stylize(tubingen, starry, config, weights=weights,
+                                             callback=logger))
+            logger.close()
+            panels = []
+            for path in sorted(pathlib.Path(logdir).glob("events.out.tfevents.*")):
+                for event in tf.compat.v1.train.summary_iterator(str(path)):
+                    for value in event.summary.value:
+                        if value.tag == "image":
+                            png = tf.make_ndarray(value.tensor)[2]
+                            image = tf.io.decode_png(png).numpy().astype(np.float32) / 255
+                            panels.append((f"step {event.step}", image))
+        tfstyle.save_image(DOCS / "tensorboard_images.png", strip(panels))
 
 
 if __name__ == "__main__":

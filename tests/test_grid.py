@@ -35,6 +35,10 @@ def test_layer_set_labels_and_parsing():
     assert sets == ((("block2_conv2", 1.0),), (("block4_conv2", 1.0),))
     with pytest.raises(ConfigError, match="empty"):
         grid.parse_layer_sets(" ; ")
+    paper = grid.parse_layer_sets(grid.format_layer_sets(grid.PAPER_STYLE_LAYER_SETS))
+    assert [[n for n, _ in s] for s in paper] == [
+        [n for n, _ in s] for s in grid.PAPER_STYLE_LAYER_SETS]
+    assert all(w == pytest.approx(1 / len(s)) for s in paper for _, w in s)
 
 
 def test_grid_shares_one_network_and_one_set_of_targets(fake_weights, monkeypatch):
@@ -84,3 +88,15 @@ def test_default_columns_bracket_the_configs_ratio(fake_weights):
     assert [c.result.config.style_weight for c in out.cells] == pytest.approx([1e4, 1e5, 1e6])
     with pytest.raises(ConfigError, match="ratios must be"):
         grid.style_grid(CONTENT, STYLE, StyleConfig(**SMALL), ratios=(0,), weights=fake_weights)
+
+
+def test_entry_points_are_reachable_from_the_package():
+    import tfstyle
+    from tfstyle import summary
+
+    assert tfstyle.reconstruct_content is gatys.reconstruct_content
+    assert tfstyle.synthesize_texture is gatys.synthesize_texture
+    assert tfstyle.style_grid is grid.style_grid
+    assert tfstyle.summary.TensorBoardLogger is summary.TensorBoardLogger
+    assert set(tfstyle.__all__) >= {"stylize", "reconstruct_content", "synthesize_texture",
+                                    "style_grid"}

@@ -14,19 +14,25 @@ from tfstyle.weights import VGGWeights, find_vgg19_weights
 __version__ = "0.1.0"
 
 __all__ = [
-    "StyleConfig", "StyleResult", "stylize", "load_image", "save_image", "find_vgg19_weights",
+    "StyleConfig", "StyleResult", "stylize", "reconstruct_content", "synthesize_texture",
+    "style_grid", "load_image", "save_image", "find_vgg19_weights",
     "VGGWeights", "TfstyleError", "ConfigError", "ImageError", "WeightsError",
 ]
+
+
+_GATYS = ("stylize", "StyleResult", "reconstruct_content", "synthesize_texture")
+_MODULES = ("gatys", "optim", "losses", "grid", "summary")
 
 
 def __getattr__(name):
     # TensorFlow loads only when the optimization is first needed, so
     # `import tfstyle` stays quick for image and config work.
-    if name in ("stylize", "StyleResult", "gatys", "optim", "losses"):
-        import importlib
+    import importlib
 
-        gatys = importlib.import_module("tfstyle.gatys")
-        if name in ("stylize", "StyleResult"):
-            return getattr(gatys, name)
+    if name in _GATYS:
+        return getattr(importlib.import_module("tfstyle.gatys"), name)
+    if name == "style_grid":
+        return importlib.import_module("tfstyle.grid").style_grid
+    if name in _MODULES:
         return importlib.import_module(f"tfstyle.{name}")
     raise AttributeError(f"module 'tfstyle' has no attribute {name!r}")

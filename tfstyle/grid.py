@@ -115,6 +115,11 @@ def _wrap(text: str, font, width: int) -> list:
     return lines
 
 
+def format_layer_sets(sets: Sequence[LayerWeights]) -> str:
+    """The inverse of `parse_layer_sets` for equally weighted sets, in the paper's names."""
+    return ";".join(",".join(paper_name(name) for name, _ in layers) for layers in sets)
+
+
 def parse_layer_sets(text: str, default_weight: Optional[float] = None) -> Tuple[LayerWeights, ...]:
     """``"conv1_1;conv1_1,conv2_1"`` -> one `LayerWeights` per ``;``-separated set."""
     from tfstyle.config import parse_layer_weights
