@@ -86,6 +86,12 @@ _LOGDIR = flags.DEFINE_string("logdir", None, "Write TensorBoard logs here: ever
                               "per step and image snapshots.")
 _LOG_IMAGES_EVERY = flags.DEFINE_integer("log_images_every", 50, "With --logdir: log the "
                                          "image every N steps (and the last).")
+_SCALES = flags.DEFINE_string(
+    "scales", "auto", "Coarse-to-fine passes before the final one: 'auto' (halving the output "
+    "size down to >= 128 px, for outputs above 256 px), 'none' (one pass, the paper), or long "
+    "sides such as 256,362.")
+_COARSE_STEPS = flags.DEFINE_integer("coarse_steps", _D.coarse_steps,
+                                     "Iterations of each coarser pass (--steps: the final pass).")
 _VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", None, "VGG19 notop weights file (Keras .h5 or tfstyle .npz).")
 _SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also save the image every N steps (0: never).")
 _VERBOSE = flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up messages and info logs.")
@@ -124,7 +130,20 @@ def _config() -> StyleConfig:
         content_weight=_CONTENT_WEIGHT.value, style_weight=_STYLE_WEIGHT.value,
         pooling=_POOLING.value, normalize=_NORMALIZE.value, style_scale=_floats(_STYLE_SCALE),
         style_blend=_floats(_STYLE_BLEND), tv_weight=_TV_WEIGHT.value,
-        preserve_color=_PRESERVE_COLOR.value)
+        preserve_color=_PRESERVE_COLOR.value, scales=_scales(), coarse_steps=_COARSE_STEPS.value)
+
+
+def _scales():
+    text = _SCALES.value.strip().lower()
+    if text == "auto":
+        return None
+    if text in ("none", "", "1"):
+        return ()
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--scales must be 'auto', 'none' or long sides in pixels such as "
+                          f"256,362, got {_SCALES.value!r}") from None
 
 
 def _show_library_messages():
@@ -207,6 +226,8 @@ def _run() -> int:
     output = tfstyle.image.check_output_path(_OUTPUT.value, inputs, _OVERWRITE.value)
     cli.check_sidecar(output, _OVERWRITE.value)
     steps = config.steps
+    if mode == "transfer":
+        steps = config.total_steps(max(tfstyle.image.as_image(content, config.size).shape[:2]))
     if mode == "grid":
         sets = len(style_sets) * (len(content_sets) if content_sets else 1)
         steps *= sets * (len(ratios) if ratios else 3)

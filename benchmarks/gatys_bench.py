@@ -21,20 +21,9 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "images"
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-
-def conv_gflop(config, height, width):
-    """Forward conv FLOPs (multiply + add) up to the deepest layer the run uses."""
-    from tfstyle.vgg import LAYER_NAMES
-    from tfstyle.weights import CONV_LAYERS
-
-    last = max(LAYER_NAMES.index(n) for n in config.layers)
-    flops, h, w, block = 0, height, width, "block1"
-    for name, cin, cout in CONV_LAYERS[: last + 1]:
-        if not name.startswith(block + "_"):
-            h, w, block = h // 2, w // 2, name.split("_")[0]
-        flops += 2 * h * w * 9 * cin * cout
-    return flops / 1e9
+from flops import conv_gflop  # noqa: E402
 
 
 def child(args):
@@ -45,7 +34,8 @@ def child(args):
     from tfstyle.config import StyleConfig
 
     checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
-    config = StyleConfig(size=args.size, steps=checkpoints[-1], optimizer=args.optimizer)
+    config = StyleConfig(size=args.size, steps=checkpoints[-1], optimizer=args.optimizer,
+                         scales=())  # single pass: per-step numbers
     marks = {}
 
     def callback(p):

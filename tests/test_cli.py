@@ -71,6 +71,9 @@ def _one_line_error(proc, expected):
     ("--mode=grid --save_every=2", "--save_every does not apply to --mode=grid"),
     ("--logdir=notes.txt", "is a file, not a directory"),
     ("--log_images_every=-1", "--log_images_every must be >= 0"),
+    ("--scales=abc", "--scales must be 'auto', 'none' or long sides"),
+    ("--scales=16,64", "must all be below the output's long side (32 px)"),
+    ("--coarse_steps=0", "coarse_steps must be a positive integer"),
 ])
 def test_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
     """`flag` may hold several space-separated flags."""

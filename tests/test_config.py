@@ -55,3 +55,29 @@ def test_config_is_frozen():
 def test_numpy_ints_and_unweighted_content_layers():
     c = StyleConfig(size=np.int64(64), steps=np.int32(3), content_layers="conv2_2,conv4_2")
     assert c.content_layers == (("block2_conv2", 1.0), ("block4_conv2", 1.0))
+
+
+def test_scale_plan_auto_halves_down_to_128_above_256_px():
+    config = StyleConfig()
+    assert config.scale_plan(512) == (128, 256, 512)
+    assert config.scale_plan(1024) == (128, 256, 512, 1024)
+    assert config.scale_plan(300) == (150, 300)
+    assert config.scale_plan(256) == (256,) and config.scale_plan(64) == (64,)
+    assert StyleConfig(scales=()).scale_plan(512) == (512,)
+    assert StyleConfig(scales=(100, 200)).scale_plan(400) == (100, 200, 400)
+    assert StyleConfig(steps=50, coarse_steps=20).total_steps(512) == 90
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(scales=(256, 128)), "grow from coarse to fine"),
+    (dict(scales=(8,)), "long sides >= 16"),
+    (dict(coarse_steps=0), "coarse_steps must be"),
+])
+def test_bad_scales_are_refused(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        StyleConfig(**kwargs)
+
+
+def test_scales_must_stay_below_the_output_size():
+    with pytest.raises(ConfigError, match="below the output's long side"):
+        StyleConfig(scales=(256, 512)).scale_plan(512)

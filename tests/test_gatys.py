@@ -349,3 +349,43 @@ def test_tensorboard_logs_every_loss_part_at_every_step(fake_weights, tmp_path, 
         assert sorted(by_step) == [p.step for p in seen]
         assert by_step[seen[-1].step] == pytest.approx(seen[-1].losses[tag[5:]], rel=1e-6)
     assert sorted(images) == [3, 6, seen[-1].step] and len(texts) == 1
+
+
+def test_coarse_to_fine_runs_every_pass_and_reports_full_resolution_losses(fake_weights,
+                                                                          monkeypatch):
+    from tfstyle.vgg import build_extractor
+
+    betas = []
+    real_optimize = gatys.optimize
+
+    def spy(objective, init, config, callback):
+        betas.append((init.shape[:2], config.style_weight, config.steps))
+        return real_optimize(objective, init, config, callback)
+
+    monkeypatch.setattr(gatys, "optimize", spy)
+    config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=3, steps=4))
+    seen = []
+    result = gatys.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=seen.append)
+    assert [b[0] for b in betas] == [(24, 32), (48, 64)]
+    assert betas[0][1] == pytest.approx(4e6 / 4) and betas[1][1] == 4e6  # beta per pixel count
+    assert [b[2] for b in betas] == [3, 4]
+    assert [p.step for p in seen] == list(range(1, 8)) and {p.steps for p in seen} == {7}
+    assert [p.image.shape[:2] for p in seen] == [(24, 32)] * 3 + [(48, 64)] * 4
+    assert result.steps == 7 and result.image.shape == (48, 64, 3)
+    # The reported losses are the final image's at full resolution.
+    single = StyleConfig(**dict(SMALL, size=64, scales=()))
+    content, styles = gatys.prepare_images(CONTENT, STYLE, single)
+    objective = _objective(build_extractor(fake_weights, single.layers, normalize=False),
+                           single, content, styles)
+    expected = float(objective(tf.constant(result.image[None]))["total"])
+    assert result.losses["total"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_coarse_pass_starts_the_fine_one(fake_weights):
+    """Upsampled coarse result as the start: after as many fine steps, lower loss than from noise."""
+    base = dict(SMALL, size=64, steps=3)
+    multi = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=(32,), coarse_steps=30)),
+                          weights=fake_weights)
+    single = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=())),
+                           weights=fake_weights)
+    assert multi.losses["total"] < single.losses["total"]

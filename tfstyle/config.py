@@ -115,6 +115,14 @@ class StyleConfig:
     # luminance only and puts back the content's chroma (YIQ); 'histogram'
     # matches the style's colour mean and covariance to the content's first.
     preserve_color: str = "none"
+    # Coarse-to-fine: long sides of coarser passes run before the final pass
+    # at `size`, each pass starting from the previous result upsampled, with
+    # Gram targets of its own and beta scaled by its pixel count so alpha/beta
+    # keeps its meaning. None: automatic (the output's long side halved while
+    # it stays >= 128 px, for outputs above 256 px); (): one pass (the paper).
+    scales: Optional[Tuple[int, ...]] = None
+    # Iterations of each coarser pass; `steps` counts the final pass's.
+    coarse_steps: int = 200
 
     def __post_init__(self):
         def is_int(value):
@@ -142,6 +150,15 @@ class StyleConfig:
                               f"got {self.style_blend!r}")
         if not (math.isfinite(self.tv_weight) and self.tv_weight >= 0):
             raise ConfigError(f"tv_weight must be a finite number >= 0, got {self.tv_weight!r}")
+        if self.scales is not None:
+            scales = (self.scales,) if isinstance(self.scales, numbers.Integral) else tuple(self.scales)
+            if not all(is_int(v) and v >= 16 for v in scales):
+                raise ConfigError(f"scales must be long sides >= 16 pixels, got {self.scales!r}")
+            if any(b <= a for a, b in zip(scales, scales[1:])):
+                raise ConfigError(f"scales must grow from coarse to fine, got {self.scales!r}")
+            object.__setattr__(self, "scales", tuple(int(v) for v in scales))
+        if not is_int(self.coarse_steps) or self.coarse_steps < 1:
+            raise ConfigError(f"coarse_steps must be a positive integer, got {self.coarse_steps!r}")
         if self.preserve_color not in PRESERVE_COLOR:
             raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
                               f"got {self.preserve_color!r}")
@@ -182,6 +199,26 @@ class StyleConfig:
             raise ConfigError(f"style_scale has {len(self.style_scale)} values for {count} "
                               "style images")
         return self.style_scale
+
+    def scale_plan(self, long_side: int) -> Tuple[int, ...]:
+        """Long sides of every pass for an output whose long side is `long_side`;
+        the last is `long_side` itself."""
+        if self.scales is None:
+            coarse = []
+            if long_side > 256:
+                side = long_side // 2
+                while side >= 128:
+                    coarse.insert(0, side)
+                    side //= 2
+            return tuple(coarse) + (long_side,)
+        if any(s >= long_side for s in self.scales):
+            raise ConfigError(f"scales {self.scales} must all be below the output's long side "
+                              f"({long_side} px)")
+        return self.scales + (long_side,)
+
+    def total_steps(self, long_side: int) -> int:
+        """Iterations over every pass (see `scale_plan`)."""
+        return self.coarse_steps * (len(self.scale_plan(long_side)) - 1) + self.steps
 
     @property
     def layers(self) -> Tuple[str, ...]:

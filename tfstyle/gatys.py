@@ -19,7 +19,7 @@ import tensorflow as tf
 from tfstyle import color, losses, optim
 from tfstyle.config import LayerWeights, StyleConfig
 from tfstyle.errors import ConfigError
-from tfstyle.image import as_image, resize
+from tfstyle.image import as_image, fit_long_side, resize
 from tfstyle.vgg import LAYER_NAMES, build_extractor, pools_before
 from tfstyle.weights import VGGWeights, find_vgg19_weights
 
@@ -319,7 +319,8 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
       style: same kinds as `content`, or a list of them (blended with
         `config.style_blend`, or placed by `masks`).
       config: a `StyleConfig`; `StyleConfig()` when None (the paper's method,
-        with beta set for 512 px; see its `style_weight`).
+        with beta set for 512 px, see its `style_weight`, run coarse to fine
+        above 256 px, see its `scales`).
       masks: spatial control (Gatys et al. 2017): one mask per style image,
         white where that style goes in the output. Pixels that no mask
         covers keep the content photo. Any size; resized to the content's.
@@ -333,24 +334,66 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
       A `StyleResult`; `.image` is float32 [H, W, 3] RGB in [0, 1].
     """
     config = config or StyleConfig()
-    content, styles = prepare_images(content, style, config)
-    output_masks, source_masks = _prepare_masks(masks, style_masks, content, styles, config)
+    content = as_image(content, config.size)
+    style_sources = [as_image(s) for s in _sources(style, "style")]
+    plan = config.scale_plan(max(content.shape[:2]))
+    # Every pass's sizes are checked before the first one runs.
+    passes = [_pass(config, content, side, i == len(plan) - 1) for i, side in enumerate(plan)]
+    for pass_config, pass_content in passes:
+        prepare_images(pass_content, style_sources, pass_config)
     weights = weights or find_vgg19_weights()
+    # The network is fully convolutional: one serves every pass.
     extractor = network(weights, config, config.layers)
-    target_content, target_styles = target_images(content, styles, config)
-    targets = compute_targets(
-        extractor, target_content, target_styles,
-        content_layers=[n for n, _ in config.content_layers],
-        style_layers=[n for n, _ in config.style_layers],
-        blend=config.blend_weights(len(styles)), masks=output_masks, style_masks=source_masks)
-    objective = GatysObjective.from_config(extractor, targets, config)
-    init = initial_image(config, content.shape[:2], target_content, target_styles[0])
-    log.info("stylizing %dx%d for %d %s steps", content.shape[1], content.shape[0],
-             config.steps, config.optimizer)
-    start = time.perf_counter()
-    out = optimize(objective, init, config, callback)
-    return StyleResult(finish_image(out.image, content, config), out.losses, out.steps, out.evaluations,
+    total_steps = config.total_steps(max(content.shape[:2]))
+    start, done, evaluations, image, out = time.perf_counter(), 0, 0, None, None
+    for pass_config, pass_content in passes:
+        pass_content, styles = prepare_images(pass_content, style_sources, pass_config)
+        output_masks, source_masks = _prepare_masks(masks, style_masks, pass_content, styles,
+                                                    pass_config)
+        target_content, target_styles = target_images(pass_content, styles, pass_config)
+        targets = compute_targets(
+            extractor, target_content, target_styles,
+            content_layers=[n for n, _ in config.content_layers],
+            style_layers=[n for n, _ in config.style_layers],
+            blend=config.blend_weights(len(styles)), masks=output_masks,
+            style_masks=source_masks)
+        objective = GatysObjective.from_config(extractor, targets, pass_config)
+        shape = pass_content.shape[:2]
+        init = (initial_image(pass_config, shape, target_content, target_styles[0])
+                if image is None else resize(image, shape))
+        log.info("stylizing %dx%d for %d %s steps", shape[1], shape[0], pass_config.steps,
+                 config.optimizer)
+        out = optimize(objective, init, pass_config, _offset(callback, done, total_steps, start))
+        image, done, evaluations = out.image, done + out.steps, evaluations + out.evaluations
+    return StyleResult(finish_image(image, content, config), out.losses, done, evaluations,
                        time.perf_counter() - start, weights.sha256, config)
+
+
+def _pass(config: StyleConfig, content: np.ndarray, side: int, final: bool):
+    """(config, content image) of one coarse-to-fine pass at long side `side`.
+
+    L_content sums over positions and grows with the pixel count while E_l
+    does not, so beta is scaled with the pass's pixel count: every pass then
+    strikes the balance the final one does.
+    """
+    if final:
+        return dataclasses.replace(config, size=None), content
+    small = resize(content, fit_long_side(content.shape[:2], side))
+    ratio = small.shape[0] * small.shape[1] / (content.shape[0] * content.shape[1])
+    return dataclasses.replace(config, size=None, steps=config.coarse_steps,
+                               style_weight=config.style_weight * ratio), small
+
+
+def _offset(callback: optim.Callback, done: int, total: int, start: float) -> optim.Callback:
+    """Reports a pass's steps as steps of the whole run."""
+    if callback is None:
+        return None
+
+    def report(p):
+        callback(dataclasses.replace(p, step=done + p.step, steps=total,
+                                     elapsed=time.perf_counter() - start))
+
+    return report
 
 
 def target_images(content: np.ndarray, styles: Sequence[np.ndarray], config: StyleConfig):
