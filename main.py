@@ -137,7 +137,7 @@ def _scales():
     text = _SCALES.value.strip().lower()
     if text == "auto":
         return None
-    if text in ("none", "", "1"):
+    if text in ("none", ""):
         return ()
     try:
         return tuple(int(v) for v in text.split(","))

@@ -315,6 +315,8 @@ def test_texture_has_any_size_and_only_a_style_term(fake_weights):
                                         weights=w), "needs a content image"),
     (lambda w: gatys.reconstruct_content(CONTENT, StyleConfig(**dict(SMALL, init="style")),
                                          weights=w), "needs a style image"),
+    (lambda w: gatys.reconstruct_content(CONTENT, StyleConfig(**dict(SMALL, init="content")),
+                                         weights=w), "start a content reconstruction at its"),
 ])
 def test_modes_refuse_what_they_cannot_do(fake_weights, call, message):
     from tfstyle.errors import ConfigError
@@ -389,3 +391,74 @@ def test_coarse_pass_starts_the_fine_one(fake_weights):
     single = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=())),
                            weights=fake_weights)
     assert multi.losses["total"] < single.losses["total"]
+
+
+def test_auto_scales_skip_passes_too_small_and_explicit_ones_are_errors(fake_weights):
+    from tfstyle.errors import ConfigError
+
+    wide = np.ascontiguousarray(np.tile(CONTENT, (1, 13, 1))[:24, :300])  # 300 x 24 px
+    config = StyleConfig(**dict(SMALL, size=None, style_layers="conv1_1,conv5_1", steps=1,
+                                coarse_steps=1))
+    assert config.scale_plan(300) == (150, 300)  # the 150 x 12 pass cannot reach conv5_1
+    result = gatys.stylize(wide, STYLE, config, weights=fake_weights)
+    assert result.steps == 1 and result.image.shape == (24, 300, 3)
+    with pytest.raises(ConfigError, match="--scales: the 150 px pass is too small"):
+        gatys.stylize(wide, STYLE, StyleConfig(**dict(SMALL, size=None, scales=(150,),
+                                                      style_layers="conv1_1,conv5_1")),
+                      weights=fake_weights)
+
+
+def test_a_mask_covering_everything_is_the_unmasked_loss(fake_weights):
+    from tfstyle.vgg import build_extractor
+
+    config = StyleConfig(**SMALL)
+    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
+    extractor = build_extractor(fake_weights, config.layers, normalize=False)
+    x = tf.constant(RNG.uniform(0, 1, (1,) + content.shape).astype(np.float32))
+    plain = _objective(extractor, config, content, [style])(x)
+    everywhere = _objective(extractor, config, content, [style],
+                            masks=[np.ones(content.shape[:2], np.float32)])(x)
+    assert float(everywhere["style"]) == pytest.approx(float(plain["style"]), rel=1e-5)
+    # Half the image: its term counts half, so each pixel is pushed as hard as before.
+    half = np.zeros(content.shape[:2], np.float32)
+    half[:, :16] = 1
+    left = _objective(extractor, config, content, [style], masks=[half])
+    assert [w for _, _, w, _ in left._style_terms] == pytest.approx([0.25, 0.25])
+
+
+def test_vanishing_masks_are_errors_not_nans(fake_weights):
+    from tfstyle.errors import ConfigError
+    from tfstyle.vgg import build_extractor
+
+    config = StyleConfig(**SMALL)
+    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
+    extractor = build_extractor(fake_weights, config.layers, normalize=False)
+    empty = np.zeros(content.shape[:2], np.float32)
+    with pytest.raises(ConfigError, match="every style mask vanishes"):
+        _objective(extractor, config, content, [style], masks=[empty])
+    with pytest.raises(ConfigError, match="style mask 1 selects no position at block1_conv1"):
+        _objective(extractor, config, content, [style], masks=[empty + 1], style_masks=[empty])
+
+
+def test_transparent_mask_pixels_are_outside(tmp_path):
+    from PIL import Image
+
+    rgba = np.full((10, 20, 4), 255, np.uint8)
+    rgba[:, 10:, 3] = 0  # right half transparent (its colour is white)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "mask.png")
+    mask = gatys.load_mask(tmp_path / "mask.png", (10, 20))
+    assert mask[:, :9].min() > 0.99 and mask[:, 11:].max() < 0.01
+
+
+def test_tensorboard_logs_the_last_image_of_a_run_that_stopped_early(tmp_path):
+    from tfstyle.summary import TensorBoardLogger
+
+    logger = TensorBoardLogger(tmp_path, image_every=0)
+    for step in (1, 2, 3):
+        logger(optim.Progress(step, 10, {"total": 1.0 / step}, 0.1 * step,
+                              np.zeros((4, 6, 3), np.float32)))
+    logger.close()
+    steps = [event.step for path in tmp_path.glob("events.*")
+             for event in tf.compat.v1.train.summary_iterator(str(path))
+             for value in event.summary.value if value.tag == "image"]
+    assert steps == [3]

@@ -61,7 +61,7 @@ def test_grid_shares_one_network_and_one_set_of_targets(fake_weights, monkeypatc
     assert calls == {"network": 1, "targets": 1}
     assert len(out.cells) == 8 and [(c.row, c.column) for c in out.cells][:3] == [(0, 0), (0, 1), (1, 0)]
     assert out.row_labels[3] == "content conv2_2, style conv1_1+conv2_1"
-    assert out.column_labels == ("alpha/beta = 1e-03", "alpha/beta = 1e-05")
+    assert out.column_labels == ("alpha/beta = 0.001", "alpha/beta = 1e-05")
     assert [p.step for p in seen] == list(range(1, 33)) and seen[-1].steps == 32
     cell = out.cells[3].result
     assert cell.config.style_weight == pytest.approx(1e5)
@@ -100,3 +100,15 @@ def test_entry_points_are_reachable_from_the_package():
     assert tfstyle.summary.TensorBoardLogger is summary.TensorBoardLogger
     assert set(tfstyle.__all__) >= {"stylize", "reconstruct_content", "synthesize_texture",
                                     "style_grid"}
+
+
+def test_grid_checks_every_cell_before_running_any(fake_weights):
+    seen = []
+    with pytest.raises(ConfigError, match="names a layer twice"):
+        grid.style_grid(CONTENT, STYLE, StyleConfig(**SMALL),
+                        style_layer_sets=grid.parse_layer_sets("conv1_1;conv2_1,conv2_1"),
+                        ratios=(1e-4,), weights=fake_weights, callback=seen.append)
+    assert seen == []
+    with pytest.raises(ConfigError, match="scales does not apply"):
+        grid.style_grid(CONTENT, STYLE, StyleConfig(**dict(SMALL, scales=(16,))),
+                        weights=fake_weights)

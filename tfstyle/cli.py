@@ -109,10 +109,12 @@ def _save(output, image, settings: dict, losses, weights_sha256: str, record: di
                   losses=losses,
                   versions={"tfstyle": tfstyle.__version__, "tensorflow": tf.__version__,
                             "python": platform.python_version()})
-    save_image(output, image, metadata)
+    # The record is renamed into place only after the image is: a failure on
+    # either leaves the old pair, never a new image beside an old record.
     try:
         with atomic_write(sidecar_path(output)) as f:
             f.write((json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+            save_image(output, image, metadata)
     except OSError as exc:
         raise ImageError(f"cannot write {sidecar_path(output)}: {exc.strerror or exc}") from None
 
@@ -134,7 +136,7 @@ def save_grid(output, grid_result, settings: dict):
               "style_weight": c.result.config.style_weight,
               "losses": c.result.losses, "steps": c.result.steps,
               "seconds": round(c.result.seconds, 3)} for c in grid_result.cells]
-    losses = {f"{c['row']} | {c['column']}": c["losses"]["total"] for c in cells}
+    losses = {f"{c.row},{c.column}": c.result.losses["total"] for c in grid_result.cells}
     _save(output, grid_result.sheet, settings, losses, grid_result.weights_sha256,
           {"cells": cells, "rows": len(grid_result.cells) // max(ncols, 1), "columns": ncols,
            "seconds": round(grid_result.seconds, 3)})

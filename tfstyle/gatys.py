@@ -10,6 +10,7 @@ mask covers stay the content photo.
 
 import dataclasses
 import logging
+import os
 import time
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
@@ -24,6 +25,9 @@ from tfstyle.vgg import LAYER_NAMES, build_extractor, pools_before
 from tfstyle.weights import VGGWeights, find_vgg19_weights
 
 log = logging.getLogger(__name__)
+
+# Largest style or texture image accepted (as float32 RGB, 0.8 GB before the network).
+MAX_PIXELS = 64_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,11 +102,16 @@ def compute_targets(extractor, content: Optional[np.ndarray], styles: Sequence[n
         content_targets = {name: tf.constant(feats[name]) for name in content_layers}
     style_masks = list(style_masks) if style_masks is not None else [None] * len(styles)
     per_style = []
-    for style, source_mask in zip(styles, style_masks):
+    for i, (style, source_mask) in enumerate(zip(styles, style_masks)):
         feats = extractor(tf.constant(style[None])) if style_layers else {}
-        per_style.append({name: _gram_per_position(
-            feats[name], None if source_mask is None else mask_at_layer(source_mask, name))
-            for name in style_layers})
+        grams = {}
+        for name in style_layers:
+            mask = None if source_mask is None else mask_at_layer(source_mask, name)
+            if mask is not None and float(mask.sum()) < 1e-3:
+                raise ConfigError(f"style mask {i + 1} selects no position at {name}; "
+                                  "use a larger region or shallower --style_layers")
+            grams[name] = _gram_per_position(feats[name], mask)
+        per_style.append(grams)
     if not per_style:
         return Targets(content_targets, ())
     if masks is None:
@@ -146,16 +155,25 @@ class GatysObjective:
         self.content_weight = float(content_weight)
         self.style_weight = float(style_weight)
         self.tv_weight = float(tv_weight)
-        # (region, layer, w_l, mask at the layer or None); a region too small to
-        # cover one position of a deep layer has no term there.
+        # (region, layer, weight, mask at the layer or None). A region's E_l
+        # compares Gram matrices averaged over the region, so its gradient per
+        # position grows as the region shrinks; weighting it by the region's
+        # share of the positions gives every pixel the push an unmasked run
+        # gives it (a mask covering everything is exactly the unmasked loss).
+        # A region too small to cover one position of a deep layer has no term there.
         self._style_terms = []
         for region in targets.styles:
             for name, weight in self.style_layers:
                 mask = None if region.masks is None else region.masks[name]
-                if mask is not None and float(mask.sum()) < 1e-3:
-                    log.info("a style region vanishes at %s; it has no term there", name)
-                    continue
+                if mask is not None:
+                    if float(mask.sum()) < 1e-3:
+                        log.info("a style region vanishes at %s; it has no term there", name)
+                        continue
+                    weight = weight * float(mask.sum()) / mask.size
                 self._style_terms.append((region, name, weight, mask))
+        if self.style_layers and not self._style_terms:
+            raise ConfigError("every style mask vanishes at the style layers' resolution; "
+                              "use larger masks, a larger --size or shallower --style_layers")
         self._keep = None if targets.keep is None else tf.constant(targets.keep)
         self._photo = None if targets.photo is None else tf.constant(targets.photo)
 
@@ -264,9 +282,9 @@ def prepare_images(content, style, config: StyleConfig):
         target = (max(1, round(height * scale)), max(1, round(width * scale)))
         _check_side("style", target, [n for n, _ in config.style_layers],
                     "--size or --style_scale")
-        if target[0] * target[1] > 64_000_000:
+        if target[0] * target[1] > MAX_PIXELS:
             raise ConfigError(f"--style_scale={scale:g} makes the style image "
-                              f"{target[1]}x{target[0]} px; keep it under 64 Mpx")
+                              f"{target[1]}x{target[0]} px; keep it under {MAX_PIXELS // 10**6} Mpx")
         styles.append(resize(as_image(source), target))
     return content, styles
 
@@ -277,11 +295,28 @@ def load_mask(source, shape: Tuple[int, int], what: str = "mask") -> np.ndarray:
     Grey levels are kept as partial weights, so a feathered mask gives a soft
     seam. The mask is resized to `shape` (height, width).
     """
+    if isinstance(source, (str, os.PathLike)):
+        source = _mask_pixels(source)
     mask = as_image(source)
     mask = resize(mask, shape).mean(axis=-1)
     if float(mask.max()) <= 0.0:
         raise ConfigError(f"{what} selects no pixels (it is all black)")
     return mask.astype(np.float32)
+
+
+def _mask_pixels(path) -> np.ndarray:
+    """A mask file's grey levels, with transparent pixels counted as outside
+    (black): a white shape on a transparent background means just the shape."""
+    from PIL import Image, ImageOps
+
+    image = as_image(path)  # checks the file and gives the one-line errors
+    with Image.open(path) as pil:
+        pil = ImageOps.exif_transpose(pil)
+        if pil.mode in ("RGBA", "LA", "PA") or (pil.mode == "P" and "transparency" in pil.info):
+            alpha = np.asarray(pil.convert("RGBA"), np.float32)[..., 3:] / 255.0
+            rgb = np.asarray(pil.convert("RGBA"), np.float32)[..., :3] / 255.0
+            return rgb * alpha
+    return image
 
 
 def optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
@@ -336,37 +371,65 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
     config = config or StyleConfig()
     content = as_image(content, config.size)
     style_sources = [as_image(s) for s in _sources(style, "style")]
-    plan = config.scale_plan(max(content.shape[:2]))
-    # Every pass's sizes are checked before the first one runs.
-    passes = [_pass(config, content, side, i == len(plan) - 1) for i, side in enumerate(plan)]
-    for pass_config, pass_content in passes:
-        prepare_images(pass_content, style_sources, pass_config)
+    # Every pass is prepared (sizes, masks) before the weights load or a step runs.
+    passes = _plan_passes(config, content, style_sources, masks, style_masks)
     weights = weights or find_vgg19_weights()
     # The network is fully convolutional: one serves every pass.
     extractor = network(weights, config, config.layers)
-    total_steps = config.total_steps(max(content.shape[:2]))
-    start, done, evaluations, image, out = time.perf_counter(), 0, 0, None, None
-    for pass_config, pass_content in passes:
-        pass_content, styles = prepare_images(pass_content, style_sources, pass_config)
-        output_masks, source_masks = _prepare_masks(masks, style_masks, pass_content, styles,
-                                                    pass_config)
-        target_content, target_styles = target_images(pass_content, styles, pass_config)
+    total_steps = sum(p.config.steps for p in passes)
+    start, done, steps, evaluations, image, out = time.perf_counter(), 0, 0, 0, None, None
+    for p in passes:
+        target_content, target_styles = target_images(p.content, p.styles, p.config)
         targets = compute_targets(
             extractor, target_content, target_styles,
             content_layers=[n for n, _ in config.content_layers],
             style_layers=[n for n, _ in config.style_layers],
-            blend=config.blend_weights(len(styles)), masks=output_masks,
-            style_masks=source_masks)
-        objective = GatysObjective.from_config(extractor, targets, pass_config)
-        shape = pass_content.shape[:2]
-        init = (initial_image(pass_config, shape, target_content, target_styles[0])
+            blend=config.blend_weights(len(p.styles)), masks=p.masks,
+            style_masks=p.style_masks)
+        objective = GatysObjective.from_config(extractor, targets, p.config)
+        shape = p.content.shape[:2]
+        init = (initial_image(p.config, shape, target_content, target_styles[0])
                 if image is None else resize(image, shape))
-        log.info("stylizing %dx%d for %d %s steps", shape[1], shape[0], pass_config.steps,
+        log.info("stylizing %dx%d for %d %s steps", shape[1], shape[0], p.config.steps,
                  config.optimizer)
-        out = optimize(objective, init, pass_config, _offset(callback, done, total_steps, start))
-        image, done, evaluations = out.image, done + out.steps, evaluations + out.evaluations
-    return StyleResult(finish_image(image, content, config), out.losses, done, evaluations,
+        out = optimize(objective, init, p.config, offset_progress(callback, done, total_steps, start))
+        # Planned offsets: a pass that stops early leaves a gap, not a shift.
+        done += p.config.steps
+        image, steps, evaluations = out.image, steps + out.steps, evaluations + out.evaluations
+    return StyleResult(finish_image(image, content, config), out.losses, steps, evaluations,
                        time.perf_counter() - start, weights.sha256, config)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pass:
+    config: StyleConfig                  # size=None, the pass's steps and beta
+    content: np.ndarray
+    styles: Sequence[np.ndarray]
+    masks: Optional[Sequence[np.ndarray]]
+    style_masks: Optional[Sequence[Optional[np.ndarray]]]
+
+
+def _plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
+                 style_masks) -> Tuple[_Pass, ...]:
+    """Prepares every coarse-to-fine pass. An automatic coarse pass whose images
+    would be too small for the deepest layer is dropped; an explicit one is an error."""
+    plan = config.scale_plan(max(content.shape[:2]))
+    passes = []
+    for i, side in enumerate(plan):
+        final = i == len(plan) - 1
+        pass_config, pass_content = _pass(config, content, side, final)
+        try:
+            pass_content, styles = prepare_images(pass_content, style_sources, pass_config)
+        except ConfigError as exc:
+            if final:
+                raise
+            if config.scales is None:
+                continue
+            raise ConfigError(f"--scales: the {side} px pass is too small ({exc})") from None
+        output_masks, source_masks = _prepare_masks(masks, style_masks, pass_content, styles,
+                                                    pass_config)
+        passes.append(_Pass(pass_config, pass_content, styles, output_masks, source_masks))
+    return tuple(passes)
 
 
 def _pass(config: StyleConfig, content: np.ndarray, side: int, final: bool):
@@ -384,8 +447,10 @@ def _pass(config: StyleConfig, content: np.ndarray, side: int, final: bool):
                                style_weight=config.style_weight * ratio), small
 
 
-def _offset(callback: optim.Callback, done: int, total: int, start: float) -> optim.Callback:
-    """Reports a pass's steps as steps of the whole run."""
+def offset_progress(callback: optim.Callback, done: int, total: int,
+                    start: float) -> optim.Callback:
+    """Reports one optimization's steps as steps `done + 1 ...` of a run of
+    `total` steps (coarse-to-fine passes, grid cells) that began at `start`."""
     if callback is None:
         return None
 
@@ -450,17 +515,27 @@ def reconstruct_content(content, config: Optional[StyleConfig] = None, *,
     `config` matter; there is no style term.
     """
     config = config or StyleConfig()
+    if config.init == "content":
+        raise ConfigError("init='content' would start a content reconstruction at its answer; "
+                          "use noise")
     content = as_image(content, config.size)
     layers = [n for n, _ in config.content_layers]
     _check_side("content", content.shape, layers, "--size")
+    return _single_pass(config, weights, callback, layers, content.shape[:2],
+                        dict(content=content, styles=[], content_layers=layers, style_layers=[]),
+                        dict(content_layers=config.content_layers, style_layers=(),
+                             content_weight=config.content_weight or 1.0, style_weight=0.0),
+                        {})
+
+
+def _single_pass(config, weights, callback, layers, shape, target_args, objective_args,
+                 init_args) -> StyleResult:
+    """Encodes the targets, then optimizes one image of `shape` from `config.init`."""
     weights = weights or find_vgg19_weights()
     extractor = network(weights, config, layers)
-    targets = compute_targets(extractor, content, [], content_layers=layers, style_layers=[])
-    objective = GatysObjective(extractor, targets, content_layers=config.content_layers,
-                               style_layers=(), content_weight=config.content_weight or 1.0,
-                               style_weight=0.0,
-                               tv_weight=config.tv_weight)
-    init = initial_image(config, content.shape[:2], content=None)
+    targets = compute_targets(extractor, **target_args)
+    objective = GatysObjective(extractor, targets, tv_weight=config.tv_weight, **objective_args)
+    init = initial_image(config, shape, **init_args)
     start = time.perf_counter()
     out = optimize(objective, init, config, callback)
     return StyleResult(out.image, out.losses, out.steps, out.evaluations,
@@ -491,19 +566,12 @@ def synthesize_texture(style, config: Optional[StyleConfig] = None, *,
     shape = tuple(output_size) if output_size is not None else styles[0].shape[:2]
     if len(shape) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape):
         raise ConfigError(f"output_size must be (height, width) in pixels, got {output_size!r}")
-    if shape[0] * shape[1] > 64_000_000:
-        raise ConfigError(f"output size {shape[1]}x{shape[0]} is over 64 Mpx")
+    if shape[0] * shape[1] > MAX_PIXELS:
+        raise ConfigError(f"output size {shape[1]}x{shape[0]} is over {MAX_PIXELS // 10**6} Mpx")
     _check_side("output", shape, layers, "--output_size")
-    weights = weights or find_vgg19_weights()
-    extractor = network(weights, config, layers)
-    targets = compute_targets(extractor, None, styles, content_layers=[], style_layers=layers,
-                              blend=blend)
-    objective = GatysObjective(extractor, targets, content_layers=(),
-                               style_layers=config.style_layers, content_weight=0.0,
-                               style_weight=config.style_weight or 1.0,
-                               tv_weight=config.tv_weight)
-    init = initial_image(config, shape, style=styles[0])
-    start = time.perf_counter()
-    out = optimize(objective, init, config, callback)
-    return StyleResult(out.image, out.losses, out.steps, out.evaluations,
-                       time.perf_counter() - start, weights.sha256, config)
+    return _single_pass(config, weights, callback, layers, shape,
+                        dict(content=None, styles=styles, content_layers=[], style_layers=layers,
+                             blend=blend),
+                        dict(content_layers=(), style_layers=config.style_layers,
+                             content_weight=0.0, style_weight=config.style_weight or 1.0),
+                        dict(style=styles[0]))

@@ -57,7 +57,7 @@ class GridResult:
 def _font(size: int):
     try:
         return ImageFont.load_default(size=size)
-    except (TypeError, OSError):  # Pillow without FreeType: the fixed bitmap font
+    except (TypeError, OSError, ImportError):  # Pillow without FreeType: the bitmap font
         return ImageFont.load_default()
 
 
@@ -165,8 +165,15 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
         raise ConfigError(f"alpha/beta ratios must be numbers > 0, got {ratios!r}")
     if not style_layer_sets:
         raise ConfigError("a grid needs at least one style layer set")
+    if config.scales:
+        raise ConfigError("grid cells run one pass each (the paper's); scales does not apply")
     alpha = config.content_weight or 1.0
     rows = [(c, s) for c in content_layer_sets for s in style_layer_sets]
+    # Every cell's settings are validated before the first cell runs.
+    cell_configs = [[dataclasses.replace(config, content_layers=content_layers,
+                                         style_layers=style_layers, content_weight=alpha,
+                                         style_weight=alpha / ratio, scales=())
+                     for ratio in ratios] for content_layers, style_layers in rows]
     # One config holding every layer any cell reads: it sizes the images, the
     # network and the targets for the whole grid.
     union = dataclasses.replace(
@@ -183,21 +190,13 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
     total_steps = len(rows) * len(ratios) * config.steps
     start = time.perf_counter()
     cells = []
-    for r, (content_layers, style_layers) in enumerate(rows):
-        for c, ratio in enumerate(ratios):
-            cell_config = dataclasses.replace(config, content_layers=content_layers,
-                                              style_layers=style_layers, content_weight=alpha,
-                                              style_weight=alpha / ratio)
+    for r, row in enumerate(cell_configs):
+        for c, cell_config in enumerate(row):
             objective = gatys.GatysObjective.from_config(extractor, targets, cell_config)
             done = (r * len(ratios) + c) * config.steps
             cell_start = time.perf_counter()
-
-            def on_step(p, done=done):
-                if callback:
-                    callback(dataclasses.replace(p, step=done + p.step, steps=total_steps,
-                                                 elapsed=time.perf_counter() - start))
-
-            out = gatys.optimize(objective, init, cell_config, on_step)
+            out = gatys.optimize(objective, init, cell_config,
+                                 gatys.offset_progress(callback, done, total_steps, start))
             image = gatys.finish_image(out.image, content, cell_config)
             cells.append(GridCell(r, c, gatys.StyleResult(
                 image, out.losses, out.steps, out.evaluations,
@@ -205,7 +204,7 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
     multi = len(content_layer_sets) > 1
     row_labels = tuple((f"content {layer_set_label(cl)}, " if multi else "")
                        + f"style {layer_set_label(sl)}" for cl, sl in rows)
-    column_labels = tuple(f"alpha/beta = {ratio:.0e}" for ratio in ratios)
+    column_labels = tuple(f"alpha/beta = {ratio:.3g}" for ratio in ratios)
     images = [[cell.result.image for cell in cells[r * len(ratios):(r + 1) * len(ratios)]]
               for r in range(len(rows))]
     sheet = contact_sheet(images, row_labels, column_labels)

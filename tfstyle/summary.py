@@ -4,8 +4,8 @@
     tfstyle.stylize(content, style, config, callback=logger)
     logger.close()
 
-Then ``tensorboard --logdir runs`` (``pip install tensorboard``) shows the
-curves under "loss/..." and the images under "image".
+Then ``tensorboard --logdir runs`` (installed with tfstyle) shows the curves
+under "loss/..." and the images under "image".
 """
 
 import json
@@ -39,6 +39,7 @@ class TensorBoardLogger:
             raise ImageError(f"cannot write TensorBoard logs to {path}: "
                              f"{getattr(exc, 'strerror', None) or getattr(exc, 'message', exc)}") from None
         self.image_every = max(0, int(image_every))
+        self._last = None  # (progress, whether its image was logged)
         if settings:
             with self.writer.as_default(step=0):
                 tf.summary.text("settings", "```\n" + json.dumps(settings, indent=2, sort_keys=True)
@@ -50,9 +51,16 @@ class TensorBoardLogger:
             for name, value in p.losses.items():
                 tf.summary.scalar(f"loss/{name}", value)
             tf.summary.scalar("seconds_per_step", p.elapsed / max(p.step, 1))
-            if p.step == p.steps or (self.image_every and p.step % self.image_every == 0):
+            logged = p.step == p.steps or bool(self.image_every and p.step % self.image_every == 0)
+            if logged:
                 tf.summary.image("image", np.asarray(p.image, np.float32)[None])
+        self._last = (p, logged)
 
     def close(self):
+        # An optimizer that stopped early never reached step == steps: log its last image.
+        if self._last is not None and not self._last[1]:
+            p = self._last[0]
+            with self.writer.as_default(step=p.step):
+                tf.summary.image("image", np.asarray(p.image, np.float32)[None])
         self.writer.flush()
         self.writer.close()
