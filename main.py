@@ -226,11 +226,9 @@ def _run() -> int:
     output = tfstyle.image.check_output_path(_OUTPUT.value, inputs, _OVERWRITE.value)
     cli.check_sidecar(output, _OVERWRITE.value)
     steps = config.steps
-    if mode == "transfer":
+    if mode == "transfer" and _SAVE_EVERY.value:
+        # Snapshots are checked up front, over every coarse-to-fine pass.
         steps = config.total_steps(max(tfstyle.image.as_image(content, config.size).shape[:2]))
-    if mode == "grid":
-        sets = len(style_sets) * (len(content_sets) if content_sets else 1)
-        steps *= sets * (len(ratios) if ratios else 3)
     progress = cli.ProgressPrinter(sys.stderr, output, steps, _SAVE_EVERY.value,
                                    _OVERWRITE.value, inputs)
     _show_library_messages()
