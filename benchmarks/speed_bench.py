@@ -22,17 +22,14 @@ import subprocess
 import sys
 import time
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "images"
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from flops import conv_gflop, roofline_gflops  # noqa: E402
+from common import SHARED, conv_gflop, roofline_gflops, setup_child  # noqa: E402
 
 
 def child(args):
     """One run in this process; prints a JSON line."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(REPO))
+    setup_child()
     import tfstyle
     from tfstyle.config import StyleConfig
 

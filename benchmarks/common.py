@@ -1,6 +1,19 @@
-"""Convolution FLOP counts of a run and a plain `tf.nn.conv2d` roofline to compare with."""
+"""Shared by the benchmarks: paths, child-process set-up, convolution FLOP
+counts of a run and a plain `tf.nn.conv2d` roofline to compare with."""
 
+import os
+import pathlib
+import sys
 import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "images"
+
+
+def setup_child():
+    """A measuring child process: quiet TensorFlow, this checkout's tfstyle."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path.insert(0, str(REPO))
 
 
 def conv_shapes(config, height, width):
