@@ -129,13 +129,15 @@ def save_result(output, result, settings: dict):
 def save_grid(output, grid_result, settings: dict):
     """Writes a `grid.GridResult`'s sheet; the record lists every cell's settings and losses."""
     ncols = len(grid_result.column_labels)
-    cells = [{"row": grid_result.row_labels[c.row], "column": grid_result.column_labels[c.column],
-              "content_layers": c.result.config.to_dict()["content_layers"],
-              "style_layers": c.result.config.to_dict()["style_layers"],
-              "content_weight": c.result.config.content_weight,
-              "style_weight": c.result.config.style_weight,
-              "losses": c.result.losses, "steps": c.result.steps,
-              "seconds": round(c.result.seconds, 3)} for c in grid_result.cells]
+    cells = []
+    for c in grid_result.cells:
+        settings_of_cell = c.result.config.to_dict()
+        cells.append({"row": grid_result.row_labels[c.row],
+                      "column": grid_result.column_labels[c.column],
+                      **{k: settings_of_cell[k] for k in ("content_layers", "style_layers",
+                                                          "content_weight", "style_weight")},
+                      "losses": c.result.losses, "steps": c.result.steps,
+                      "seconds": round(c.result.seconds, 3)})
     losses = {f"{c.row},{c.column}": c.result.losses["total"] for c in grid_result.cells}
     _save(output, grid_result.sheet, settings, losses, grid_result.weights_sha256,
           {"cells": cells, "rows": len(grid_result.cells) // max(ncols, 1), "columns": ncols,

@@ -10,7 +10,6 @@ mask covers stay the content photo.
 
 import dataclasses
 import logging
-import os
 import time
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
@@ -72,8 +71,6 @@ def mask_at_layer(mask: np.ndarray, layer: str) -> np.ndarray:
 
 
 def _gram_per_position(features, mask=None):
-    if mask is None:
-        return losses.gram_matrix(features) / losses.num_positions(features)
     return losses.gram_matrix(features, mask) / losses.num_positions(features, mask)
 
 
@@ -295,28 +292,11 @@ def load_mask(source, shape: Tuple[int, int], what: str = "mask") -> np.ndarray:
     Grey levels are kept as partial weights, so a feathered mask gives a soft
     seam. The mask is resized to `shape` (height, width).
     """
-    if isinstance(source, (str, os.PathLike)):
-        source = _mask_pixels(source)
-    mask = as_image(source)
-    mask = resize(mask, shape).mean(axis=-1)
+    # A white shape on a transparent background means just the shape.
+    mask = resize(as_image(source, background="black"), shape).mean(axis=-1)
     if float(mask.max()) <= 0.0:
         raise ConfigError(f"{what} selects no pixels (it is all black)")
     return mask.astype(np.float32)
-
-
-def _mask_pixels(path) -> np.ndarray:
-    """A mask file's grey levels, with transparent pixels counted as outside
-    (black): a white shape on a transparent background means just the shape."""
-    from PIL import Image, ImageOps
-
-    image = as_image(path)  # checks the file and gives the one-line errors
-    with Image.open(path) as pil:
-        pil = ImageOps.exif_transpose(pil)
-        if pil.mode in ("RGBA", "LA", "PA") or (pil.mode == "P" and "transparency" in pil.info):
-            alpha = np.asarray(pil.convert("RGBA"), np.float32)[..., 3:] / 255.0
-            rgb = np.asarray(pil.convert("RGBA"), np.float32)[..., :3] / 255.0
-            return rgb * alpha
-    return image
 
 
 def optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
@@ -414,6 +394,11 @@ def _plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
     """Prepares every coarse-to-fine pass. An automatic coarse pass whose images
     would be too small for the deepest layer is dropped; an explicit one is an error."""
     plan = config.scale_plan(max(content.shape[:2]))
+    # Mask files are read once; each pass resizes them.
+    masks = None if masks is None else [as_image(m, background="black") for m in masks]
+    if style_masks is not None:
+        style_masks = [None if m is None else as_image(m, background="black")
+                       for m in style_masks]
     passes = []
     for i, side in enumerate(plan):
         final = i == len(plan) - 1

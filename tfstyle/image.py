@@ -24,7 +24,7 @@ MAX_INPUT_PIXELS = 100_000_000
 OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
 
 
-def _to_rgb_array(img: Image.Image) -> np.ndarray:
+def _to_rgb_array(img: Image.Image, background: str = "white") -> np.ndarray:
     img = ImageOps.exif_transpose(img)
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # High-bit-depth grayscale (common for thermal images): scale by its own
@@ -34,10 +34,9 @@ def _to_rgb_array(img: Image.Image) -> np.ndarray:
         gray = np.clip(arr / top, 0.0, 1.0)
         return np.repeat(gray[..., None], 3, axis=-1)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        # Transparent pixels become white, not whatever colour they hide.
+        # Transparent pixels become `background`, not whatever colour they hide.
         rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(background, rgba)
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, background), rgba)
     return np.asarray(img.convert("RGB"), np.float32) / 255.0
 
 
@@ -60,12 +59,13 @@ def fit_long_side(shape: Tuple[int, int], size: Optional[int]) -> Tuple[int, int
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def load_image(path, size: Optional[int] = None) -> np.ndarray:
+def load_image(path, size: Optional[int] = None, background: str = "white") -> np.ndarray:
     """Reads an image file as float32 RGB [H, W, 3] in [0, 1].
 
     Args:
       path: file path.
       size: if given, resize so that the long side is `size` pixels.
+      background: the colour transparent pixels become (a PIL colour name).
     """
     path = pathlib.Path(path)
     if not path.exists():
@@ -78,7 +78,7 @@ def load_image(path, size: Optional[int] = None) -> np.ndarray:
                 raise ImageError(f"image too large: {path} ({img.width}x{img.height}; "
                                  f"at most {MAX_INPUT_PIXELS:,} pixels)")
             img.load()
-            array = _to_rgb_array(img)
+            array = _to_rgb_array(img, background)
     except ImageError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
@@ -92,12 +92,12 @@ def load_image(path, size: Optional[int] = None) -> np.ndarray:
     return resize(array, fit_long_side(array.shape[:2], size))
 
 
-def as_image(source, size: Optional[int] = None) -> np.ndarray:
+def as_image(source, size: Optional[int] = None, background: str = "white") -> np.ndarray:
     """Accepts a path, a PIL image or an array (uint8, or float in [0, 1])."""
     if isinstance(source, (str, os.PathLike)):
-        return load_image(source, size)
+        return load_image(source, size, background)
     if isinstance(source, Image.Image):
-        array = _to_rgb_array(source)
+        array = _to_rgb_array(source, background)
     else:
         array = np.asarray(source)
         if array.ndim == 4 and array.shape[0] == 1:
