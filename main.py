@@ -92,6 +92,10 @@ _SCALES = flags.DEFINE_string(
     "sides such as 256,362.")
 _COARSE_STEPS = flags.DEFINE_integer("coarse_steps", _D.coarse_steps,
                                      "Iterations of each coarser pass (--steps: the final pass).")
+_TILE_SIZE = flags.DEFINE_string(
+    "tile_size", "auto", "Passes too large for memory run tile by tile (each tile seeing a 96 px "
+    "halo of its neighbours, all sharing the global style targets): 'auto' (only when a pass "
+    "would not fit in the available memory), 'none' (never), or a tile side in pixels (>= 128).")
 _VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", None, "VGG19 notop weights file (Keras .h5 or tfstyle .npz).")
 _SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also save the image every N steps (0: never).")
 _VERBOSE = flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up messages and info logs.")
@@ -130,7 +134,8 @@ def _config() -> StyleConfig:
         content_weight=_CONTENT_WEIGHT.value, style_weight=_STYLE_WEIGHT.value,
         pooling=_POOLING.value, normalize=_NORMALIZE.value, style_scale=_floats(_STYLE_SCALE),
         style_blend=_floats(_STYLE_BLEND), tv_weight=_TV_WEIGHT.value,
-        preserve_color=_PRESERVE_COLOR.value, scales=_scales(), coarse_steps=_COARSE_STEPS.value)
+        preserve_color=_PRESERVE_COLOR.value, scales=_scales(), coarse_steps=_COARSE_STEPS.value,
+        tile_size=_tile_size())
 
 
 def _scales():
@@ -146,6 +151,19 @@ def _scales():
                           f"256,362, got {_SCALES.value!r}") from None
 
 
+def _tile_size():
+    text = _TILE_SIZE.value.strip().lower()
+    if text == "auto":
+        return None
+    if text == "none":
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"--tile_size must be 'auto', 'none' or a tile side in pixels, "
+                          f"got {_TILE_SIZE.value!r}") from None
+
+
 def _show_library_messages():
     """tfstyle's info messages (calibration, what runs) as plain lines on stderr."""
     handler = std_logging.StreamHandler(sys.stderr)
@@ -159,11 +177,11 @@ def _show_library_messages():
 # Flags that mean nothing in a mode: passing one is a mistake worth a message.
 _NOT_IN_MODE = {
     "transfer": ("output_size", "grid_style_layers", "grid_ratios", "grid_content_layers"),
-    "content_reconstruction": ("style", "style_mask", "style_source_mask", "output_size",
+    "content_reconstruction": ("style", "style_mask", "style_source_mask", "output_size", "tile_size",
                                "grid_style_layers", "grid_ratios", "grid_content_layers"),
-    "texture": ("content", "style_mask", "style_source_mask", "grid_style_layers", "grid_ratios",
+    "texture": ("content", "style_mask", "style_source_mask", "tile_size", "grid_style_layers", "grid_ratios",
                 "grid_content_layers"),
-    "grid": ("style_mask", "style_source_mask", "output_size", "save_every"),
+    "grid": ("style_mask", "style_source_mask", "output_size", "save_every", "tile_size"),
 }
 
 
@@ -228,7 +246,8 @@ def _run() -> int:
     steps = config.steps
     if mode == "transfer" and _SAVE_EVERY.value:
         # Snapshots are checked up front, over every coarse-to-fine pass.
-        steps = config.total_steps(max(tfstyle.image.as_image(content, config.size).shape[:2]))
+        steps = tfstyle.tiles.total_steps(tfstyle.image.as_image(content, config.size).shape[:2],
+                                          config)
     progress = cli.ProgressPrinter(sys.stderr, output, steps, _SAVE_EVERY.value,
                                    _OVERWRITE.value, inputs)
     _show_library_messages()

@@ -74,6 +74,9 @@ def _one_line_error(proc, expected):
     ("--scales=abc", "--scales must be 'auto', 'none' or long sides"),
     ("--scales=16,64", "must all be below the output's long side (32 px)"),
     ("--coarse_steps=0", "coarse_steps must be a positive integer"),
+    ("--tile_size=big", "--tile_size must be 'auto', 'none' or a tile side"),
+    ("--tile_size=64", "tile_size must be 0 (never tile) or at least 128 px"),
+    ("--mode=texture --tile_size=256", "--tile_size does not apply to --mode=texture"),
 ])
 def test_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
     """`flag` may hold several space-separated flags."""

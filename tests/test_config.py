@@ -65,7 +65,16 @@ def test_scale_plan_auto_halves_down_to_128_above_256_px():
     assert config.scale_plan(256) == (256,) and config.scale_plan(64) == (64,)
     assert StyleConfig(scales=()).scale_plan(512) == (512,)
     assert StyleConfig(scales=(100, 200)).scale_plan(400) == (100, 200, 400)
-    assert StyleConfig(steps=50, coarse_steps=20).total_steps(512) == 90
+
+
+
+def test_total_steps_counts_every_pass_and_tile():
+    from tfstyle import tiles
+
+    assert tiles.total_steps((384, 512), StyleConfig(steps=50, coarse_steps=20)) == 90
+    # 128 (whole), 256 (2 tiles of 192 px cores), 512 (3 x 2 tiles)
+    config = StyleConfig(steps=50, coarse_steps=20, tile_size=192)
+    assert tiles.total_steps((384, 512), config) == 20 + 20 * 2 + 50 * 6
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -5,7 +5,7 @@
     tfstyle.save_image("out.png", result.image)
 """
 
-from tfstyle import config, errors, image, samples, vgg, weights
+from tfstyle import config, errors, image, samples, tiles, vgg, weights
 from tfstyle.config import StyleConfig
 from tfstyle.errors import ConfigError, ImageError, TfstyleError, WeightsError
 from tfstyle.image import load_image, save_image
@@ -21,7 +21,7 @@ __all__ = [
 
 
 _GATYS = ("stylize", "StyleResult", "reconstruct_content", "synthesize_texture")
-_MODULES = ("gatys", "optim", "losses", "grid", "summary")
+_MODULES = ("gatys", "optim", "losses", "grid", "summary", "adain")
 
 
 def __getattr__(name):

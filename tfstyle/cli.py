@@ -41,6 +41,7 @@ class ProgressPrinter:
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self._last = 0.0
         self._open = False
+        self._inputs, self._overwrite, self._checked = inputs, overwrite, steps
         # Every snapshot gets the output's checks now, not after hours of work.
         for step in range(save_every, steps + 1, save_every) if save_every else ():
             check_output_path(snapshot_path(self.output, step), inputs, overwrite)
@@ -55,7 +56,10 @@ class ProgressPrinter:
     def __call__(self, p):
         """Receives a `tfstyle.optim.Progress`."""
         if self.save_every and p.step % self.save_every == 0:
-            save_image(snapshot_path(self.output, p.step), p.image)
+            path = snapshot_path(self.output, p.step)
+            if p.step > self._checked:  # a run longer than planned: check as it goes
+                check_output_path(path, self._inputs, self._overwrite)
+            save_image(path, p.image)
         now = time.monotonic()
         last_step = p.step == p.steps
         if self.tty:

@@ -15,6 +15,8 @@ from tfstyle.vgg import LAYER_NAMES, POOLINGS, canonical_layer
 LayerWeights = Tuple[Tuple[str, float], ...]
 
 OPTIMIZERS = ("lbfgs", "adam")
+# The smallest tile side: a few conv5_1 positions and room for an overlap.
+MIN_TILE = 128
 INITS = ("noise", "content", "style")
 
 # The paper's style layers conv1_1 ... conv5_1, each weighted 1/5 (w_l in eq. 5).
@@ -123,6 +125,12 @@ class StyleConfig:
     scales: Optional[Tuple[int, ...]] = None
     # Iterations of each coarser pass; `steps` counts the final pass's.
     coarse_steps: int = 200
+    # Passes too large for memory are optimized tile by tile against the
+    # whole image's loss, each tile seeing a 96 px halo of its neighbours.
+    # None: automatic (only a pass that would not fit in the available
+    # memory, in the largest tiles that do); 0: never; N: tiles of N x N px
+    # (rounded down to a multiple of 16) for every pass larger than that.
+    tile_size: Optional[int] = None
 
     def __post_init__(self):
         def is_int(value):
@@ -159,6 +167,12 @@ class StyleConfig:
             object.__setattr__(self, "scales", tuple(int(v) for v in scales))
         if not is_int(self.coarse_steps) or self.coarse_steps < 1:
             raise ConfigError(f"coarse_steps must be a positive integer, got {self.coarse_steps!r}")
+        if self.tile_size is not None and not (
+                is_int(self.tile_size) and (self.tile_size == 0 or self.tile_size >= MIN_TILE)):
+            raise ConfigError(f"tile_size must be 0 (never tile) or at least {MIN_TILE} px, "
+                              f"got {self.tile_size!r}")
+        if self.tile_size:
+            object.__setattr__(self, "tile_size", self.tile_size // 16 * 16)
         if self.preserve_color not in PRESERVE_COLOR:
             raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
                               f"got {self.preserve_color!r}")
@@ -215,10 +229,6 @@ class StyleConfig:
             raise ConfigError(f"scales {self.scales} must all be below the output's long side "
                               f"({long_side} px)")
         return self.scales + (long_side,)
-
-    def total_steps(self, long_side: int) -> int:
-        """Iterations over every pass (see `scale_plan`)."""
-        return self.coarse_steps * (len(self.scale_plan(long_side)) - 1) + self.steps
 
     @property
     def layers(self) -> Tuple[str, ...]:

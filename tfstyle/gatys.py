@@ -16,7 +16,7 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from tfstyle import color, losses, optim
+from tfstyle import color, losses, optim, tiles
 from tfstyle.config import LayerWeights, StyleConfig
 from tfstyle.errors import ConfigError
 from tfstyle.image import as_image, fit_long_side, resize
@@ -51,7 +51,9 @@ class StyleRegion:
 @dataclasses.dataclass(frozen=True)
 class Targets:
     """Everything the loss compares against, computed once per run (or grid)."""
-    content: Mapping[str, tf.Tensor]       # layer -> P^l of the content image
+    # layer -> P^l of the content image (None when a tiled pass's tiles each
+    # encode their own piece of it)
+    content: Mapping[str, Optional[tf.Tensor]]
     styles: Tuple[StyleRegion, ...]
     keep: Optional[np.ndarray] = None      # [1, H, W, 1]: 1 where the output stays the photo
     photo: Optional[np.ndarray] = None     # [1, H, W, 3]: the photo kept there
@@ -70,15 +72,31 @@ def mask_at_layer(mask: np.ndarray, layer: str) -> np.ndarray:
     return m[None, :, :, None]
 
 
-def _gram_per_position(features, mask=None):
-    return losses.gram_matrix(features, mask) / losses.num_positions(features, mask)
+def _style_grams(extractor, style: np.ndarray, masks: Mapping[str, Optional[np.ndarray]],
+                 core: Optional[int]) -> Dict[str, tf.Tensor]:
+    """A / M_a (per position, optionally over a masked region) of `style` at
+    each layer of `masks`; summed over cores when `core` is set."""
+    if not masks:
+        return {}
+    if core is None:
+        feats = extractor(tf.constant(style[None]))
+        return {name: losses.gram_matrix(feats[name], m) / losses.num_positions(feats[name], m)
+                for name, m in masks.items()}
+    sums = {name: [0.0, 0.0] for name in masks}
+    for c, feats in tiles.encode_by_cores(extractor, style, list(masks), core):
+        for name, m in masks.items():
+            m = None if m is None else tiles.crop_layer_map(m, c, name, style.shape[:2])
+            sums[name][0] += losses.gram_matrix(feats[name], m)
+            sums[name][1] += losses.num_positions(feats[name], m)
+    return {name: gram / count for name, (gram, count) in sums.items()}
 
 
 def compute_targets(extractor, content: Optional[np.ndarray], styles: Sequence[np.ndarray], *,
                     content_layers: Sequence[str], style_layers: Sequence[str],
                     blend: Optional[Sequence[float]] = None,
                     masks: Optional[Sequence[np.ndarray]] = None,
-                    style_masks: Optional[Sequence[Optional[np.ndarray]]] = None) -> Targets:
+                    style_masks: Optional[Sequence[Optional[np.ndarray]]] = None,
+                    core: Optional[int] = None) -> Targets:
     """Encodes the content and style images once.
 
     Args:
@@ -92,23 +110,28 @@ def compute_targets(extractor, content: Optional[np.ndarray], styles: Sequence[n
         style. Pixels that no mask covers keep the content photo.
       style_masks: per style, None or an [h, w] map of the style image's
         region whose statistics make the target.
+      core: encode the style images by tiles of this side (see
+        `tiles.encode_by_cores`; the same Gram matrices, less memory) and
+        leave the content's targets to each tile of a tiled pass (None values).
     """
     content_targets = {}
     if content is not None and content_layers:
-        feats = extractor(tf.constant(content[None]))
-        content_targets = {name: tf.constant(feats[name]) for name in content_layers}
+        if core is None:
+            feats = extractor(tf.constant(content[None]))
+            content_targets = {name: tf.constant(feats[name]) for name in content_layers}
+        else:
+            content_targets = {name: None for name in content_layers}
     style_masks = list(style_masks) if style_masks is not None else [None] * len(styles)
     per_style = []
     for i, (style, source_mask) in enumerate(zip(styles, style_masks)):
-        feats = extractor(tf.constant(style[None])) if style_layers else {}
-        grams = {}
+        masks_at = {}
         for name in style_layers:
             mask = None if source_mask is None else mask_at_layer(source_mask, name)
             if mask is not None and float(mask.sum()) < 1e-3:
                 raise ConfigError(f"style mask {i + 1} selects no position at {name}; "
                                   "use a larger region or shallower --style_layers")
-            grams[name] = _gram_per_position(feats[name], mask)
-        per_style.append(grams)
+            masks_at[name] = mask
+        per_style.append(_style_grams(extractor, style, masks_at, core))
     if not per_style:
         return Targets(content_targets, ())
     if masks is None:
@@ -173,6 +196,8 @@ class GatysObjective:
                               "use larger masks, a larger --size or shallower --style_layers")
         self._keep = None if targets.keep is None else tf.constant(targets.keep)
         self._photo = None if targets.photo is None else tf.constant(targets.photo)
+        # For a tile (see `for_tile`): the slices of its core's positions per layer.
+        self._spans = None
 
     @classmethod
     def from_config(cls, extractor, targets: Targets, config: StyleConfig) -> "GatysObjective":
@@ -200,29 +225,130 @@ class GatysObjective:
 
     def __call__(self, x) -> Dict[str, tf.Tensor]:
         image = self.render(x)
-        feats = self.extractor(image)
+        feats = self._core_features(self.extractor(image))
+        content = {name: losses.content_loss(feats[name], self.targets.content[name])
+                   for name, _ in self.content_layers}
+        tv = losses.total_variation_loss(image) if self.tv_weight else None
+        return self.combine(content, self._term_sums(feats), tv)
+
+    def _term_sums(self, feats) -> list:
+        """(G, M) of each style term."""
+        return [(losses.gram_matrix(feats[name], mask), losses.num_positions(feats[name], mask))
+                for _, name, _, mask in self._style_terms]
+
+    def combine(self, content: Mapping[str, tf.Tensor], grams: Sequence, tv) -> Dict[str, tf.Tensor]:
+        """The loss parts from their sums over positions: L_content per content
+        layer, (G, M) per style term, and the TV sum (None without TV). Sums
+        over an image's tiles give the whole image's loss."""
         parts = {}
         total = 0.0
         if self.content_layers:
-            parts["content"] = tf.add_n([
-                weight * losses.content_loss(feats[name], self.targets.content[name])
-                for name, weight in self.content_layers])
+            parts["content"] = tf.add_n([weight * content[name]
+                                         for name, weight in self.content_layers])
             total = self.content_weight * parts["content"]
         if self.style_layers:
-            per_term = []
-            for region, name, _, mask in self._style_terms:
-                f = feats[name]
-                positions = losses.num_positions(f, mask)
-                per_term.append(losses.layer_style_loss(
-                    losses.gram_matrix(f, mask), region.grams[name],
-                    tf.cast(tf.shape(f)[-1], f.dtype), positions))
+            per_term = [losses.layer_style_loss(gram, region.grams[name],
+                                                float(gram.shape[-1]), positions)
+                        for (gram, positions), (region, name, _, _) in zip(grams, self._style_terms)]
             parts["style"] = losses.style_loss(per_term, [w for _, _, w, _ in self._style_terms])
             total = total + self.style_weight * parts["style"]
         if self.tv_weight:
-            parts["tv"] = losses.total_variation_loss(image)
+            parts["tv"] = tv
             total = total + self.tv_weight * parts["tv"]
         parts["total"] = total
         return parts
+
+    def sums_by_cores(self, image: np.ndarray, content: Optional[np.ndarray], core: int):
+        """(L_content per content layer, (G, M) per style term) of the rendered
+        [H, W, 3] `image`, encoded by cores of side `core` (see
+        `tiles.encode_by_cores`): the whole image's sums, for images too large
+        to encode at once. Content sums need `content`, the content image
+        (encoded the same way); with None they are left out."""
+        shape = image.shape[:2]
+        layers = sorted({n for n, _ in self.content_layers} | {n for _, n, _, _ in self._style_terms})
+        content_sums = {name: 0.0 for name, _ in self.content_layers} if content is not None else {}
+        term_sums = [[0.0, 0.0] for _ in self._style_terms]
+        targets = (tiles.encode_by_cores(self.extractor, content, list(content_sums), core)
+                   if content_sums else None)
+        for c, feats in tiles.encode_by_cores(self.extractor, image, layers, core):
+            if targets is not None:
+                _, target = next(targets)
+                for name in content_sums:
+                    content_sums[name] += losses.content_loss(feats[name], target[name])
+            for sums, (_, name, _, mask) in zip(term_sums, self._style_terms):
+                mask = None if mask is None else tiles.crop_layer_map(mask, c, name, shape)
+                sums[0] += losses.gram_matrix(feats[name], mask)
+                sums[1] += losses.num_positions(feats[name], mask)
+        return content_sums, [tuple(t) for t in term_sums]
+
+    def evaluate_by_cores(self, x: np.ndarray, content: Optional[np.ndarray],
+                          core: int) -> Dict[str, float]:
+        """The loss parts of the [H, W, 3] image `x` (see `sums_by_cores`)."""
+        image = self.render_numpy(x)
+        content_sums, term_sums = self.sums_by_cores(image, content, core)
+        tv = None
+        if self.tv_weight:
+            tv = float(np.sum(np.square(np.diff(image, axis=0))) +
+                       np.sum(np.square(np.diff(image, axis=1))))
+        return {k: float(v) for k, v in self.combine(content_sums, term_sums, tv).items()}
+
+    def for_tile(self, core: tiles.Tile, content: np.ndarray,
+                 image: np.ndarray) -> Optional["GatysObjective"]:
+        """This objective for the pixels of `core` alone, the rest of the
+        [H, W, 3] `image` held fixed; None when the photo is kept on all of
+        the core. Call it on the core's window (`tiles.window`).
+
+        The window's halo is fixed context (a keep region holding the current
+        pixels) and only the core's positions count. Every tile matches the
+        global style targets itself, so all tiles share one style (matching
+        only the whole image's sum lets tiles drift apart, each making up
+        for the others); its content term is its own piece of the content,
+        and beta is scaled by the core's share of the pixels, as for coarse
+        passes, so alpha/beta keeps its balance.
+        """
+        shape = image.shape[:2]
+        win = tiles.window(core, shape)
+        inside = np.zeros(win.shape + (1,), np.float32)
+        inside[core.y0 - win.y0:core.y1 - win.y0, core.x0 - win.x0:core.x1 - win.x0] = 1.0
+        current = win.crop(image)
+        keep, photo = 1.0 - inside, current
+        if self.targets.keep is not None:
+            core_keep = win.crop(self.targets.keep[0])
+            if float(core_keep[inside[..., 0] > 0].min()) >= 1.0:
+                return None
+            keep = keep + inside * core_keep
+            photo = inside * win.crop(self.targets.photo[0]) + (1.0 - inside) * current
+        spans = {name: tiles.layer_span(core, win, name, shape)
+                 for name in {n for n, _ in self.content_layers} |
+                 {n for n, _ in self.style_layers}}
+        content_targets = {}
+        if self.content_layers:
+            feats = self.extractor(tf.constant(win.crop(content)[None]))
+            content_targets = {n: tf.constant(feats[n][:, spans[n][0], spans[n][1]])
+                               for n, _ in self.content_layers}
+        regions = tuple(
+            StyleRegion(r.grams, None if r.masks is None else
+                        {n: tiles.crop_layer_map(m, core, n, shape) for n, m in r.masks.items()})
+            for r in self.targets.styles)
+        share = core.shape[0] * core.shape[1] / (shape[0] * shape[1])
+        try:
+            tile = GatysObjective(
+                self.extractor, Targets(content_targets, regions, keep[None], photo[None]),
+                content_layers=self.content_layers, style_layers=self.style_layers,
+                content_weight=self.content_weight, style_weight=self.style_weight * share,
+                tv_weight=self.tv_weight)
+        except ConfigError:
+            # Every styled region is a sliver too thin for the style layers here.
+            log.info("tile %s has no style term; it keeps its pixels", core)
+            return None
+        tile._spans = spans
+        return tile
+
+    def _core_features(self, feats):
+        """A tile's features at its core's positions (all of them for a whole image)."""
+        if self._spans is None:
+            return feats
+        return {name: feats[name][:, rows, cols] for name, (rows, cols) in self._spans.items()}
 
 
 def initial_image(config: StyleConfig, shape: Tuple[int, int],
@@ -356,8 +482,8 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
     weights = weights or find_vgg19_weights()
     # The network is fully convolutional: one serves every pass.
     extractor = network(weights, config, config.layers)
-    total_steps = sum(p.config.steps for p in passes)
-    start, done, steps, evaluations, image, out = time.perf_counter(), 0, 0, 0, None, None
+    total_steps = sum(p.steps for p in passes)
+    start, done, steps, evaluations, image, losses_ = time.perf_counter(), 0, 0, 0, None, None
     for p in passes:
         target_content, target_styles = target_images(p.content, p.styles, p.config)
         targets = compute_targets(
@@ -365,28 +491,64 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
             content_layers=[n for n, _ in config.content_layers],
             style_layers=[n for n, _ in config.style_layers],
             blend=config.blend_weights(len(p.styles)), masks=p.masks,
-            style_masks=p.style_masks)
+            style_masks=p.style_masks, core=p.core)
         objective = GatysObjective.from_config(extractor, targets, p.config)
         shape = p.content.shape[:2]
         init = (initial_image(p.config, shape, target_content, target_styles[0])
                 if image is None else resize(image, shape))
-        log.info("stylizing %dx%d for %d %s steps", shape[1], shape[0], p.config.steps,
-                 config.optimizer)
-        out = optimize(objective, init, p.config, offset_progress(callback, done, total_steps, start))
+        progress = offset_progress(callback, done, total_steps, start)
+        if p.grid:
+            log.info("stylizing %dx%d in %d tiles of up to %d px, %d %s steps each", shape[1],
+                     shape[0], len(p.grid), p.config.tile_size, p.config.steps, config.optimizer)
+            out = _optimize_by_tiles(objective, p, target_content, init, progress)
+            losses_ = objective.evaluate_by_cores(out.image, target_content, p.core)
+        else:
+            log.info("stylizing %dx%d for %d %s steps", shape[1], shape[0], p.config.steps,
+                     config.optimizer)
+            out = optimize(objective, init, p.config, progress)
+            losses_ = out.losses
         # Planned offsets: a pass that stops early leaves a gap, not a shift.
-        done += p.config.steps
+        done += p.steps
         image, steps, evaluations = out.image, steps + out.steps, evaluations + out.evaluations
-    return StyleResult(finish_image(image, content, config), out.losses, steps, evaluations,
+    return StyleResult(finish_image(image, content, config), losses_, steps, evaluations,
                        time.perf_counter() - start, weights.sha256, config)
 
 
 @dataclasses.dataclass(frozen=True)
 class _Pass:
-    config: StyleConfig                  # size=None, the pass's steps and beta
+    config: StyleConfig                  # size=None, the pass's steps and beta; tile_size set when tiled
     content: np.ndarray
     styles: Sequence[np.ndarray]
     masks: Optional[Sequence[np.ndarray]]
     style_masks: Optional[Sequence[Optional[np.ndarray]]]
+    grid: Tuple[tiles.Tile, ...] = ()    # optimization tiles; () when the pass runs whole
+    core: Optional[int] = None           # side of the cores the targets are encoded by when tiled
+
+    @property
+    def steps(self) -> int:
+        return self.config.steps * max(len(self.grid), 1)
+
+
+def _optimize_by_tiles(objective: GatysObjective, p: _Pass, content: np.ndarray,
+                       init: np.ndarray, callback: optim.Callback) -> optim.OptimResult:
+    """Optimizes `init` core by core (`p.grid`, row by row), each core seeing
+    its neighbours' current pixels (see `GatysObjective.for_tile`)."""
+    image = objective.render_numpy(init.astype(np.float32))
+    steps = evaluations = 0
+    for i, core in enumerate(p.grid):
+        tile = objective.for_tile(core, content, image)
+        if tile is None:
+            continue
+        win = tiles.window(core, image.shape[:2])
+        report = None
+        if callback:
+            def report(q, base=image, win=win, i=i):
+                callback(dataclasses.replace(q, step=i * p.config.steps + q.step,
+                                             image=tiles.paste(base, win, q.image)))
+        out = optimize(tile, win.crop(image), p.config, report)
+        image = tiles.paste(image, win, out.image)
+        steps, evaluations = steps + out.steps, evaluations + out.evaluations
+    return optim.OptimResult(image, {}, steps, evaluations)
 
 
 def _plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
@@ -413,7 +575,13 @@ def _plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
             raise ConfigError(f"--scales: the {side} px pass is too small ({exc})") from None
         output_masks, source_masks = _prepare_masks(masks, style_masks, pass_content, styles,
                                                     pass_config)
-        passes.append(_Pass(pass_config, pass_content, styles, output_masks, source_masks))
+        side = tiles.tile_side(config, pass_content.shape[:2])
+        if side is None:
+            passes.append(_Pass(pass_config, pass_content, styles, output_masks, source_masks))
+            continue
+        pass_config = dataclasses.replace(pass_config, tile_size=side)
+        passes.append(_Pass(pass_config, pass_content, styles, output_masks, source_masks,
+                            tuple(tiles.cores(pass_content.shape[:2], side)), tiles.core_side()))
     return tuple(passes)
 
 
@@ -516,6 +684,11 @@ def reconstruct_content(content, config: Optional[StyleConfig] = None, *,
 def _single_pass(config, weights, callback, layers, shape, target_args, objective_args,
                  init_args) -> StyleResult:
     """Encodes the targets, then optimizes one image of `shape` from `config.init`."""
+    if not tiles.fits(shape, tiles.available_bytes()):
+        raise ConfigError(f"{shape[1]}x{shape[0]} px needs about "
+                          f"{tiles.step_bytes(shape) / 2**30:.0f} GiB, more than the "
+                          f"{tiles.available_bytes() / 2**30:.0f} GiB available; this mode "
+                          "does not tile: use a smaller size")
     weights = weights or find_vgg19_weights()
     extractor = network(weights, config, layers)
     targets = compute_targets(extractor, **target_args)

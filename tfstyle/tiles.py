@@ -1,0 +1,205 @@
+"""Images larger than memory: the network run by tiles.
+
+Two uses, both for passes whose whole image would not fit:
+
+* Encoding by tiles, exactly. Each *core* (a block on a 16 px grid) is encoded
+  with a halo of context around it and only the core's positions are kept.
+  The halo covers conv5_1's receptive field and the core origins sit on the
+  grid of VGG's four 2x2 poolings, so the kept features equal the whole
+  image's. Gram matrices and loss sums add up over cores: style statistics
+  (and the reported losses) stay global.
+* Optimizing by tiles: block coordinate descent on the whole image's loss.
+  The cores are optimized one after another, each inside a window that adds
+  its halo of the current image as fixed context (so windows overlap by two
+  halos). A core's features see its neighbours' actual pixels, and its style
+  term compares (its Gram matrix + the rest of the image's) with the target:
+  each tile is pushed toward what the whole image lacks, so the style
+  statistics are global and a tile's edge continues the pixels beside it.
+
+Memory: one L-BFGS step up to conv5_1 peaks at about `BYTES_PER_PIXEL` bytes
+per pixel of the optimized image (measured at 512 to 2048 px, see
+benchmarks/size_bench.py), on top of `BASE_BYTES`.
+"""
+
+import dataclasses
+import logging
+import math
+import os
+from typing import Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from tfstyle.config import MIN_TILE
+from tfstyle.image import fit_long_side
+from tfstyle.vgg import pools_before
+
+log = logging.getLogger(__name__)
+
+# conv5_1's receptive field reaches 78 px beyond a position's own 16 px block;
+# a multiple of ALIGN keeps every crop on the pooling grid.
+HALO = 96
+# VGG pools 4 times before conv5_1: features of crops starting on this grid
+# line up with the whole image's.
+ALIGN = 16
+# Peak memory of one loss-and-gradient evaluation up to conv5_1, per pixel,
+# and of TensorFlow with the network loaded (measured; see the module doc).
+BYTES_PER_PIXEL = 4200
+BASE_BYTES = 1_400_000_000
+# Share of the available memory a step may plan to use.
+MEMORY_SHARE = 0.6
+
+
+def step_bytes(shape: Tuple[int, int]) -> int:
+    """Estimated peak bytes of a run whose optimized image has `shape` (h, w)."""
+    return BASE_BYTES + BYTES_PER_PIXEL * int(shape[0]) * int(shape[1])
+
+
+def available_bytes() -> int:
+    """Memory available to this process now (Linux MemAvailable; else all RAM)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def fits(shape: Tuple[int, int], budget: Optional[int] = None) -> bool:
+    budget = MEMORY_SHARE * available_bytes() if budget is None else budget
+    return step_bytes(shape) <= budget
+
+
+def auto_tile_side(shape: Tuple[int, int], budget: Optional[int] = None) -> Optional[int]:
+    """None when an image of `shape` fits in `budget` bytes (default: a share of
+    the available memory); else the largest tile side (a multiple of ALIGN)
+    whose window (the tile and its halo) does."""
+    budget = MEMORY_SHARE * available_bytes() if budget is None else budget
+    if fits(shape, budget):
+        return None
+    side = int(math.sqrt(max(budget - BASE_BYTES, 0) / BYTES_PER_PIXEL)) - 2 * HALO
+    return max(side // ALIGN * ALIGN, MIN_TILE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tile:
+    """A window [y0, y1) x [x0, x1) of the image."""
+    y0: int
+    y1: int
+    x0: int
+    x1: int
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        return self.y1 - self.y0, self.x1 - self.x0
+
+    def crop(self, array: np.ndarray) -> np.ndarray:
+        """The tile of an [H, W, ...] array."""
+        return array[self.y0:self.y1, self.x0:self.x1]
+
+
+def window(core: Tile, shape: Tuple[int, int], halo: int = None) -> Tile:
+    """`core` with `halo` px (default HALO) of context on each side, clipped to the image."""
+    halo = HALO if halo is None else halo
+    return Tile(max(core.y0 - halo, 0), min(core.y1 + halo, shape[0]),
+                max(core.x0 - halo, 0), min(core.x1 + halo, shape[1]))
+
+
+def window_side(core: int) -> int:
+    """Long side of the window a tile of side `core` is optimized in."""
+    return core + 2 * HALO
+
+
+def paste(image: np.ndarray, win: Tile, result: np.ndarray) -> np.ndarray:
+    """A copy of `image` with the window `win` set to `result` (its halo holds
+    the image's own pixels, so only the core changes)."""
+    out = image.copy()
+    out[win.y0:win.y1, win.x0:win.x1] = result
+    return out
+
+
+def _bounds(length: int, core: int) -> List[Tuple[int, int]]:
+    starts = list(range(0, length, core))
+    # A last sliver under ALIGN px would have no conv5_1 position: it joins its neighbour.
+    if len(starts) > 1 and length - starts[-1] < ALIGN:
+        starts.pop()
+    return list(zip(starts, starts[1:] + [length]))
+
+
+def cores(shape: Tuple[int, int], core: int) -> List[Tile]:
+    """Non-overlapping blocks of about core x core (`core` a multiple of ALIGN)
+    covering `shape`, row by row; each at least ALIGN px on a side unless the
+    image is smaller."""
+    if core % ALIGN:
+        raise ValueError(f"core side {core} is not a multiple of {ALIGN}")
+    return [Tile(y0, y1, x0, x1) for y0, y1 in _bounds(shape[0], core)
+            for x0, x1 in _bounds(shape[1], core)]
+
+
+def core_side(budget: Optional[int] = None) -> int:
+    """Core side for encoding by tiles: windows no larger than an
+    optimization window, so encoding never plans more memory than a step."""
+    budget = MEMORY_SHARE * available_bytes() if budget is None else budget
+    side = int(math.sqrt(max(budget - BASE_BYTES, 0) / BYTES_PER_PIXEL)) - 2 * HALO
+    return max(side // ALIGN * ALIGN, 4 * ALIGN)
+
+
+def total_steps(shape: Tuple[int, int], config: "StyleConfig") -> int:
+    """Iterations `gatys.stylize` plans for a content image of `shape` (h, w) at
+    `config.size`: every coarse-to-fine pass, times its tiles when tiled."""
+    plan = config.scale_plan(max(shape))
+    total = 0
+    for side in plan:
+        pass_shape = fit_long_side(shape, side)
+        tile = tile_side(config, pass_shape)
+        count = len(cores(pass_shape, tile)) if tile else 1
+        total += (config.steps if side == plan[-1] else config.coarse_steps) * count
+    return total
+
+
+def tile_side(config: "StyleConfig", shape: Tuple[int, int]) -> Optional[int]:
+    """The tile side for a pass of `shape`, or None to run it whole."""
+    if config.tile_size == 0:
+        if not fits(shape, available_bytes()):
+            log.warning("%dx%d px needs about %.1f GB, more than is available; tile_size=0 "
+                        "forbids tiling", shape[1], shape[0], step_bytes(shape) / 1e9)
+        return None
+    if config.tile_size is None:
+        return auto_tile_side(shape)
+    return config.tile_size if max(shape) > config.tile_size else None
+
+
+def layer_span(tile: Tile, origin: Tile, name: str, shape: Tuple[int, int]):
+    """Slices (rows, columns) of `tile` on `name`'s grid of features computed
+    from the window `origin` of an image of `shape`; a tile that ends at the
+    image's edge keeps what the poolings kept."""
+    p = pools_before(name)
+    y1 = None if tile.y1 == shape[0] else (tile.y1 - origin.y0) >> p
+    x1 = None if tile.x1 == shape[1] else (tile.x1 - origin.x0) >> p
+    return slice((tile.y0 - origin.y0) >> p, y1), slice((tile.x0 - origin.x0) >> p, x1)
+
+
+def crop_layer_map(array, tile: Tile, name: str, shape: Tuple[int, int]):
+    """The positions of core `tile` in an [1, h, w, C] map on `name`'s grid of
+    the whole image (a mask from `gatys.mask_at_layer`, say)."""
+    rows, cols = layer_span(tile, Tile(0, shape[0], 0, shape[1]), name, shape)
+    return array[:, rows, cols]
+
+
+def encode_by_cores(extractor, image: np.ndarray, layers: Sequence[str],
+                    core: int) -> Iterator[Tuple[Tile, Mapping[str, "tf.Tensor"]]]:
+    """Yields (core, {layer: features of the core's positions [1, h, w, N]})
+    over the cores of `image` ([H, W, 3]); together they are the whole
+    image's features at `layers`."""
+    import tensorflow as tf
+
+    shape = image.shape[:2]
+    for c in cores(shape, core):
+        window_ = window(c, shape)
+        feats = extractor(tf.constant(window_.crop(image)[None]))
+        out = {}
+        for name in layers:
+            rows, cols = layer_span(c, window_, name, shape)
+            out[name] = feats[name][:, rows, cols]
+        yield c, out
