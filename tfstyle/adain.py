@@ -1,0 +1,404 @@
+"""Arbitrary style transfer in one forward pass: AdaIN (Huang & Belongie, ICCV 2017).
+
+An encoder (VGG19 up to relu4_1), adaptive instance normalization of the
+content's features to the style's per-channel mean and standard deviation
+(eq. 8), and a decoder trained to invert the encoder. The paper's controls
+(§7) are arguments of `AdaIN.stylize`: the content-style trade-off alpha,
+interpolation between several styles, colour preservation and spatial
+control with masks.
+
+Both networks use reflection padding and no normalization layers, as the
+paper's; the decoder mirrors the encoder with nearest-neighbour upsampling.
+The encoder comes from either weight source, built the same way:
+
+* the official release (naoto0804/pytorch-AdaIN `vgg_normalised.pth`, with
+  its `decoder.pth`): a 1x1 conv first (RGB in [0, 1] -> caffe BGR), max
+  pooling with ceil mode;
+* tfstyle's ImageNet VGG19 weights, whose caffe preprocessing is written as
+  the same 1x1 conv. Decoders trained by tfstyle use this one.
+"""
+
+import dataclasses
+import logging
+import pathlib
+from typing import Dict, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from tfstyle import color, torchfile
+from tfstyle.errors import ConfigError, WeightsError
+from tfstyle.image import as_image, resize
+
+log = logging.getLogger(__name__)
+
+# (name, in, out) of the encoder's 3x3 convs up to relu4_1, in order; a 2x2
+# max pooling follows each block's last conv.
+ENCODER_CONVS = (
+    ("block1_conv1", 3, 64), ("block1_conv2", 64, 64),
+    ("block2_conv1", 64, 128), ("block2_conv2", 128, 128),
+    ("block3_conv1", 128, 256), ("block3_conv2", 256, 256),
+    ("block3_conv3", 256, 256), ("block3_conv4", 256, 256),
+    ("block4_conv1", 256, 512),
+)
+# The style loss reads these (relu1_1 ... relu4_1); the last is AdaIN's input.
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
+# (name, in, out) of the decoder's convs; "up" is a 2x nearest upsampling.
+DECODER_CONVS = (
+    ("dec4_1", 512, 256), "up",
+    ("dec3_4", 256, 256), ("dec3_3", 256, 256), ("dec3_2", 256, 256), ("dec3_1", 256, 128), "up",
+    ("dec2_2", 128, 128), ("dec2_1", 128, 64), "up",
+    ("dec1_2", 64, 64), ("dec1_1", 64, 3),
+)
+# Indices of the conv layers in pytorch-AdaIN's nn.Sequential models (their
+# state_dict keys are "<index>.weight" / "<index>.bias").
+_TORCH_ENCODER_INDICES = (0, 2, 5, 9, 12, 16, 19, 22, 25, 29)  # 0: the 1x1 conv
+_TORCH_DECODER_INDICES = (1, 5, 8, 11, 14, 18, 21, 25, 28)
+
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+# Added to the variance before the square root (the reference implementation's).
+EPS = 1e-5
+
+Conv = Tuple[np.ndarray, np.ndarray]  # (kernel [kh, kw, in, out], bias [out]) in Keras layout
+
+
+def mean_std(features, eps: float = EPS):
+    """Per-channel mean and standard deviation over the spatial dims of
+    [B, h, w, C] features, each [B, 1, 1, C]. The variance is the unbiased
+    one, as torch's (and pytorch-AdaIN's), plus `eps`."""
+    import tensorflow as tf
+
+    mean, var = tf.nn.moments(features, axes=[1, 2], keepdims=True)
+    n = tf.cast(tf.shape(features)[1] * tf.shape(features)[2], features.dtype)
+    var = var * n / tf.maximum(n - 1.0, 1.0)
+    return mean, tf.sqrt(var + eps)
+
+
+def adain(content, style, eps: float = EPS):
+    """Eq. 8: AdaIN(x, y) = sigma(y) (x - mu(x)) / sigma(x) + mu(y), per channel.
+
+    Args:
+      content: x, [B, h, w, C] features.
+      style: y, [B, h', w', C] features (any spatial size), or a
+        (mean, std) pair of [B, 1, 1, C] tensors (cached style statistics).
+    """
+    style_mean, style_std = style if isinstance(style, tuple) else mean_std(style, eps)
+    content_mean, content_std = mean_std(content, eps)
+    return style_std * (content - content_mean) / content_std + style_mean
+
+
+def imagenet_encoder_weights(vgg) -> Dict[str, Conv]:
+    """Encoder weights from tfstyle's ImageNet VGG19 (`weights.VGGWeights`):
+    the caffe preprocessing (x255, RGB -> BGR, minus the mean) as the 1x1 conv."""
+    kernel = np.zeros((1, 1, 3, 3), np.float32)
+    for out, rgb in enumerate((2, 1, 0)):
+        kernel[0, 0, rgb, out] = 255.0
+    layers = {"preprocess": (kernel, -np.array(CAFFE_MEAN_BGR, np.float32))}
+    for name, _, _ in ENCODER_CONVS:
+        layers[name] = tuple(np.asarray(a, np.float32) for a in vgg.layers[name])
+    return layers
+
+
+def _torch_conv(state: Mapping, index: int, what: str, cin: int, cout: int, k: int) -> Conv:
+    try:
+        weight, bias = state[f"{index}.weight"], state[f"{index}.bias"]
+    except KeyError as exc:
+        raise WeightsError(f"{what}: no {exc.args[0]!r}; not a pytorch-AdaIN file") from None
+    weight, bias = np.asarray(weight, np.float32), np.asarray(bias, np.float32)
+    if weight.shape != (cout, cin, k, k) or bias.shape != (cout,):
+        raise WeightsError(f"{what}: layer {index} has shape {weight.shape}, expected "
+                           f"{(cout, cin, k, k)}; not a pytorch-AdaIN file")
+    if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
+        raise WeightsError(f"{what}: layer {index} holds non-finite values")
+    return weight.transpose(2, 3, 1, 0), bias  # OIHW -> HWIO
+
+
+def _state_dict(path, what: str) -> Mapping:
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise WeightsError(f"no such file: {path}")
+    state = torchfile.load(path)
+    if not isinstance(state, Mapping):
+        raise WeightsError(f"{what}: {path} holds a {type(state).__name__}, not a state_dict")
+    return state
+
+
+def read_pytorch_encoder(path) -> Dict[str, Conv]:
+    """Encoder weights from pytorch-AdaIN's `vgg_normalised.pth` (layers after
+    relu4_1 are ignored)."""
+    state = _state_dict(path, "vgg_normalised")
+    layers = {"preprocess": _torch_conv(state, 0, "vgg_normalised", 3, 3, 1)}
+    for (name, cin, cout), index in zip(ENCODER_CONVS, _TORCH_ENCODER_INDICES[1:]):
+        layers[name] = _torch_conv(state, index, "vgg_normalised", cin, cout, 3)
+    return layers
+
+
+def read_pytorch_decoder(path) -> Dict[str, Conv]:
+    """Decoder weights from pytorch-AdaIN's `decoder.pth`."""
+    state = _state_dict(path, "decoder")
+    convs = [c for c in DECODER_CONVS if c != "up"]
+    return {name: _torch_conv(state, index, "decoder", cin, cout, 3)
+            for (name, cin, cout), index in zip(convs, _TORCH_DECODER_INDICES)}
+
+
+def _reflect_pad(x):
+    import tensorflow as tf
+
+    return tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
+
+
+def build_encoder(layers: Mapping[str, Conv], outputs: Sequence[str] = STYLE_LAYERS):
+    """Keras model: RGB in [0, 1] [B, H, W, 3] -> {layer: relu output} for
+    `outputs` (of `STYLE_LAYERS`), frozen. Reflection padding; 2x2 max
+    pooling that keeps an odd last row or column (torch's ceil mode)."""
+    import keras
+
+    inputs = keras.Input((None, None, 3), name="rgb01")
+    pre = keras.layers.Conv2D(3, 1, name="preprocess", trainable=False)
+    x = pre(inputs)
+    pre.set_weights(list(layers["preprocess"]))
+    found = {}
+    last = max(STYLE_LAYERS.index(n) for n in outputs)
+    for i, (name, _, cout) in enumerate(ENCODER_CONVS):
+        if i and name.split("_")[0] != ENCODER_CONVS[i - 1][0].split("_")[0]:
+            x = keras.layers.MaxPooling2D(2, 2, padding="same", name=f"pool{i}")(x)
+        x = keras.layers.Lambda(_reflect_pad, name=f"pad_{name}")(x)
+        conv = keras.layers.Conv2D(cout, 3, activation="relu", name=name, trainable=False)
+        x = conv(x)
+        conv.set_weights(list(layers[name]))
+        found[name] = x
+        if name == STYLE_LAYERS[last]:
+            break
+    return keras.Model(inputs, {n: found[n] for n in outputs}, name="adain_encoder")
+
+
+def build_decoder(layers: Optional[Mapping[str, Conv]] = None, seed: int = 0):
+    """Keras model: relu4_1-like features [B, h, w, 512] -> RGB [B, 8h, 8w, 3]
+    (not clipped; training needs the gradient beyond [0, 1]). Random
+    (Glorot-uniform, seeded) when `layers` is None."""
+    import keras
+
+    inputs = keras.Input((None, None, 512), name="features")
+    x = inputs
+    convs = [c for c in DECODER_CONVS if c != "up"]
+    init = keras.initializers.GlorotUniform(seed=seed)
+    for i, item in enumerate(DECODER_CONVS):
+        if item == "up":
+            x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{i}")(x)
+            continue
+        name, _, cout = item
+        x = keras.layers.Lambda(_reflect_pad, name=f"pad_{name}")(x)
+        conv = keras.layers.Conv2D(cout, 3, activation=None if item is convs[-1] else "relu",
+                                   kernel_initializer=init, name=name)
+        x = conv(x)
+        if layers is not None:
+            conv.set_weights(list(layers[name]))
+    return keras.Model(inputs, x, name="adain_decoder")
+
+
+def _weights_of(model, names) -> Dict[str, Conv]:
+    return {n: tuple(np.asarray(w) for w in model.get_layer(n).get_weights()) for n in names}
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleStats:
+    """A style image's relu4_1 mean and std ([1, 1, 1, 512] each): all AdaIN
+    needs of a style, so a repeated style is encoded once."""
+    mean: np.ndarray
+    std: np.ndarray
+
+
+class AdaIN:
+    """An encoder/decoder pair; `stylize` runs the paper's method and controls."""
+
+    def __init__(self, encoder_layers: Mapping[str, Conv],
+                 decoder_layers: Optional[Mapping[str, Conv]] = None, *,
+                 source: str = "", seed: int = 0):
+        self.encoder_layers = dict(encoder_layers)
+        self.encoder = build_encoder(self.encoder_layers)
+        self.decoder = build_decoder(decoder_layers, seed)
+        self.source = source  # where the weights came from, for records
+        self._encode4 = None
+
+    @classmethod
+    def from_pytorch(cls, vgg_path, decoder_path) -> "AdaIN":
+        """The official release: pytorch-AdaIN's `vgg_normalised.pth` and `decoder.pth`."""
+        return cls(read_pytorch_encoder(vgg_path), read_pytorch_decoder(decoder_path),
+                   source=f"pytorch:{pathlib.Path(decoder_path).name}")
+
+    def save(self, path):
+        """Writes encoder and decoder weights to a Keras weights file (`.weights.h5`)."""
+        path = pathlib.Path(path)
+        if not path.name.endswith(".weights.h5"):
+            raise ConfigError(f"AdaIN weights are saved as <name>.weights.h5, got {path.name}")
+        import os
+        import secrets
+
+        import keras
+
+        inputs = keras.Input((None, None, 3))
+        both = keras.Model(inputs, self.decoder(self.encoder(inputs)["block4_conv1"]))
+        # Keras writes by file name (and wants the suffix): a temporary name
+        # beside the target, renamed when complete.
+        tmp = path.with_name(f".{secrets.token_hex(4)}.{path.name}")
+        try:
+            both.save_weights(str(tmp))
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    @classmethod
+    def load(cls, path) -> "AdaIN":
+        """Reads a file written by `save`."""
+        import keras
+
+        path = pathlib.Path(path)
+        if not path.is_file():
+            raise WeightsError(f"no such file: {path}")
+        zeros = {"preprocess": (np.zeros((1, 1, 3, 3), np.float32), np.zeros(3, np.float32))}
+        zeros.update({n: (np.zeros((3, 3, i, o), np.float32), np.zeros(o, np.float32))
+                      for n, i, o in ENCODER_CONVS})
+        model = cls(zeros, source=f"keras:{path.name}")
+        inputs = keras.Input((None, None, 3))
+        both = keras.Model(inputs, model.decoder(model.encoder(inputs)["block4_conv1"]))
+        try:
+            both.load_weights(str(path))
+        except Exception as exc:  # h5py and Keras raise many kinds
+            raise WeightsError(f"{path}: not an AdaIN weights file ({exc})") from None
+        model.encoder_layers = _weights_of(model.encoder, ["preprocess"] + [
+            n for n, _, _ in ENCODER_CONVS])
+        return model
+
+    def encode(self, images):
+        """relu4_1 features of [B, H, W, 3] images in [0, 1]."""
+        import tensorflow as tf
+
+        if self._encode4 is None:
+            self._encode4 = tf.function(lambda x: self.encoder(x)["block4_conv1"])
+        return self._encode4(tf.convert_to_tensor(images, tf.float32))
+
+    def style_stats(self, style, size: Optional[int] = 512) -> StyleStats:
+        """Encodes one style image (path, PIL image or array) at long side `size`."""
+        import tensorflow as tf
+
+        image = as_image(style, size)
+        _check_size(image.shape, "style")
+        mean, std = mean_std(self.encode(image[None]))
+        return StyleStats(mean.numpy(), std.numpy())
+
+    def stylize(self, content, styles, *, alpha: float = 1.0,
+                style_weights: Optional[Sequence[float]] = None,
+                masks: Optional[Sequence] = None, preserve_color: str = "none",
+                size: Optional[int] = 512, style_size: Optional[int] = 512) -> np.ndarray:
+        """Renders `content` in the style(s) of `styles`; returns [H, W, 3] in [0, 1].
+
+        Args:
+          content: path, PIL image or array.
+          styles: one style (path, PIL image, array or `StyleStats`), or a list.
+          alpha: content-style trade-off in [0, 1] (eq. 14): the decoder gets
+            alpha * AdaIN(f(c), f(s)) + (1 - alpha) * f(c).
+          style_weights: with several styles and no masks, their weights
+            (normalized to sum to 1): the AdaIN outputs are blended (§7,
+            style interpolation). Default: equal.
+          masks: spatial control: one mask per style (white where it goes,
+            any size); each region gets AdaIN with its style, with the
+            content statistics of the region. Pixels no mask covers keep the
+            plain content features (alpha = 0 there).
+          preserve_color: keep the content's colours (§7, colour control):
+            'histogram' matches each style image's colour mean and covariance
+            to the content's first (the paper's way); 'luminance' stylizes
+            the luminance only and puts back the content's chroma (YIQ).
+            Either needs style images, not `StyleStats`.
+          size: long side of the content (None: its own size); the output is
+            that size rounded down to a multiple of 8 (three 2x poolings).
+          style_size: long side styles are encoded at (None: their own).
+        """
+        import tensorflow as tf
+
+        if not 0.0 <= alpha <= 1.0:
+            raise ConfigError(f"alpha must be in [0, 1], got {alpha!r}")
+        if preserve_color not in color.PRESERVE_COLOR:
+            raise ConfigError(f"preserve_color must be one of {color.PRESERVE_COLOR}, "
+                              f"got {preserve_color!r}")
+        photo = as_image(content, size)
+        photo = photo[: photo.shape[0] // 8 * 8, : photo.shape[1] // 8 * 8]
+        _check_size(photo.shape, "content")
+        image = photo
+        if preserve_color == "luminance":
+            image = color.gray_rgb(color.luminance(photo))
+        styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
+        if not styles:
+            raise ConfigError("at least one style is needed")
+        weights = _normalized(style_weights, len(styles))
+        stats = []
+        for s in styles:
+            if isinstance(s, StyleStats):
+                if preserve_color != "none":
+                    raise ConfigError("preserve_color needs style images, not cached statistics")
+                stats.append(s)
+            else:
+                s = as_image(s, style_size)
+                if preserve_color == "histogram":
+                    s = color.match_color_histogram(s, photo)
+                elif preserve_color == "luminance":
+                    s = color.gray_rgb(color.match_luminance(color.luminance(s),
+                                                             color.luminance(photo)))
+                stats.append(self.style_stats(s, None))
+        feats = self.encode(image[None])
+        if masks is None:
+            target = tf.add_n([w * adain(feats, (tf.constant(st.mean), tf.constant(st.std)))
+                               for w, st in zip(weights, stats)])
+            target = alpha * target + (1.0 - alpha) * feats
+        else:
+            target = self._masked_target(feats, stats, masks, alpha)
+        out = np.clip(self.decoder(target).numpy()[0], 0.0, 1.0).astype(np.float32)
+        if preserve_color == "luminance":
+            out = color.with_content_chroma(color.luminance(out), photo)
+        return out
+
+    def _masked_target(self, feats, stats, masks, alpha):
+        import tensorflow as tf
+
+        masks = list(masks)
+        if len(masks) != len(stats):
+            raise ConfigError(f"{len(masks)} masks for {len(stats)} styles; give one per style")
+        h, w = int(feats.shape[1]), int(feats.shape[2])
+        target = feats
+        covered = np.zeros((h, w, 1), np.float32)
+        for i, (mask, st) in enumerate(zip(masks, stats)):
+            m = resize(as_image(mask, background="black"), (h, w)).mean(-1, keepdims=True)
+            if float(m.max()) <= 0.0:
+                raise ConfigError(f"mask {i + 1} selects no pixels (it is all black)")
+            weight = tf.constant(m[None])
+            # The region's own content statistics, so a region is normalized
+            # as if it were the whole image.
+            total = tf.reduce_sum(weight)
+            mu = tf.reduce_sum(feats * weight, axis=[1, 2], keepdims=True) / total
+            # Unbiased, as `mean_std`: a mask covering everything is plain AdaIN.
+            var = (tf.reduce_sum(tf.square(feats - mu) * weight, axis=[1, 2], keepdims=True)
+                   / tf.maximum(total - 1.0, 1.0))
+            normalized = (feats - mu) / tf.sqrt(var + EPS)
+            styled = normalized * st.std + st.mean
+            mixed = alpha * styled + (1.0 - alpha) * feats
+            target = target + weight * (mixed - feats)
+            covered += m
+        if covered.max() > 1.0 + 1e-3:
+            log.info("masks overlap; overlapping regions add up")
+        return target
+
+
+def _normalized(weights, count: int) -> Tuple[float, ...]:
+    if weights is None:
+        return (1.0 / count,) * count
+    weights = tuple(float(w) for w in weights)
+    if len(weights) != count:
+        raise ConfigError(f"{len(weights)} style weights for {count} styles")
+    if any(w < 0 or not np.isfinite(w) for w in weights) or sum(weights) <= 0:
+        raise ConfigError(f"style weights must be >= 0 with a positive sum, got {weights}")
+    return tuple(w / sum(weights) for w in weights)
+
+
+def _check_size(shape, what: str):
+    if min(shape[:2]) < 8:
+        raise ConfigError(f"the {what} image is {shape[1]}x{shape[0]} px; AdaIN needs at "
+                          "least 8 px on each side (three 2x poolings)")
