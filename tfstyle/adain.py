@@ -28,18 +28,13 @@ import numpy as np
 from tfstyle import color, torchfile
 from tfstyle.errors import ConfigError, WeightsError
 from tfstyle.image import as_image, resize
+from tfstyle.weights import CONV_LAYERS
 
 log = logging.getLogger(__name__)
 
-# (name, in, out) of the encoder's 3x3 convs up to relu4_1, in order; a 2x2
-# max pooling follows each block's last conv.
-ENCODER_CONVS = (
-    ("block1_conv1", 3, 64), ("block1_conv2", 64, 64),
-    ("block2_conv1", 64, 128), ("block2_conv2", 128, 128),
-    ("block3_conv1", 128, 256), ("block3_conv2", 256, 256),
-    ("block3_conv3", 256, 256), ("block3_conv4", 256, 256),
-    ("block4_conv1", 256, 512),
-)
+# (name, in, out) of the encoder's 3x3 convs up to relu4_1 (VGG19's first
+# nine), in order; a 2x2 max pooling follows each block's last conv.
+ENCODER_CONVS = CONV_LAYERS[:9]
 # The style loss reads these (relu1_1 ... relu4_1); the last is AdaIN's input.
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
 # (name, in, out) of the decoder's convs; "up" is a 2x nearest upsampling.

@@ -286,10 +286,7 @@ class GatysObjective:
         """The loss parts of the [H, W, 3] image `x` (see `sums_by_cores`)."""
         image = self.render_numpy(x)
         content_sums, term_sums = self.sums_by_cores(image, content, core)
-        tv = None
-        if self.tv_weight:
-            tv = float(np.sum(np.square(np.diff(image, axis=0))) +
-                       np.sum(np.square(np.diff(image, axis=1))))
+        tv = losses.total_variation_loss(tf.constant(image[None])) if self.tv_weight else None
         return {k: float(v) for k, v in self.combine(content_sums, term_sums, tv).items()}
 
     def for_tile(self, core: tiles.Tile, content: np.ndarray,
