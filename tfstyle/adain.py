@@ -274,8 +274,6 @@ class AdaIN:
 
     def style_stats(self, style, size: Optional[int] = 512) -> StyleStats:
         """Encodes one style image (path, PIL image or array) at long side `size`."""
-        import tensorflow as tf
-
         image = as_image(style, size)
         _check_size(image.shape, "style")
         mean, std = mean_std(self.encode(image[None]))

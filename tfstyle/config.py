@@ -15,7 +15,7 @@ from tfstyle.vgg import LAYER_NAMES, POOLINGS, canonical_layer
 LayerWeights = Tuple[Tuple[str, float], ...]
 
 OPTIMIZERS = ("lbfgs", "adam")
-# The smallest tile side: a few conv5_1 positions and room for an overlap.
+# The smallest tile side: 8 x 8 conv5_1 positions.
 MIN_TILE = 128
 INITS = ("noise", "content", "style")
 
@@ -125,8 +125,8 @@ class StyleConfig:
     scales: Optional[Tuple[int, ...]] = None
     # Iterations of each coarser pass; `steps` counts the final pass's.
     coarse_steps: int = 200
-    # Passes too large for memory are optimized tile by tile against the
-    # whole image's loss, each tile seeing a 96 px halo of its neighbours.
+    # Passes too large for memory are optimized tile by tile, each tile
+    # seeing a 96 px halo of its neighbours and matching the global style targets.
     # None: automatic (only a pass that would not fit in the available
     # memory, in the largest tiles that do); 0: never; N: tiles of N x N px
     # (rounded down to a multiple of 16) for every pass larger than that.

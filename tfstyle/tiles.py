@@ -8,17 +8,18 @@ Two uses, both for passes whose whole image would not fit:
   grid of VGG's four 2x2 poolings, so the kept features equal the whole
   image's. Gram matrices and loss sums add up over cores: style statistics
   (and the reported losses) stay global.
-* Optimizing by tiles: block coordinate descent on the whole image's loss.
-  The cores are optimized one after another, each inside a window that adds
-  its halo of the current image as fixed context (so windows overlap by two
-  halos). A core's features see its neighbours' actual pixels, and its style
-  term compares (its Gram matrix + the rest of the image's) with the target:
-  each tile is pushed toward what the whole image lacks, so the style
-  statistics are global and a tile's edge continues the pixels beside it.
+* Optimizing by tiles. The cores are optimized one after another, each
+  inside a window that adds its halo of the current image as fixed context
+  (so windows overlap by two halos). Only the core's pixels move and only its
+  positions count; its features see the neighbours' actual pixels, so a
+  tile's edge continues the pixels beside it. Every tile matches the pass's
+  global style targets itself, so all tiles share one style.
 
-Memory: one L-BFGS step up to conv5_1 peaks at about `BYTES_PER_PIXEL` bytes
-per pixel of the optimized image (measured at 512 to 2048 px, see
-benchmarks/size_bench.py), on top of `BASE_BYTES`.
+Memory: one L-BFGS step up to conv5_1 peaked at 3.0-3.2 KB per pixel run
+whole (512 to 2048 px) and at about 4.2 KB per pixel of window in a tiled
+4096 px pass, with what the process still held from earlier passes (see
+benchmarks/size_bench.py); the planner assumes the latter, `BYTES_PER_PIXEL`,
+on top of `BASE_BYTES`.
 """
 
 import dataclasses
@@ -66,20 +67,29 @@ def available_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
+def _budget(budget: Optional[float]) -> float:
+    """`budget` bytes, or by default the share of the available memory a step may use."""
+    return MEMORY_SHARE * available_bytes() if budget is None else budget
+
+
+def _largest_core(budget: float) -> int:
+    """Side of the largest square core whose window (core and halo) fits in `budget`."""
+    side = int(math.sqrt(max(budget - BASE_BYTES, 0) / BYTES_PER_PIXEL)) - 2 * HALO
+    return side // ALIGN * ALIGN
+
+
 def fits(shape: Tuple[int, int], budget: Optional[int] = None) -> bool:
-    budget = MEMORY_SHARE * available_bytes() if budget is None else budget
-    return step_bytes(shape) <= budget
+    return step_bytes(shape) <= _budget(budget)
 
 
 def auto_tile_side(shape: Tuple[int, int], budget: Optional[int] = None) -> Optional[int]:
     """None when an image of `shape` fits in `budget` bytes (default: a share of
     the available memory); else the largest tile side (a multiple of ALIGN)
     whose window (the tile and its halo) does."""
-    budget = MEMORY_SHARE * available_bytes() if budget is None else budget
+    budget = _budget(budget)
     if fits(shape, budget):
         return None
-    side = int(math.sqrt(max(budget - BASE_BYTES, 0) / BYTES_PER_PIXEL)) - 2 * HALO
-    return max(side // ALIGN * ALIGN, MIN_TILE)
+    return max(_largest_core(budget), MIN_TILE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,11 +109,10 @@ class Tile:
         return array[self.y0:self.y1, self.x0:self.x1]
 
 
-def window(core: Tile, shape: Tuple[int, int], halo: int = None) -> Tile:
-    """`core` with `halo` px (default HALO) of context on each side, clipped to the image."""
-    halo = HALO if halo is None else halo
-    return Tile(max(core.y0 - halo, 0), min(core.y1 + halo, shape[0]),
-                max(core.x0 - halo, 0), min(core.x1 + halo, shape[1]))
+def window(core: Tile, shape: Tuple[int, int]) -> Tile:
+    """`core` with HALO px of context on each side, clipped to the image."""
+    return Tile(max(core.y0 - HALO, 0), min(core.y1 + HALO, shape[0]),
+                max(core.x0 - HALO, 0), min(core.x1 + HALO, shape[1]))
 
 
 def window_side(core: int) -> int:
@@ -140,9 +149,7 @@ def cores(shape: Tuple[int, int], core: int) -> List[Tile]:
 def core_side(budget: Optional[int] = None) -> int:
     """Core side for encoding by tiles: windows no larger than an
     optimization window, so encoding never plans more memory than a step."""
-    budget = MEMORY_SHARE * available_bytes() if budget is None else budget
-    side = int(math.sqrt(max(budget - BASE_BYTES, 0) / BYTES_PER_PIXEL)) - 2 * HALO
-    return max(side // ALIGN * ALIGN, 4 * ALIGN)
+    return max(_largest_core(_budget(budget)), 4 * ALIGN)
 
 
 def total_steps(shape: Tuple[int, int], config: "StyleConfig") -> int:
