@@ -10,6 +10,11 @@ The paper's other experiments are modes:
     --mode=content_reconstruction --content_layers=conv2_2   (Fig. 1, bottom)
     --mode=texture --style_layers=conv1_1,conv2_1 --output_size=640x360   (Fig. 1, top)
     --mode=grid   (Fig. 3/4/5: style layer sets x alpha/beta, one labelled sheet)
+
+AdaIN (Huang & Belongie 2017), one forward pass per image:
+    --mode=train_adain --content_dir=photos --style_dir=paintings --output=adain.weights.h5
+    --mode=adain --adain_model=adain.weights.h5 --content=photo.jpg --style=painting.jpg
+    --mode=adain --adain_model=... --style=painting.jpg --content_dir=photos --output_dir=out
 """
 
 import os
@@ -19,32 +24,38 @@ import logging as std_logging
 
 from absl import app, flags, logging
 
-from tfstyle.config import OPTIMIZERS, INITS, PRESERVE_COLOR, StyleConfig, \
+from tfstyle.config import OPTIMIZERS, INITS, PRESERVE_COLOR, StyleConfig, TrainConfig, \
     format_layer_weights, parse_layer_weights
 from tfstyle.errors import ConfigError, TfstyleError
 from tfstyle.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
 from tfstyle.vgg import POOLINGS
 
 _D = StyleConfig()
-MODES = ("transfer", "content_reconstruction", "texture", "grid")
+_T = TrainConfig()
+MODES = ("transfer", "content_reconstruction", "texture", "grid", "adain", "train_adain")
 
 _MODE = flags.DEFINE_enum(
     "mode", "transfer", MODES,
     "transfer: content in the style of --style. content_reconstruction: an image from noise "
     "matching --content_layers only. texture: a texture from noise matching --style's Gram "
-    "matrices at --style_layers. grid: a labelled sheet of style layer sets x alpha/beta.")
+    "matrices at --style_layers. grid: a labelled sheet of style layer sets x alpha/beta. "
+    "adain: AdaIN's one-pass transfer with a trained model. train_adain: train an AdaIN decoder.")
 
 _CONTENT = flags.DEFINE_string("content", None, "Content image path (default: embedded sample photo).")
 _STYLE = flags.DEFINE_multi_string(
     "style", None, "Style image path; repeat for several styles (default: embedded painting).")
-_OUTPUT = flags.DEFINE_string("output", "stylized.png", "Output image path (.png keeps the settings).")
+_OUTPUT = flags.DEFINE_string("output", "stylized.png", "Output image path (.png keeps the settings); "
+                              "--mode=train_adain: the model file (default adain.weights.h5).")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace --output if it exists.")
 _SIZE = flags.DEFINE_integer("size", _D.size, "Long side of the output in pixels; 0 keeps the content's size.")
-_STEPS = flags.DEFINE_integer("steps", _D.steps, "Optimizer iterations.")
+_STEPS = flags.DEFINE_integer("steps", _D.steps, "Optimizer iterations; --mode=train_adain: "
+                              f"training iterations in all (default {_T.steps:,}, the paper's).")
 _OPTIMIZER = flags.DEFINE_enum("optimizer", _D.optimizer, OPTIMIZERS, "L-BFGS (the paper's) or Adam.")
-_LEARNING_RATE = flags.DEFINE_float("learning_rate", _D.learning_rate, "Adam step size (pixels in [0, 1]).")
+_LEARNING_RATE = flags.DEFINE_float("learning_rate", _D.learning_rate, "Adam step size (pixels in "
+                                    f"[0, 1]); --mode=train_adain: default {_T.learning_rate:g}.")
 _INIT = flags.DEFINE_enum("init", _D.init, INITS, "Starting image.")
-_SEED = flags.DEFINE_integer("seed", _D.seed, "Seed of the white-noise start.")
+_SEED = flags.DEFINE_integer("seed", _D.seed, "Seed of the white-noise start; --mode=train_adain: "
+                             "of the decoder's initialization and the data order.")
 _CONTENT_LAYERS = flags.DEFINE_string(
     "content_layers", format_layer_weights(_D.content_layers),
     "Content layers as name[:weight],... (block4_conv2 or conv4_2 style names).")
@@ -52,7 +63,8 @@ _STYLE_LAYERS = flags.DEFINE_string(
     "style_layers", format_layer_weights(_D.style_layers),
     "Style layers as name[:weight],...; unweighted layers share 1/n.")
 _CONTENT_WEIGHT = flags.DEFINE_float("content_weight", _D.content_weight, "alpha, the content-loss weight.")
-_STYLE_WEIGHT = flags.DEFINE_float("style_weight", _D.style_weight, "beta, the style-loss weight.")
+_STYLE_WEIGHT = flags.DEFINE_float("style_weight", _D.style_weight, "beta, the style-loss weight; "
+                                   f"--mode=train_adain: lambda (default {_T.style_weight:g}).")
 _POOLING = flags.DEFINE_enum("pooling", _D.pooling, POOLINGS, "VGG pooling (the paper: avg).")
 _NORMALIZE = flags.DEFINE_bool("normalize", _D.normalize, "Use the paper's normalized VGG19.")
 _STYLE_SCALE = flags.DEFINE_list(
@@ -96,6 +108,33 @@ _TILE_SIZE = flags.DEFINE_string(
     "tile_size", "auto", "Passes too large for memory run tile by tile (each tile seeing a 96 px "
     "halo of its neighbours, all sharing the global style targets): 'auto' (only when a pass "
     "would not fit in the available memory), 'none' (never), or a tile side in pixels (>= 128).")
+_ALPHA = flags.DEFINE_float("alpha", 1.0, "--mode=adain: content-style trade-off in [0, 1] "
+                            "(0: the content's own features decoded, 1: full style).")
+_ADAIN_MODEL = flags.DEFINE_string(
+    "adain_model", None, "--mode=adain: model file (.weights.h5) written by --mode=train_adain.")
+_ADAIN_VGG = flags.DEFINE_string("adain_vgg", None, "--mode=adain: the official release's "
+                                 "vgg_normalised.pth (pytorch-AdaIN), with --adain_decoder.")
+_ADAIN_DECODER = flags.DEFINE_string("adain_decoder", None, "--mode=adain: the official "
+                                     "release's decoder.pth, with --adain_vgg.")
+_STYLE_SIZE = flags.DEFINE_integer("style_size", 512, "--mode=adain: long side styles are "
+                                   "encoded at; 0 keeps their size.")
+_CONTENT_DIR = flags.DEFINE_string(
+    "content_dir", None, "--mode=adain: stylize every image under this folder into "
+    "--output_dir (instead of --content); --mode=train_adain: the content images.")
+_OUTPUT_DIR = flags.DEFINE_string(
+    "output_dir", None, "With --content_dir: output folder mirroring the input tree (PNGs); "
+    "outputs already there are skipped, so a rerun resumes. Writes manifest.jsonl.")
+_STYLE_DIR = flags.DEFINE_string("style_dir", None, "--mode=train_adain: the style images.")
+_CHECKPOINT_DIR = flags.DEFINE_string(
+    "checkpoint_dir", None, "--mode=train_adain: checkpoints; a rerun resumes from the latest "
+    "(default: the --output name with _checkpoints).")
+_BATCH_SIZE = flags.DEFINE_integer("batch_size", _T.batch_size, "--mode=train_adain: images per batch.")
+_LOAD_SIZE = flags.DEFINE_integer("load_size", _T.load_size, "--mode=train_adain: training "
+                                  "images' shorter side is resized to this ...")
+_CROP_SIZE = flags.DEFINE_integer("crop_size", _T.crop_size, "... and random square crops this "
+                                  "large are taken.")
+_CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", _T.checkpoint_every,
+                                         "--mode=train_adain: save a checkpoint every N steps.")
 _VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", None, "VGG19 notop weights file (Keras .h5 or tfstyle .npz).")
 _SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also save the image every N steps (0: never).")
 _VERBOSE = flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up messages and info logs.")
@@ -175,6 +214,9 @@ def _show_library_messages():
 
 
 # Flags that mean nothing in a mode: passing one is a mistake worth a message.
+_ADAIN_ONLY = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "content_dir",
+               "output_dir", "style_dir", "checkpoint_dir", "batch_size", "load_size",
+               "crop_size", "checkpoint_every")
 _NOT_IN_MODE = {
     "transfer": ("output_size", "grid_style_layers", "grid_ratios", "grid_content_layers"),
     "content_reconstruction": ("style", "style_mask", "style_source_mask", "output_size", "tile_size",
@@ -183,12 +225,26 @@ _NOT_IN_MODE = {
                 "grid_content_layers"),
     "grid": ("style_mask", "style_source_mask", "output_size", "save_every", "tile_size"),
 }
+# The AdaIN modes take only these (and --mode, --overwrite, --verbose).
+_ONLY_IN_MODE = {
+    "adain": ("content", "style", "output", "size", "style_blend", "style_mask", "preserve_color",
+              "alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "content_dir",
+              "output_dir"),
+    "train_adain": ("content_dir", "style_dir", "output", "steps", "learning_rate", "style_weight",
+                    "seed", "batch_size", "load_size", "crop_size", "checkpoint_dir",
+                    "checkpoint_every", "logdir", "log_images_every", "vgg_weights"),
+}
 
 
 def _check_mode_flags(mode: str):
-    for name in _NOT_IN_MODE[mode]:
-        if flags.FLAGS[name].present:
-            raise ConfigError(f"--{name} does not apply to --mode={mode}")
+    if mode in _ONLY_IN_MODE:
+        ours = [v.name for v in globals().values() if isinstance(v, flags.FlagHolder)]
+        wrong = [n for n in ours if flags.FLAGS[n].present
+                 and n not in _ONLY_IN_MODE[mode] + ("mode", "overwrite", "verbose")]
+    else:
+        wrong = [n for n in _NOT_IN_MODE[mode] + _ADAIN_ONLY if flags.FLAGS[n].present]
+    if wrong:
+        raise ConfigError(f"--{wrong[0]} does not apply to --mode={mode}")
     if _STYLE_SOURCE_MASK.value and not _STYLE_MASK.value:
         raise ConfigError("--style_source_mask needs --style_mask (one of each per --style)")
     if _LOG_IMAGES_EVERY.value < 0:
@@ -221,12 +277,144 @@ def _callbacks(*callbacks):
     return call
 
 
+def _adain_model_files():
+    model, vgg, decoder = _ADAIN_MODEL.value, _ADAIN_VGG.value, _ADAIN_DECODER.value
+    if model and (vgg or decoder):
+        raise ConfigError("give --adain_model, or --adain_vgg with --adain_decoder, not both")
+    if model:
+        return model
+    if vgg and decoder:
+        return (vgg, decoder)
+    if vgg or decoder:
+        raise ConfigError("--adain_vgg and --adain_decoder go together (the release's "
+                          "vgg_normalised.pth and decoder.pth)")
+    raise ConfigError("--mode=adain needs a model: --adain_model=FILE.weights.h5 (from "
+                      "--mode=train_adain), or --adain_vgg=vgg_normalised.pth "
+                      "--adain_decoder=decoder.pth (the official release)")
+
+
+def _run_adain() -> int:
+    import time
+
+    from tfstyle import adain, batch, cli, image, samples
+    from tfstyle.weights import file_digest
+
+    spec = _adain_model_files()
+    files = [spec] if isinstance(spec, str) else list(spec)
+    if not 0.0 <= _ALPHA.value <= 1.0:
+        raise ConfigError(f"--alpha must be in [0, 1], got {_ALPHA.value:g}")
+    if _STYLE_SIZE.value < 0 or _SIZE.value < 0:
+        raise ConfigError("--size and --style_size must be >= 0 (0: the image's own size)")
+    masks = _STYLE_MASK.value or None
+    content_dir, output_dir = _CONTENT_DIR.value, _OUTPUT_DIR.value
+    if content_dir:
+        for flag, why in ((_CONTENT, "give --content or --content_dir, not both"),
+                          (_OUTPUT, "with --content_dir outputs go to --output_dir"),
+                          (_STYLE_MASK, "masks belong to one content image; not with --content_dir")):
+            if flag.present:
+                raise ConfigError(f"--{flag.name}: {why}")
+        if not output_dir:
+            raise ConfigError("--content_dir needs --output_dir")
+    elif output_dir:
+        raise ConfigError("--output_dir goes with --content_dir")
+    styles = _STYLE.value or [samples.brushstrokes(512)]
+    controls = dict(alpha=_ALPHA.value, style_weights=_floats(_STYLE_BLEND) or None, masks=masks,
+                    preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value or None,
+                    style_size=_STYLE_SIZE.value or None)
+    settings = dict(mode="adain", model=files, alpha=_ALPHA.value,
+                    style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"],
+                    style_blend=list(controls["style_weights"] or []), style_mask=masks,
+                    preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value,
+                    style_size=_STYLE_SIZE.value)
+    for path in files + list(_STYLE.value or []) + list(masks or []):
+        if not os.path.isfile(path):
+            raise ConfigError(f"no such file: {path}")
+    content = output = None
+    if not content_dir:
+        content = _CONTENT.value or samples.default_content()
+        settings["content"] = str(_CONTENT.value or f"embedded:{content.name}")
+        output = image.check_output_path(_OUTPUT.value, [content, *files, *(_STYLE.value or []),
+                                                         *(masks or [])], _OVERWRITE.value)
+        cli.check_sidecar(output, _OVERWRITE.value)
+    _show_library_messages()
+    _quiet_tensorflow()
+    model = adain.load_model(spec)
+    sha = file_digest(files[-1])
+    if content_dir:
+        if _PRESERVE_COLOR.value == "none":
+            # Every image gets the same styles: encode them once.
+            styles = [model.style_stats(s, controls["style_size"]) for s in styles]
+        result = batch.stylize_dir(content_dir, output_dir,
+                                   lambda path: model.stylize(path, styles, **controls),
+                                   settings=dict(settings, weights_sha256=sha),
+                                   overwrite=_OVERWRITE.value, callback=cli.BatchPrinter(sys.stderr))
+        print(cli.batch_summary(output_dir, result), file=sys.stderr)
+        return 1 if result.count("error") else 0
+    start = time.monotonic()
+    stylized = model.stylize(content, styles, **controls)
+    seconds = time.monotonic() - start
+    cli.save_image_record(output, stylized, settings, sha, {"seconds": round(seconds, 3)})
+    print(f"wrote {output} ({stylized.shape[1]}x{stylized.shape[0]}) in {seconds:.1f} s",
+          file=sys.stderr)
+    return 0
+
+
+def _train_config() -> TrainConfig:
+    def given(flag, default):
+        return flag.value if flag.present else default
+
+    return TrainConfig(
+        steps=given(_STEPS, _T.steps), batch_size=_BATCH_SIZE.value,
+        learning_rate=given(_LEARNING_RATE, _T.learning_rate),
+        style_weight=given(_STYLE_WEIGHT, _T.style_weight), load_size=_LOAD_SIZE.value,
+        crop_size=_CROP_SIZE.value, checkpoint_every=_CHECKPOINT_EVERY.value,
+        image_every=given(_LOG_IMAGES_EVERY, _T.image_every), seed=given(_SEED, _T.seed))
+
+
+def _run_train_adain() -> int:
+    from tfstyle import cli
+    from tfstyle.weights import find_vgg19_weights
+
+    config = _train_config()
+    if not (_CONTENT_DIR.value and _STYLE_DIR.value):
+        raise ConfigError("--mode=train_adain needs --content_dir and --style_dir")
+    output = _OUTPUT.value if _OUTPUT.present else "adain.weights.h5"
+    progress = cli.ProgressPrinter(sys.stderr, output, config.steps)
+    _show_library_messages()
+    _quiet_tensorflow()
+    from tfstyle import adain_train
+
+    try:
+        result = adain_train.train(
+            _CONTENT_DIR.value, _STYLE_DIR.value, output, config,
+            weights=find_vgg19_weights(_VGG_WEIGHTS.value), checkpoint_dir=_CHECKPOINT_DIR.value,
+            logdir=_LOGDIR.value, callback=progress, overwrite=_OVERWRITE.value)
+    finally:
+        progress.close()
+    losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
+    print(f"wrote {output} at step {result.steps} after {result.seconds:.1f} s"
+          + (f"; last batch: {losses}" if losses else ""), file=sys.stderr)
+    return 0
+
+
+def _quiet_tensorflow():
+    if _VERBOSE.value:
+        logging.set_verbosity(logging.INFO)
+    else:
+        logging.set_verbosity(logging.WARNING)
+        _import_tensorflow_quietly()
+
+
 def _run() -> int:
     import tfstyle
     from tfstyle import cli, grid
 
     mode = _MODE.value
     _check_mode_flags(mode)
+    if mode == "adain":
+        return _run_adain()
+    if mode == "train_adain":
+        return _run_train_adain()
     config = _config()
     output_size = _output_size()
     ratios = _floats(_GRID_RATIOS) or None
@@ -251,11 +439,7 @@ def _run() -> int:
     progress = cli.ProgressPrinter(sys.stderr, output, steps, _SAVE_EVERY.value,
                                    _OVERWRITE.value, inputs)
     _show_library_messages()
-    if _VERBOSE.value:
-        logging.set_verbosity(logging.INFO)
-    else:
-        logging.set_verbosity(logging.WARNING)
-        _import_tensorflow_quietly()
+    _quiet_tensorflow()
     style = None
     if mode != "content_reconstruction":
         style = _STYLE.value or [tfstyle.samples.brushstrokes(512)]

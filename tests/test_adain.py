@@ -239,3 +239,31 @@ def test_bad_release_files_are_clear_errors(tmp_path, state, message):
         adain.read_pytorch_encoder(path)
     with pytest.raises(WeightsError, match="no such file"):
         adain.read_pytorch_decoder(tmp_path / "missing.pth")
+
+
+def test_tfstyle_adain_is_callable_and_reads_a_model_file_once(model, tmp_path):
+    import tfstyle
+
+    path = tmp_path / "m.weights.h5"
+    model.save(path)
+    image = RNG.uniform(0, 1, (24, 32, 3)).astype(np.float32)
+    style = RNG.uniform(0, 1, (16, 16, 3)).astype(np.float32)
+    got = tfstyle.adain(image, style, path, alpha=0.7, size=None, style_size=None)
+    np.testing.assert_allclose(got, model.stylize(image, style, alpha=0.7, size=None,
+                                                  style_size=None), atol=1e-6)
+    assert adain.load_model(path) is adain.load_model(str(path))  # cached
+    assert tfstyle.adain.AdaIN is adain.AdaIN  # still the module too
+    with pytest.raises(WeightsError, match="no such file"):
+        tfstyle.adain(image, style, tmp_path / "missing.weights.h5")
+
+
+def test_imagenet_encoder_with_factors_is_rescaled_per_filter(fake_weights, fake_factors):
+    from tfstyle.vgg import effective_factors
+
+    image = RNG.uniform(0, 1, (16, 16, 3)).astype(np.float32)[None]
+    plain = adain.build_encoder(adain.imagenet_encoder_weights(fake_weights), ["block1_conv1"])
+    scaled = adain.build_encoder(adain.imagenet_encoder_weights(fake_weights, fake_factors["max"]),
+                                 ["block1_conv1"])
+    f = effective_factors(fake_factors["max"])["block1_conv1"]
+    np.testing.assert_allclose(scaled(image)["block1_conv1"].numpy() * f,
+                               plain(image)["block1_conv1"].numpy(), rtol=1e-4, atol=1e-5)

@@ -216,3 +216,84 @@ def test_masks_from_files_keep_the_uncovered_photo(tmp_path, pictures):
         out, photo = np.asarray(out, np.int16), np.asarray(photo, np.int16)
     assert np.abs(out[:, 30:] - photo[:, 30:]).max() <= 1
     assert np.abs(out[:, :26] - photo[:, :26]).mean() > 10
+
+
+@pytest.mark.parametrize("flag, expected", [
+    ("", "--mode=adain needs a model"),
+    ("--adain_vgg=v.pth", "--adain_vgg and --adain_decoder go together"),
+    ("--adain_model=m.weights.h5 --adain_vgg=v.pth", "not both"),
+    ("--adain_model=missing.weights.h5", "no such file: missing.weights.h5"),
+    ("--adain_model=notes.txt", "not an AdaIN weights file"),
+    ("--adain_model=m.weights.h5 --alpha=1.5", "--alpha must be in [0, 1]"),
+    ("--adain_model=m.weights.h5 --steps=3", "--steps does not apply to --mode=adain"),
+    ("--adain_model=m.weights.h5 --content_dir=.", "--content: give --content or --content_dir"),
+    ("--adain_model=m.weights.h5 --output_dir=out", "--output_dir goes with --content_dir"),
+    ("--adain_model=m.weights.h5 --style_size=-1", "must be >= 0"),
+    ("--adain_model=m.weights.h5 --style=missing.jpg", "no such file: missing.jpg"),
+])
+def test_adain_mode_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "m.weights.h5").write_bytes(b"stand-in; the errors come before it is read")
+    content, style = pictures
+    args = ["--mode=adain", f"--content={content}", "--output=out.png"]
+    proc = run(*args, *[f for f in flag.split(" ") if f], cwd=tmp_path)
+    _one_line_error(proc, expected)
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("flag, expected", [
+    ("", "needs --content_dir and --style_dir"),
+    ("--content_dir=photos --style_dir=nowhere", "style_dir nowhere is not a directory"),
+    ("--content_dir=empty --style_dir=photos", "content_dir empty holds no images"),
+    ("--content_dir=photos --style_dir=photos --output=model.h5", "saved as <name>.weights.h5"),
+    ("--content_dir=photos --style_dir=photos --crop_size=600", "cannot exceed load_size"),
+    ("--content_dir=photos --style_dir=photos --batch_size=0", "batch_size must be"),
+    ("--content_dir=photos --style_dir=photos --alpha=0.5", "--alpha does not apply"),
+])
+def test_train_adain_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "empty").mkdir()
+    save_image(tmp_path / "photos" / "a.png", np.full((40, 40, 3), 0.5, np.float32))
+    proc = run("--mode=train_adain", *[f for f in flag.split(" ") if f], cwd=tmp_path)
+    _one_line_error(proc, expected)
+    assert not (tmp_path / "adain.weights.h5").exists()
+
+
+@pytest.mark.slow
+def test_train_adain_then_stylize_one_image_and_a_folder(tmp_path, pictures):
+    content, style = pictures
+    for folder, seed in (("photos", 0), ("paintings", 1)):
+        (tmp_path / folder / "sub").mkdir(parents=True)
+        rng = np.random.default_rng(seed)
+        for i in range(3):
+            save_image(tmp_path / folder / ("sub" if i else "") / f"{i}.png",
+                       rng.uniform(0, 1, (48, 56, 3)).astype(np.float32))
+    (tmp_path / "photos" / "sub" / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    proc = run("--mode=train_adain", "--content_dir=photos", "--style_dir=paintings",
+               "--steps=3", "--batch_size=2", "--load_size=40", "--crop_size=32",
+               "--logdir=logs", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote adain.weights.h5 at step 3" in proc.stderr
+    assert (tmp_path / "adain_checkpoints" / "checkpoint").exists()
+    assert list((tmp_path / "logs").iterdir())
+
+    proc = run("--mode=adain", "--adain_model=adain.weights.h5", f"--content={content}",
+               f"--style={style}", "--alpha=0.5", "--size=0", "--output=one.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(tmp_path / "one.png") as img:
+        assert img.size == (56, 40)
+        assert json.loads(img.text["tfstyle:settings"])["alpha"] == 0.5
+    assert json.loads((tmp_path / "one.json").read_text())["settings"]["mode"] == "adain"
+
+    folder = ["--mode=adain", "--adain_model=adain.weights.h5", "--content_dir=photos",
+              "--output_dir=styled", f"--style={style}", "--size=32"]
+    proc = run(*folder, cwd=tmp_path)
+    assert proc.returncode == 1  # the broken file is reported by the exit code ...
+    assert "3 stylized, 0 already there, 1 failed" in proc.stderr
+    assert (tmp_path / "styled" / "0.png").exists() and (tmp_path / "styled" / "sub" / "2.png").exists()
+    records = [json.loads(line) for line in (tmp_path / "styled" / "manifest.jsonl").open()]
+    assert sorted(r["status"] for r in records) == ["done", "done", "done", "error"]
+    assert "broken.jpg" in next(r["input"] for r in records if r["status"] == "error")
+    # ... and a rerun skips what is done.
+    proc = run(*folder, cwd=tmp_path)
+    assert "0 stylized, 3 already there, 1 failed" in proc.stderr

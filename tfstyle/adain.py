@@ -19,15 +19,19 @@ The encoder comes from either weight source, built the same way:
 """
 
 import dataclasses
+import functools
 import logging
 import pathlib
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+import sys
+import types
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from tfstyle import color, torchfile
 from tfstyle.errors import ConfigError, WeightsError
 from tfstyle.image import as_image, resize
+from tfstyle.vgg import normalized_layers
 from tfstyle.weights import CONV_LAYERS
 
 log = logging.getLogger(__name__)
@@ -81,15 +85,22 @@ def adain(content, style, eps: float = EPS):
     return style_std * (content - content_mean) / content_std + style_mean
 
 
-def imagenet_encoder_weights(vgg) -> Dict[str, Conv]:
+def imagenet_encoder_weights(vgg, factors: Optional[Mapping[str, np.ndarray]] = None
+                             ) -> Dict[str, Conv]:
     """Encoder weights from tfstyle's ImageNet VGG19 (`weights.VGGWeights`):
-    the caffe preprocessing (x255, RGB -> BGR, minus the mean) as the 1x1 conv."""
+    the caffe preprocessing (x255, RGB -> BGR, minus the mean) as the 1x1 conv.
+
+    With `factors` (`vgg.normalization_factors(vgg, "max")`) the convs are
+    rescaled so each filter's mean activation is one, as the release's
+    `vgg_normalised` is; every style layer then weighs alike in the style loss.
+    """
     kernel = np.zeros((1, 1, 3, 3), np.float32)
     for out, rgb in enumerate((2, 1, 0)):
         kernel[0, 0, rgb, out] = 255.0
     layers = {"preprocess": (kernel, -np.array(CAFFE_MEAN_BGR, np.float32))}
+    source = normalized_layers(vgg, factors) if factors is not None else vgg.layers
     for name, _, _ in ENCODER_CONVS:
-        layers[name] = tuple(np.asarray(a, np.float32) for a in vgg.layers[name])
+        layers[name] = tuple(np.asarray(a, np.float32) for a in source[name])
     return layers
 
 
@@ -395,3 +406,51 @@ def _check_size(shape, what: str):
     if min(shape[:2]) < 8:
         raise ConfigError(f"the {what} image is {shape[1]}x{shape[0]} px; AdaIN needs at "
                           "least 8 px on each side (three 2x poolings)")
+
+
+ModelSpec = Union["AdaIN", str, pathlib.Path, Tuple[str, str]]
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(spec: Tuple[str, ...], stamps: Tuple[float, ...]) -> AdaIN:
+    del stamps  # part of the cache key only: a rewritten file is read again
+    return AdaIN.load(spec[0]) if len(spec) == 1 else AdaIN.from_pytorch(*spec)
+
+
+def load_model(model: ModelSpec) -> AdaIN:
+    """An `AdaIN` from a `.weights.h5` path (`AdaIN.save`, `train_adain`) or a
+    (vgg_normalised.pth, decoder.pth) pair; an `AdaIN` is returned as is.
+    Files are read once per process (again if they change)."""
+    if isinstance(model, AdaIN):
+        return model
+    spec = tuple(str(p) for p in model) if isinstance(model, (tuple, list)) else (str(model),)
+    if len(spec) not in (1, 2):
+        raise ConfigError("an AdaIN model is a .weights.h5 path or a (vgg_normalised.pth, "
+                          "decoder.pth) pair")
+    for path in spec:
+        if not pathlib.Path(path).is_file():
+            raise WeightsError(f"no such file: {path}")
+    stamps = tuple(pathlib.Path(p).stat().st_mtime for p in spec)
+    return _load_cached(tuple(str(pathlib.Path(p).resolve()) for p in spec), stamps)
+
+
+def transfer(content, styles, model: ModelSpec, **controls) -> np.ndarray:
+    """`tfstyle.adain(content, styles, model, ...)`: AdaIN style transfer in one call.
+
+    `model` is an `AdaIN`, a `.weights.h5` path or a (vgg_normalised.pth,
+    decoder.pth) pair (read once, then cached); `controls` are those of
+    `AdaIN.stylize` (alpha, style_weights, masks, preserve_color, size,
+    style_size). Returns float32 [H, W, 3] in [0, 1].
+    """
+    return load_model(model).stylize(content, styles, **controls)
+
+
+class _CallableModule(types.ModuleType):
+    """Lets `tfstyle.adain(...)` call `transfer` while `tfstyle.adain.AdaIN`
+    and the other names stay reachable as module attributes."""
+
+    def __call__(self, content, styles, model: ModelSpec, **controls) -> np.ndarray:
+        return transfer(content, styles, model, **controls)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -51,10 +51,10 @@ class ProgressPrinter:
         bar = "#" * done + "." * (self.width - done)
         parts = ", ".join(f"{k} {v:.4g}" for k, v in p.losses.items() if k != "total")
         return (f"step {p.step}/{p.steps} [{bar}] loss {p.losses.get('total', float('nan')):.4g}"
-                f" ({parts}) {p.elapsed / p.step:.2f} s/step, {_duration(p.eta)} left")
+                f" ({parts}) {p.seconds_per_step:.2f} s/step, {_duration(p.eta)} left")
 
     def __call__(self, p):
-        """Receives a `tfstyle.optim.Progress`."""
+        """Receives a `tfstyle.optim.Progress` (or `adain_train.TrainProgress`)."""
         if self.save_every and p.step % self.save_every == 0:
             path = snapshot_path(self.output, p.step)
             if p.step > self._checked:  # a run longer than planned: check as it goes
@@ -123,6 +123,11 @@ def _save(output, image, settings: dict, losses, weights_sha256: str, record: di
         raise ImageError(f"cannot write {sidecar_path(output)}: {exc.strerror or exc}") from None
 
 
+def save_image_record(output, image, settings: dict, weights_sha256: str, record: dict):
+    """Writes an image without losses (AdaIN's) and its sidecar (see `_save`)."""
+    _save(output, image, settings, {}, weights_sha256, record)
+
+
 def save_result(output, result, settings: dict):
     """Writes a `StyleResult`'s image, settings and losses (see `_save`)."""
     _save(output, result.image, settings, result.losses, result.weights_sha256,
@@ -161,3 +166,35 @@ def grid_summary(output, grid_result) -> str:
     return (f"wrote {output} ({grid_result.sheet.shape[1]}x{grid_result.sheet.shape[0]}): "
             f"{rows} rows x {cols} columns in {grid_result.seconds:.1f} s; "
             f"cell losses in {sidecar_path(output)}")
+
+
+class BatchPrinter:
+    """Progress callback of `batch.stylize_dir`: a line per image (one updated
+    line on a terminal) with the ETA."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, p):
+        """Receives a `tfstyle.batch.BatchProgress`."""
+        item = p.item
+        what = {"done": f"{item.seconds:.1f} s", "skipped": "exists, skipped",
+                "error": f"FAILED: {item.error}"}[item.status]
+        eta = "" if p.eta != p.eta else f", {_duration(p.eta)} left"  # nan before any render
+        line = f"[{p.step}/{p.steps}] {item.input} -> {item.output} ({what}){eta}"
+        if self.tty and item.status != "error":
+            end = "\n" if p.step == p.steps else ""
+            self.stream.write("\r" + line + "\x1b[K" + end)
+        else:
+            self.stream.write(("\r\x1b[K" if self.tty else "") + line + "\n")
+        self.stream.flush()
+
+
+def batch_summary(output_dir, result) -> str:
+    failed = result.count("error")
+    text = (f"{output_dir}: {result.count('done')} stylized, {result.count('skipped')} already "
+            f"there, {failed} failed in {_duration(result.seconds)}")
+    if failed:
+        text += f"; the errors are in {pathlib.Path(output_dir) / 'manifest.jsonl'}"
+    return text

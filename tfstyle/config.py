@@ -241,3 +241,62 @@ class StyleConfig:
         out["content_layers"] = format_layer_weights(self.content_layers)
         out["style_layers"] = format_layer_weights(self.style_layers)
         return out
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Settings of `tfstyle.adain_train.train` (`--mode=train_adain`). Defaults are the paper's (and pytorch-AdaIN's)."""
+
+    # Training iterations in all (a resumed run continues up to this count);
+    # the paper trains 160,000.
+    steps: int = 160_000
+    # Content images and style images per batch.
+    batch_size: int = 8
+    # Adam's initial step size.
+    learning_rate: float = 1e-4
+    # Inverse-time decay of the step size: lr / (1 + decay * step).
+    lr_decay: float = 5e-5
+    # lambda of eq. 11, the style loss's weight (content's is 1).
+    style_weight: float = 10.0
+    # Images are resized so their shorter side is this many pixels ...
+    load_size: int = 512
+    # ... and random crops of crop_size x crop_size are taken from them.
+    crop_size: int = 256
+    # Images held in the shuffle buffer of each image stream.
+    shuffle_buffer: int = 1000
+    # Save a checkpoint every this many steps (and at the end or on Ctrl-C).
+    checkpoint_every: int = 500
+    # TensorBoard: scalars every this many steps, a preview image every
+    # image_every (0: only at the end).
+    log_every: int = 10
+    image_every: int = 500
+    # Seed of the decoder's initialization and of the data order.
+    seed: int = 0
+
+    # Fields a resumed run may change; the others must match the checkpoint's.
+    RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "load_size", "crop_size", "shuffle_buffer",
+                     "checkpoint_every", "log_every", "image_every"):
+            value = getattr(self, name)
+            low = 0 if name == "image_every" else 1
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+        if not isinstance(self.seed, numbers.Integral) or self.seed < 0:
+            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
+        for name in ("learning_rate", "lr_decay", "style_weight"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.learning_rate == 0:
+            raise ConfigError("learning_rate must be > 0")
+        if self.crop_size % 8:
+            raise ConfigError(f"crop_size must be a multiple of 8 (three 2x poolings), "
+                              f"got {self.crop_size}")
+        if self.crop_size > self.load_size:
+            raise ConfigError(f"crop_size ({self.crop_size}) cannot exceed load_size "
+                              f"({self.load_size})")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

@@ -26,3 +26,12 @@ def atomic_write(path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def append_line(path, line: str):
+    """Appends one line (a record of a log such as a manifest) in a single
+    write, flushed to disk, so a crash leaves whole lines only."""
+    with open(path, "ab") as f:
+        f.write((line.rstrip("\n") + "\n").encode())
+        f.flush()
+        os.fsync(f.fileno())

@@ -22,6 +22,8 @@ from tfstyle.fileio import atomic_write
 MAX_INPUT_PIXELS = 100_000_000
 
 OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
+# Files a directory walk picks up as images (by suffix, any case).
+INPUT_SUFFIXES = OUTPUT_SUFFIXES + (".gif", ".ppm", ".pgm")
 
 
 def _to_rgb_array(img: Image.Image, background: str = "white") -> np.ndarray:
@@ -115,6 +117,20 @@ def as_image(source, size: Optional[int] = None, background: str = "white") -> n
         if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
             raise ImageError("float images must hold finite values in [0, 1]")
     return resize(array, fit_long_side(array.shape[:2], size))
+
+
+def list_images(directory, what: str = "directory") -> list:
+    """Image files under `directory` (recursively, by suffix), sorted; hidden
+    files and folders are left out."""
+    root = pathlib.Path(directory)
+    if not root.is_dir():
+        raise ImageError(f"{what} {root} is not a directory")
+    files = sorted(p for p in root.rglob("*")
+                   if p.suffix.lower() in INPUT_SUFFIXES and p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    if not files:
+        raise ImageError(f"{what} {root} holds no images ({', '.join(INPUT_SUFFIXES)})")
+    return files
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -24,9 +24,13 @@ class Progress:
     image: np.ndarray              # current image, float32 [H, W, 3] in [0, 1]
 
     @property
+    def seconds_per_step(self) -> float:
+        return self.elapsed / max(self.step, 1)
+
+    @property
     def eta(self) -> float:
         """Seconds left at the mean pace so far."""
-        return self.elapsed / max(self.step, 1) * (self.steps - self.step)
+        return self.seconds_per_step * (self.steps - self.step)
 
 
 Callback = Optional[Callable[[Progress], None]]

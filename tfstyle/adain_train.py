@@ -1,0 +1,279 @@
+"""Training an AdaIN decoder (Huang & Belongie 2017, §6.2).
+
+The encoder is fixed (tfstyle's normalized ImageNet VGG19 up to relu4_1);
+only the decoder g learns, to minimize
+
+    L = L_c + lambda * L_s                                        (eq. 11)
+    L_c = || f(g(t)) - t ||                  t = AdaIN(f(c), f(s)) (eq. 12)
+    L_s = sum_i || mu(phi_i(g(t))) - mu(phi_i(s)) ||
+              + || sigma(phi_i(g(t))) - sigma(phi_i(s)) ||       (eq. 13)
+
+over relu1_1 ... relu4_1, with mean squared errors as the reference
+implementation. Data: content and style images with the shorter side
+resized to 512 and random 256 x 256 crops, in batches of 8; Adam at 1e-4
+with the reference's decay lr / (1 + 5e-5 step).
+
+    result = tfstyle.adain_train.train("photos/", "paintings/", "decoder.weights.h5",
+                                       TrainConfig(steps=2000), checkpoint_dir="ckpt")
+"""
+
+import dataclasses
+import json
+import logging
+import math
+import pathlib
+import time
+from typing import Callable, Mapping, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from tfstyle import adain, vgg
+from tfstyle.config import TrainConfig
+from tfstyle.errors import ConfigError, ImageError, WeightsError
+from tfstyle.image import list_images, load_image, resize
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainProgress:
+    """What a progress callback receives after each training step."""
+    step: int                      # global step (counting a resumed run's earlier steps)
+    steps: int                     # steps planned in all
+    losses: Mapping[str, float]    # "total", "content", "style" of this batch
+    elapsed: float                 # seconds since this run (not the first) started
+    first_step: int                # the step this run started from (0 unless resumed)
+    image: Optional[np.ndarray] = None
+
+    @property
+    def seconds_per_step(self) -> float:
+        return self.elapsed / max(self.step - self.first_step, 1)
+
+    @property
+    def eta(self) -> float:
+        return self.seconds_per_step * (self.steps - self.step)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+    model: "adain.AdaIN"           # the trained encoder/decoder pair
+    steps: int                     # global step reached
+    losses: Mapping[str, float]    # of the last batch
+    seconds: float                 # of this run
+
+
+def _shorter_side_to(image: np.ndarray, side: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    scale = side / min(h, w)
+    return resize(image, (max(side, round(h * scale)), max(side, round(w * scale))))
+
+
+def readable_images(directory, what: str) -> Sequence[str]:
+    """Image files under `directory` whose headers Pillow can read; unreadable
+    ones are logged and left out."""
+    files = list_images(directory, what)
+    good = []
+    for path in files:
+        try:
+            with Image.open(path):
+                pass
+            good.append(str(path))
+        except Exception as exc:  # Pillow raises many kinds for broken files
+            log.warning("skipping %s: not a readable image (%s)", path, exc.__class__.__name__)
+    if not good:
+        raise ImageError(f"{what} {directory}: none of its {len(files)} image files is readable")
+    return good
+
+
+def image_stream(files: Sequence[str], config: TrainConfig, seed: int) -> "tf.data.Dataset":
+    """Endless batches [B, crop, crop, 3] in [0, 1]: shuffled files, shorter
+    side resized to `load_size`, random crops. A file that fails to decode is
+    skipped with a warning."""
+    def load(path):
+        return _shorter_side_to(load_image(path.decode()), config.load_size)
+
+    def crop(path, index):
+        image = tf.numpy_function(load, [path], tf.float32, stateful=False)
+        image.set_shape([None, None, 3])
+        return tf.image.stateless_random_crop(
+            image, [config.crop_size, config.crop_size, 3], tf.stack([seed, index]))
+
+    files = tf.data.Dataset.from_tensor_slices(list(files))
+    return (files.shuffle(min(len(files), config.shuffle_buffer), seed=seed)
+            .repeat()
+            .enumerate()
+            .map(lambda i, path: crop(path, i), num_parallel_calls=tf.data.AUTOTUNE)
+            .ignore_errors(log_warning=True)
+            .batch(config.batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+def adain_losses(model: "adain.AdaIN", content, style, style_weight: float):
+    """Eqs. 11-13 for a batch; returns (total, content, style) and the output."""
+    c4 = model.encoder(content)["block4_conv1"]
+    s_feats = model.encoder(style)
+    target = adain.adain(c4, s_feats["block4_conv1"])
+    out = model.decoder(target)
+    o_feats = model.encoder(out)
+    content_loss = tf.reduce_mean(tf.square(o_feats["block4_conv1"] - target))
+    style_loss = 0.0
+    for name in adain.STYLE_LAYERS:
+        o_mean, o_std = adain.mean_std(o_feats[name])
+        s_mean, s_std = adain.mean_std(s_feats[name])
+        style_loss += (tf.reduce_mean(tf.square(o_mean - s_mean))
+                       + tf.reduce_mean(tf.square(o_std - s_std)))
+    return content_loss + style_weight * style_loss, content_loss, style_loss, out
+
+
+def _check_checkpoint_config(directory: pathlib.Path, config: TrainConfig, encoder_sha: str):
+    path = directory / "train_config.json"
+    if not path.exists():
+        return
+    saved = json.loads(path.read_text())
+    if saved.get("encoder_sha256") != encoder_sha:
+        raise ConfigError(f"{directory} was trained with other encoder weights; "
+                          "use a new checkpoint directory")
+    for name, value in config.to_dict().items():
+        if name not in TrainConfig.RESUMABLE and saved.get(name) != value:
+            raise ConfigError(f"{directory} was trained with {name}={saved.get(name)!r}, not "
+                              f"{value!r}; pass the same settings to resume, or a new directory")
+
+
+def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *,
+          weights=None, checkpoint_dir=None, logdir=None,
+          callback: Optional[Callable[[TrainProgress], None]] = None,
+          overwrite: bool = False) -> TrainResult:
+    """Trains a decoder and writes the encoder/decoder pair to `output`
+    (`<name>.weights.h5`, read by `AdaIN.load`).
+
+    Args:
+      content_dir, style_dir: folders of images (searched recursively).
+      weights: the encoder's `VGGWeights` (default: `find_vgg19_weights()`).
+      checkpoint_dir: checkpoints (decoder, optimizer state, step); when it
+        already holds one, training resumes from it. Default: `output`'s
+        name with `_checkpoints`.
+      logdir: TensorBoard logs: losses, step size, and preview images (the
+        first content crop in the first style crop's style).
+      callback: called with a `TrainProgress` after every step.
+      overwrite: replace `output` if it exists.
+    """
+    from tfstyle.weights import find_vgg19_weights
+
+    output = pathlib.Path(output)
+    if not output.name.endswith(".weights.h5"):
+        raise ConfigError(f"the trained model is saved as <name>.weights.h5, got {output.name}")
+    if output.exists() and not overwrite:
+        raise ImageError(f"output {output} exists; pass --overwrite to replace it")
+    if not output.parent.is_dir():
+        raise ImageError(f"output directory does not exist: {output.parent}")
+    checkpoint_dir = pathlib.Path(checkpoint_dir or output.with_name(
+        output.name[: -len(".weights.h5")] + "_checkpoints"))
+    if checkpoint_dir.exists() and not checkpoint_dir.is_dir():
+        raise ImageError(f"checkpoint directory {checkpoint_dir} is a file")
+    content_files = readable_images(content_dir, "content_dir")
+    style_files = readable_images(style_dir, "style_dir")
+    weights = weights or find_vgg19_weights()
+    _check_checkpoint_config(checkpoint_dir, config, weights.sha256)
+
+    encoder_layers = adain.imagenet_encoder_weights(weights, vgg.normalization_factors(weights, "max"))
+    model = adain.AdaIN(encoder_layers, seed=config.seed, source=f"trained:{output.name}")
+    schedule = tf.keras.optimizers.schedules.InverseTimeDecay(
+        config.learning_rate, decay_steps=1, decay_rate=config.lr_decay)
+    import keras
+
+    optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    optimizer.build(model.decoder.trainable_variables)
+    step_var = tf.Variable(0, dtype=tf.int64, name="step")
+    checkpoint = tf.train.Checkpoint(decoder=model.decoder, optimizer=optimizer, step=step_var)
+    manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        log.info("resuming from %s (step %d)", manager.latest_checkpoint, int(step_var))
+    first_step = int(step_var)
+    if first_step >= config.steps:
+        log.info("the checkpoint is at step %d already (steps=%d); writing the model",
+                 first_step, config.steps)
+    else:
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        (checkpoint_dir / "train_config.json").write_text(json.dumps(
+            dict(config.to_dict(), encoder_sha256=weights.sha256, encoder=weights.source,
+                 content_dir=str(content_dir), style_dir=str(style_dir)), indent=2) + "\n")
+
+    @tf.function(reduce_retracing=True)
+    def train_step(content, style):
+        with tf.GradientTape() as tape:
+            total, content_loss, style_loss, out = adain_losses(model, content, style,
+                                                          config.style_weight)
+        grads = tape.gradient(total, model.decoder.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.decoder.trainable_variables))
+        step_var.assign_add(1)
+        return total, content_loss, style_loss, out
+
+    # A resumed run draws other crops than the first: the data seed moves with the step.
+    contents = iter(image_stream(content_files, config, config.seed * 7919 + first_step))
+    styles = iter(image_stream(style_files, config, config.seed * 7919 + first_step + 1))
+    writer = _summary_writer(logdir, config, first_step)
+    start = time.monotonic()
+    step, values = first_step, {}
+    try:
+        while step < config.steps:
+            content, style = next(contents), next(styles)
+            total, c_loss, s_loss, out = train_step(content, style)
+            step = int(step_var)
+            values = {"total": float(total), "content": float(c_loss), "style": float(s_loss)}
+            if not all(math.isfinite(v) for v in values.values()):
+                raise WeightsError(f"training diverged at step {step} (loss {values['total']}); "
+                                   "try a smaller learning_rate")
+            preview = None
+            if writer is not None:
+                preview = _log(writer, step, config, values, schedule, (content, style, out),
+                               time.monotonic() - start, first_step)
+            if step % config.checkpoint_every == 0:
+                manager.save(checkpoint_number=step)
+            if callback is not None:
+                callback(TrainProgress(step, config.steps, values, time.monotonic() - start,
+                                       first_step, preview))
+    except KeyboardInterrupt:
+        if step > first_step:
+            manager.save(checkpoint_number=step)
+            log.warning("interrupted at step %d; saved a checkpoint in %s (run again to resume)",
+                        step, checkpoint_dir)
+        raise
+    finally:
+        if writer is not None:
+            writer.close()
+    if step > first_step and step % config.checkpoint_every:
+        manager.save(checkpoint_number=step)
+    model.save(output)
+    return TrainResult(model, step, values, time.monotonic() - start)
+
+
+def _summary_writer(logdir, config: TrainConfig, first_step: int):
+    if not logdir:
+        return None
+    path = pathlib.Path(logdir)
+    if path.exists() and not path.is_dir():
+        raise ImageError(f"--logdir {path} is a file, not a directory")
+    path.mkdir(parents=True, exist_ok=True)
+    writer = tf.summary.create_file_writer(str(path))
+    with writer.as_default(step=first_step):
+        tf.summary.text("train_config", "```\n" + json.dumps(config.to_dict(), indent=2) + "\n```")
+    return writer
+
+
+def _log(writer, step, config, values, schedule, images, elapsed, first_step):
+    """Scalars every `log_every` steps; every `image_every`, the batch's first
+    content crop, style crop and output side by side."""
+    preview = None
+    with writer.as_default(step=step):
+        if step % config.log_every == 0 or step == config.steps:
+            for name, value in values.items():
+                tf.summary.scalar(f"loss/{name}", value)
+            tf.summary.scalar("learning_rate", float(schedule(step)))
+            tf.summary.scalar("seconds_per_step", elapsed / max(step - first_step, 1))
+        if (config.image_every and step % config.image_every == 0) or step == config.steps:
+            preview = np.concatenate([np.clip(x[0].numpy(), 0.0, 1.0) for x in images], axis=1)
+            tf.summary.image("content | style | output", preview[None])
+    return preview
