@@ -219,10 +219,20 @@ def test_style_interpolation_and_masks(model):
         model.stylize(image, [a, b], style_weights=[1, -1])
 
 
-def test_output_size_is_a_multiple_of_eight_and_tiny_images_are_refused(model):
-    out = model.stylize(RNG.uniform(0, 1, (37, 50, 3)).astype(np.float32),
-                        RNG.uniform(0, 1, (20, 20, 3)).astype(np.float32), size=None, style_size=None)
-    assert out.shape == (32, 48, 3) and out.dtype == np.float32
+def test_any_size_in_the_same_size_out_and_tiny_images_are_refused(model):
+    content = RNG.uniform(0, 1, (37, 50, 3)).astype(np.float32)
+    style = RNG.uniform(0, 1, (20, 20, 3)).astype(np.float32)
+    out = model.stylize(content, style, size=None, style_size=None)
+    assert out.shape == (37, 50, 3) and out.dtype == np.float32
+    # The tensor form (for tf.data) gives the same, for one image or a batch.
+    stats = model.style_stats(style, None)
+    one = model.stylize_tensor(content, stats).numpy()
+    np.testing.assert_allclose(one, out, atol=1e-5)
+    both = model.stylize_tensor(np.stack([content, content[::-1]]), stats).numpy()
+    np.testing.assert_allclose(both[0], out, atol=1e-5)
+    mapped = next(iter(tf.data.Dataset.from_tensors(content)
+                       .map(lambda x: model.stylize_tensor(x, stats))))
+    np.testing.assert_allclose(mapped.numpy(), out, atol=1e-5)
     with pytest.raises(ConfigError, match="at least 8 px"):
         model.stylize(np.zeros((4, 40, 3), np.float32), np.zeros((20, 20, 3), np.float32), size=None)
 

@@ -313,8 +313,9 @@ class AdaIN:
             to the content's first (the paper's way); 'luminance' stylizes
             the luminance only and puts back the content's chroma (YIQ).
             Either needs style images, not `StyleStats`.
-          size: long side of the content (None: its own size); the output is
-            that size rounded down to a multiple of 8 (three 2x poolings).
+          size: long side of the content (None: its own size), and of the
+            output. A side that is not a multiple of 8 (three 2x poolings) is
+            reflection-padded for the networks and cropped back.
           style_size: long side styles are encoded at (None: their own).
         """
         import tensorflow as tf
@@ -325,7 +326,6 @@ class AdaIN:
             raise ConfigError(f"preserve_color must be one of {color.PRESERVE_COLOR}, "
                               f"got {preserve_color!r}")
         photo = as_image(content, size)
-        photo = photo[: photo.shape[0] // 8 * 8, : photo.shape[1] // 8 * 8]
         _check_size(photo.shape, "content")
         image = photo
         if preserve_color == "luminance":
@@ -348,17 +348,39 @@ class AdaIN:
                     s = color.gray_rgb(color.match_luminance(color.luminance(s),
                                                              color.luminance(photo)))
                 stats.append(self.style_stats(s, None))
-        feats = self.encode(image[None])
+        height, width = photo.shape[:2]
+        feats = self.encode(_pad_to_8(image[None]))
         if masks is None:
             target = tf.add_n([w * adain(feats, (tf.constant(st.mean), tf.constant(st.std)))
                                for w, st in zip(weights, stats)])
             target = alpha * target + (1.0 - alpha) * feats
         else:
             target = self._masked_target(feats, stats, masks, alpha)
-        out = np.clip(self.decoder(target).numpy()[0], 0.0, 1.0).astype(np.float32)
+        out = self.decoder(target).numpy()[0, :height, :width]
+        out = np.clip(out, 0.0, 1.0).astype(np.float32)
         if preserve_color == "luminance":
             out = color.with_content_chroma(color.luminance(out), photo)
         return out
+
+    def stylize_tensor(self, images, style: StyleStats, alpha: float = 1.0):
+        """The plain method on tensors, for `tf.data` maps and batches: [H, W, 3]
+        or [B, H, W, 3] float32 in [0, 1] -> the same shape, in the style whose
+        statistics `style` holds (`style_stats`). Traceable: no numpy inside.
+
+            ds = ds.map(lambda x: model.stylize_tensor(x, stats, alpha=0.8))
+        """
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(images, tf.float32)
+        single = x.shape.rank == 3
+        if single:
+            x = x[None]
+        height, width = tf.shape(x)[1], tf.shape(x)[2]
+        feats = self.encoder(_pad_to_8(x))["block4_conv1"]
+        target = adain(feats, (tf.constant(style.mean), tf.constant(style.std)))
+        target = alpha * target + (1.0 - alpha) * feats
+        out = tf.clip_by_value(self.decoder(target)[:, :height, :width], 0.0, 1.0)
+        return out[0] if single else out
 
     def _masked_target(self, feats, stats, masks, alpha):
         import tensorflow as tf
@@ -400,6 +422,15 @@ def _normalized(weights, count: int) -> Tuple[float, ...]:
     if any(w < 0 or not np.isfinite(w) for w in weights) or sum(weights) <= 0:
         raise ConfigError(f"style weights must be >= 0 with a positive sum, got {weights}")
     return tuple(w / sum(weights) for w in weights)
+
+
+def _pad_to_8(images):
+    """Reflection-pads [B, H, W, 3] (numpy or tensor) at the bottom and right
+    to multiples of 8, so the decoder's output covers the whole input."""
+    import tensorflow as tf
+
+    height, width = tf.shape(images)[1], tf.shape(images)[2]
+    return tf.pad(images, [[0, 0], [0, (-height) % 8], [0, (-width) % 8], [0, 0]], mode="REFLECT")
 
 
 def _check_size(shape, what: str):
