@@ -124,6 +124,9 @@ _CONTENT_DIR = flags.DEFINE_string(
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "With --content_dir: output folder mirroring the input tree (PNGs); "
     "outputs already there are skipped, so a rerun resumes. Writes manifest.jsonl.")
+_OUTPUT_CHANNELS = flags.DEFINE_integer(
+    "output_channels", 3, "3: RGB output; 1: one channel, the result's luminance (infrared-"
+    "looking data).", lower_bound=1, upper_bound=3)
 _STYLE_DIR = flags.DEFINE_string("style_dir", None, "--mode=train_adain: the style images.")
 _CHECKPOINT_DIR = flags.DEFINE_string(
     "checkpoint_dir", None, "--mode=train_adain: checkpoints; a rerun resumes from the latest "
@@ -214,22 +217,23 @@ def _show_library_messages():
 
 
 # Flags that mean nothing in a mode: passing one is a mistake worth a message.
-_ADAIN_ONLY = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "content_dir",
-               "output_dir", "style_dir", "checkpoint_dir", "batch_size", "load_size",
-               "crop_size", "checkpoint_every")
+_ADAIN_ONLY = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "style_dir",
+               "checkpoint_dir", "batch_size", "load_size", "crop_size", "checkpoint_every")
+_TRANSFER_ONLY = ("content_dir", "output_dir", "output_channels")
 _NOT_IN_MODE = {
     "transfer": ("output_size", "grid_style_layers", "grid_ratios", "grid_content_layers"),
     "content_reconstruction": ("style", "style_mask", "style_source_mask", "output_size", "tile_size",
-                               "grid_style_layers", "grid_ratios", "grid_content_layers"),
+                               "grid_style_layers", "grid_ratios", "grid_content_layers")
+    + _TRANSFER_ONLY,
     "texture": ("content", "style_mask", "style_source_mask", "tile_size", "grid_style_layers", "grid_ratios",
-                "grid_content_layers"),
-    "grid": ("style_mask", "style_source_mask", "output_size", "save_every", "tile_size"),
+                "grid_content_layers") + _TRANSFER_ONLY,
+    "grid": ("style_mask", "style_source_mask", "output_size", "save_every", "tile_size") + _TRANSFER_ONLY,
 }
 # The AdaIN modes take only these (and --mode, --overwrite, --verbose).
 _ONLY_IN_MODE = {
     "adain": ("content", "style", "output", "size", "style_blend", "style_mask", "preserve_color",
               "alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "content_dir",
-              "output_dir"),
+              "output_dir", "output_channels"),
     "train_adain": ("content_dir", "style_dir", "output", "steps", "learning_rate", "style_weight",
                     "seed", "batch_size", "load_size", "crop_size", "checkpoint_dir",
                     "checkpoint_every", "logdir", "log_images_every", "vgg_weights"),
@@ -251,6 +255,38 @@ def _check_mode_flags(mode: str):
         raise ConfigError("--log_images_every must be >= 0")
     if _SAVE_EVERY.value < 0:
         raise ConfigError("--save_every must be >= 0")
+    if _OUTPUT_CHANNELS.value not in (1, 3):
+        raise ConfigError(f"--output_channels must be 1 or 3, got {_OUTPUT_CHANNELS.value}")
+
+
+def _folder():
+    """(content_dir, output_dir) of a folder run, or None; refuses flags that
+    belong to a single image."""
+    content_dir, output_dir = _CONTENT_DIR.value, _OUTPUT_DIR.value
+    if not content_dir:
+        if output_dir:
+            raise ConfigError("--output_dir goes with --content_dir")
+        return None
+    for flag, why in ((_CONTENT, "give --content or --content_dir, not both"),
+                      (_OUTPUT, "with --content_dir outputs go to --output_dir"),
+                      (_STYLE_MASK, "masks belong to one content image; not with --content_dir"),
+                      (_SAVE_EVERY, "snapshots belong to one image; not with --content_dir"),
+                      (_LOGDIR, "TensorBoard logs belong to one image; not with --content_dir")):
+        if flag.present:
+            raise ConfigError(f"--{flag.name}: {why}")
+    if not output_dir:
+        raise ConfigError("--content_dir needs --output_dir")
+    return content_dir, output_dir
+
+
+def _run_folder(folder, render, settings: dict, weights_sha256: str) -> int:
+    from tfstyle import batch, cli
+
+    result = batch.stylize_dir(*folder, render, settings=dict(settings, weights_sha256=weights_sha256),
+                               overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value,
+                               callback=cli.BatchPrinter(sys.stderr))
+    print(cli.batch_summary(folder[1], result), file=sys.stderr)
+    return 1 if result.count("error") else 0
 
 
 def _output_size():
@@ -296,7 +332,7 @@ def _adain_model_files():
 def _run_adain() -> int:
     import time
 
-    from tfstyle import adain, batch, cli, image, samples
+    from tfstyle import adain, cli, image, samples
     from tfstyle.weights import file_digest
 
     spec = _adain_model_files()
@@ -306,17 +342,7 @@ def _run_adain() -> int:
     if _STYLE_SIZE.value < 0 or _SIZE.value < 0:
         raise ConfigError("--size and --style_size must be >= 0 (0: the image's own size)")
     masks = _STYLE_MASK.value or None
-    content_dir, output_dir = _CONTENT_DIR.value, _OUTPUT_DIR.value
-    if content_dir:
-        for flag, why in ((_CONTENT, "give --content or --content_dir, not both"),
-                          (_OUTPUT, "with --content_dir outputs go to --output_dir"),
-                          (_STYLE_MASK, "masks belong to one content image; not with --content_dir")):
-            if flag.present:
-                raise ConfigError(f"--{flag.name}: {why}")
-        if not output_dir:
-            raise ConfigError("--content_dir needs --output_dir")
-    elif output_dir:
-        raise ConfigError("--output_dir goes with --content_dir")
+    folder = _folder()
     styles = _STYLE.value or [samples.brushstrokes(512)]
     controls = dict(alpha=_ALPHA.value, style_weights=_floats(_STYLE_BLEND) or None, masks=masks,
                     preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value or None,
@@ -325,12 +351,12 @@ def _run_adain() -> int:
                     style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"],
                     style_blend=list(controls["style_weights"] or []), style_mask=masks,
                     preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value,
-                    style_size=_STYLE_SIZE.value)
+                    style_size=_STYLE_SIZE.value, output_channels=_OUTPUT_CHANNELS.value)
     for path in files + list(_STYLE.value or []) + list(masks or []):
         if not os.path.isfile(path):
             raise ConfigError(f"no such file: {path}")
     content = output = None
-    if not content_dir:
+    if not folder:
         content = _CONTENT.value or samples.default_content()
         settings["content"] = str(_CONTENT.value or f"embedded:{content.name}")
         output = image.check_output_path(_OUTPUT.value, [content, *files, *(_STYLE.value or []),
@@ -340,20 +366,17 @@ def _run_adain() -> int:
     _quiet_tensorflow()
     model = adain.load_model(spec)
     sha = file_digest(files[-1])
-    if content_dir:
+    if folder:
         if _PRESERVE_COLOR.value == "none":
             # Every image gets the same styles: encode them once.
             styles = [model.style_stats(s, controls["style_size"]) for s in styles]
-        result = batch.stylize_dir(content_dir, output_dir,
-                                   lambda path: model.stylize(path, styles, **controls),
-                                   settings=dict(settings, weights_sha256=sha),
-                                   overwrite=_OVERWRITE.value, callback=cli.BatchPrinter(sys.stderr))
-        print(cli.batch_summary(output_dir, result), file=sys.stderr)
-        return 1 if result.count("error") else 0
+        return _run_folder(folder, lambda path: model.stylize(path, styles, **controls),
+                           settings, sha)
     start = time.monotonic()
     stylized = model.stylize(content, styles, **controls)
     seconds = time.monotonic() - start
-    cli.save_image_record(output, stylized, settings, sha, {"seconds": round(seconds, 3)})
+    cli.save_image_record(output, stylized, settings, sha, {"seconds": round(seconds, 3)},
+                          _OUTPUT_CHANNELS.value)
     print(f"wrote {output} ({stylized.shape[1]}x{stylized.shape[0]}) in {seconds:.1f} s",
           file=sys.stderr)
     return 0
@@ -405,6 +428,24 @@ def _quiet_tensorflow():
         _import_tensorflow_quietly()
 
 
+def _run_transfer_folder(config: StyleConfig, folder) -> int:
+    import tfstyle
+
+    if _STYLE_SOURCE_MASK.value:
+        raise ConfigError("--style_source_mask: masks belong to one content image; not with --content_dir")
+    # Styles are read once, and a bad one stops the run before any image.
+    styles = [tfstyle.image.as_image(s) for s in _STYLE.value] if _STYLE.value else [
+        tfstyle.samples.brushstrokes(512)]
+    _show_library_messages()
+    _quiet_tensorflow()
+    weights = tfstyle.find_vgg19_weights(_VGG_WEIGHTS.value)
+    settings = dict(config.to_dict(), mode="transfer", output_channels=_OUTPUT_CHANNELS.value,
+                    style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"])
+    return _run_folder(folder, lambda path: tfstyle.stylize(path, styles, config,
+                                                            weights=weights).image,
+                       settings, weights.sha256)
+
+
 def _run() -> int:
     import tfstyle
     from tfstyle import cli, grid
@@ -416,6 +457,9 @@ def _run() -> int:
     if mode == "train_adain":
         return _run_train_adain()
     config = _config()
+    folder = _folder() if mode == "transfer" else None
+    if folder:
+        return _run_transfer_folder(config, folder)
     output_size = _output_size()
     ratios = _floats(_GRID_RATIOS) or None
     style_sets = grid.parse_layer_sets(_GRID_STYLE_LAYERS.value) if mode == "grid" else None
@@ -444,6 +488,8 @@ def _run() -> int:
     if mode != "content_reconstruction":
         style = _STYLE.value or [tfstyle.samples.brushstrokes(512)]
     settings = dict(config.to_dict(), mode=mode)
+    if mode == "transfer":
+        settings["output_channels"] = _OUTPUT_CHANNELS.value
     if content is not None:
         settings["content"] = str(_CONTENT.value or f"embedded:{content.name}")
     if style is not None:
@@ -484,7 +530,7 @@ def _run() -> int:
         cli.save_grid(output, result, settings)
         print(cli.grid_summary(output, result), file=sys.stderr)
     else:
-        cli.save_result(output, result, settings)
+        cli.save_result(output, result, settings, _OUTPUT_CHANNELS.value)
         print(cli.summary(output, result), file=sys.stderr)
     return 0
 

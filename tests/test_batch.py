@@ -95,3 +95,13 @@ def test_clashing_names_and_bad_folders_are_clear_errors(tmp_path):
     with pytest.raises(ImageError, match="is a file"):
         batch.stylize_dir(tmp_path / "in", tmp_path / "file", _invert)
     assert not (tmp_path / "out").exists()
+
+
+def test_one_channel_outputs_hold_the_luminance(tmp_path):
+    _tree(tmp_path / "in")
+    batch.stylize_dir(tmp_path / "in", tmp_path / "out", _invert, channels=1)
+    from PIL import Image
+
+    with Image.open(tmp_path / "out" / "a.png") as img:
+        assert img.mode == "L"
+        assert abs(np.asarray(img, np.float32).mean() / 255 - 0.8) < 2 / 255

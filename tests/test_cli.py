@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import REPO
 from tfstyle import samples
-from tfstyle.image import save_image
+from tfstyle.image import load_image, save_image
 
 MAIN = str(REPO / "main.py")
 
@@ -297,3 +297,21 @@ def test_train_adain_then_stylize_one_image_and_a_folder(tmp_path, pictures):
     # ... and a rerun skips what is done.
     proc = run(*folder, cwd=tmp_path)
     assert "0 stylized, 3 already there, 1 failed" in proc.stderr
+
+
+@pytest.mark.slow
+def test_transfer_folder_writes_one_channel_images_and_resumes(tmp_path, pictures):
+    content, style = pictures
+    (tmp_path / "photos" / "b").mkdir(parents=True)
+    save_image(tmp_path / "photos" / "a.png", load_image(content))
+    save_image(tmp_path / "photos" / "b" / "c.jpg", load_image(content)[::-1])
+    args = ["--content_dir=photos", "--output_dir=out", f"--style={style}", "--size=32",
+            "--steps=2", "--output_channels=1"]
+    proc = run(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 stylized, 0 already there, 0 failed" in proc.stderr
+    for name in ("a.png", "b/c.png"):
+        with Image.open(tmp_path / "out" / name) as img:
+            assert img.mode == "L" and img.size == (32, 23)
+            assert json.loads(img.text["tfstyle:settings"])["output_channels"] == 1
+    assert "0 stylized, 2 already there" in run(*args, cwd=tmp_path).stderr

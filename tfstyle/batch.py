@@ -99,7 +99,7 @@ def plan(content_dir, output_dir, suffix: str = ".png"):
 
 def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.ndarray], *,
                 settings: Optional[Mapping] = None, suffix: str = ".png",
-                overwrite: bool = False,
+                overwrite: bool = False, channels: int = 3,
                 callback: Optional[Callable[[BatchProgress], None]] = None) -> BatchResult:
     """Renders every image under `content_dir` into `output_dir`.
 
@@ -108,6 +108,7 @@ def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.nda
       settings: recorded in the manifest and in each PNG's metadata.
       suffix: the outputs' extension.
       overwrite: re-render inputs whose output exists (default: skip them).
+      channels: 3 (RGB) or 1 (luminance, e.g. infrared-looking data).
       callback: receives a `BatchProgress` after each input.
     """
     pairs = plan(content_dir, output_dir, suffix)
@@ -129,7 +130,8 @@ def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.nda
             try:
                 image = render(source)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                save_image(target, image, dict(metadata, **{"tfstyle:input": str(source)}))
+                save_image(target, image, dict(metadata, **{"tfstyle:input": str(source)}),
+                           channels)
                 item = BatchItem(str(source), str(target), "done", time.monotonic() - began)
             except (TfstyleError, OSError) as exc:
                 item = _failed(source, target, began, exc)

@@ -91,7 +91,8 @@ def check_sidecar(output, overwrite: bool):
                          "pass --overwrite to replace it")
 
 
-def _save(output, image, settings: dict, losses, weights_sha256: str, record: dict):
+def _save(output, image, settings: dict, losses, weights_sha256: str, record: dict,
+          channels: int = 3):
     """Writes the image and its sidecar JSON.
 
     A PNG also carries the settings and final losses as text chunks. The
@@ -118,21 +119,22 @@ def _save(output, image, settings: dict, losses, weights_sha256: str, record: di
     try:
         with atomic_write(sidecar_path(output)) as f:
             f.write((json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
-            save_image(output, image, metadata)
+            save_image(output, image, metadata, channels)
     except OSError as exc:
         raise ImageError(f"cannot write {sidecar_path(output)}: {exc.strerror or exc}") from None
 
 
-def save_image_record(output, image, settings: dict, weights_sha256: str, record: dict):
+def save_image_record(output, image, settings: dict, weights_sha256: str, record: dict,
+                      channels: int = 3):
     """Writes an image without losses (AdaIN's) and its sidecar (see `_save`)."""
-    _save(output, image, settings, {}, weights_sha256, record)
+    _save(output, image, settings, {}, weights_sha256, record, channels)
 
 
-def save_result(output, result, settings: dict):
+def save_result(output, result, settings: dict, channels: int = 3):
     """Writes a `StyleResult`'s image, settings and losses (see `_save`)."""
     _save(output, result.image, settings, result.losses, result.weights_sha256,
           {"steps": result.steps, "evaluations": result.evaluations,
-           "seconds": round(result.seconds, 3)})
+           "seconds": round(result.seconds, 3)}, channels)
 
 
 def save_grid(output, grid_result, settings: dict):

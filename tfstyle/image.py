@@ -173,14 +173,24 @@ def check_output_path(path, inputs: Sequence = (), overwrite: bool = False) -> p
     return path
 
 
-def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]] = None):
+def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]] = None,
+               channels: int = 3):
     """Writes an image atomically; PNGs carry `metadata` as text chunks.
 
     The file appears complete or not at all: it is written to a temporary
-    file in the same directory and renamed into place.
+    file in the same directory and renamed into place. With `channels=1` an
+    RGB image is written as its luminance (Y of YIQ), one 8-bit channel.
     """
     path = pathlib.Path(path)
-    pil = Image.fromarray(to_uint8(image), "RGB")
+    if channels not in (1, 3):
+        raise ImageError(f"output channels must be 1 or 3, got {channels!r}")
+    if channels == 1:
+        from tfstyle.color import luminance
+
+        rgb = np.asarray(image)
+        pil = Image.fromarray(to_uint8(luminance(rgb[0] if rgb.ndim == 4 else rgb)), "L")
+    else:
+        pil = Image.fromarray(to_uint8(image), "RGB")
     kwargs = {}
     suffix = path.suffix.lower()
     if suffix == ".png" and metadata:
