@@ -127,6 +127,13 @@ _OUTPUT_DIR = flags.DEFINE_string(
 _OUTPUT_CHANNELS = flags.DEFINE_integer(
     "output_channels", 3, "3: RGB output; 1: one channel, the result's luminance (infrared-"
     "looking data).", lower_bound=1, upper_bound=3)
+_BEAM_RUNNER = flags.DEFINE_string(
+    "beam_runner", None, "With --content_dir: run the folder as an Apache Beam pipeline on this "
+    "runner (DirectRunner, DataflowRunner, FlinkRunner, SparkRunner, ...); folders may then be "
+    "any Beam file system path (gs://, s3://, ...).")
+_BEAM_OPTIONS = flags.DEFINE_string(
+    "beam_options", "", "With --beam_runner: more pipeline options, as on Beam's command line, "
+    "e.g. '--direct_num_workers=2 --direct_running_mode=multi_processing'.")
 _STYLE_DIR = flags.DEFINE_string("style_dir", None, "--mode=train_adain: the style images.")
 _CHECKPOINT_DIR = flags.DEFINE_string(
     "checkpoint_dir", None, "--mode=train_adain: checkpoints; a rerun resumes from the latest "
@@ -219,7 +226,7 @@ def _show_library_messages():
 # Flags that mean nothing in a mode: passing one is a mistake worth a message.
 _ADAIN_ONLY = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "style_dir",
                "checkpoint_dir", "batch_size", "load_size", "crop_size", "checkpoint_every")
-_TRANSFER_ONLY = ("content_dir", "output_dir", "output_channels")
+_TRANSFER_ONLY = ("content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
 _NOT_IN_MODE = {
     "transfer": ("output_size", "grid_style_layers", "grid_ratios", "grid_content_layers"),
     "content_reconstruction": ("style", "style_mask", "style_source_mask", "output_size", "tile_size",
@@ -233,7 +240,7 @@ _NOT_IN_MODE = {
 _ONLY_IN_MODE = {
     "adain": ("content", "style", "output", "size", "style_blend", "style_mask", "preserve_color",
               "alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "content_dir",
-              "output_dir", "output_channels"),
+              "output_dir", "output_channels", "beam_runner", "beam_options"),
     "train_adain": ("content_dir", "style_dir", "output", "steps", "learning_rate", "style_weight",
                     "seed", "batch_size", "load_size", "crop_size", "checkpoint_dir",
                     "checkpoint_every", "logdir", "log_images_every", "vgg_weights"),
@@ -264,9 +271,12 @@ def _folder():
     belong to a single image."""
     content_dir, output_dir = _CONTENT_DIR.value, _OUTPUT_DIR.value
     if not content_dir:
-        if output_dir:
-            raise ConfigError("--output_dir goes with --content_dir")
+        for flag in (_OUTPUT_DIR, _BEAM_RUNNER, _BEAM_OPTIONS):
+            if flag.present:
+                raise ConfigError(f"--{flag.name} goes with --content_dir")
         return None
+    if _BEAM_OPTIONS.present and not _BEAM_RUNNER.value:
+        raise ConfigError("--beam_options goes with --beam_runner")
     for flag, why in ((_CONTENT, "give --content or --content_dir, not both"),
                       (_OUTPUT, "with --content_dir outputs go to --output_dir"),
                       (_STYLE_MASK, "masks belong to one content image; not with --content_dir"),
@@ -279,13 +289,26 @@ def _folder():
     return content_dir, output_dir
 
 
-def _run_folder(folder, render, settings: dict, weights_sha256: str) -> int:
+def _run_folder(folder, recipe) -> int:
+    """Stylizes every image of a folder with `recipe` (a `batch.Recipe`), in
+    this process or, with --beam_runner, as an Apache Beam pipeline."""
     from tfstyle import batch, cli
 
-    result = batch.stylize_dir(*folder, render, settings=dict(settings, weights_sha256=weights_sha256),
-                               overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value,
-                               callback=cli.BatchPrinter(sys.stderr))
-    print(cli.batch_summary(folder[1], result), file=sys.stderr)
+    _show_library_messages()
+    _quiet_tensorflow()
+    if _BEAM_RUNNER.value:
+        from tfstyle import beam
+
+        result = beam.run(recipe, *folder, runner=_BEAM_RUNNER.value, options=_BEAM_OPTIONS.value,
+                          overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value)
+        manifest = "manifest-*.jsonl"
+    else:
+        settings = dict(recipe.settings(), output_channels=_OUTPUT_CHANNELS.value)
+        result = batch.stylize_dir(*folder, recipe.renderer(), settings=settings,
+                                   overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value,
+                                   callback=cli.BatchPrinter(sys.stderr))
+        manifest = batch.MANIFEST
+    print(cli.batch_summary(folder[1], result, manifest), file=sys.stderr)
     return 1 if result.count("error") else 0
 
 
@@ -343,37 +366,38 @@ def _run_adain() -> int:
         raise ConfigError("--size and --style_size must be >= 0 (0: the image's own size)")
     masks = _STYLE_MASK.value or None
     folder = _folder()
+    style_weights = _floats(_STYLE_BLEND) or None
+    if not _BEAM_RUNNER.value:  # Beam workers may read paths this machine cannot
+        for path in files + list(_STYLE.value or []) + list(masks or []):
+            if not os.path.isfile(path):
+                raise ConfigError(f"no such file: {path}")
+    if folder:
+        from tfstyle.batch import Recipe
+
+        return _run_folder(folder, Recipe(
+            "adain", styles=tuple(_STYLE.value or ()), adain_model=tuple(files),
+            alpha=_ALPHA.value, style_weights=style_weights or (),
+            preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value or None,
+            style_size=_STYLE_SIZE.value or None))
+    content = _CONTENT.value or samples.default_content()
     styles = _STYLE.value or [samples.brushstrokes(512)]
-    controls = dict(alpha=_ALPHA.value, style_weights=_floats(_STYLE_BLEND) or None, masks=masks,
-                    preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value or None,
-                    style_size=_STYLE_SIZE.value or None)
-    settings = dict(mode="adain", model=files, alpha=_ALPHA.value,
+    output = image.check_output_path(_OUTPUT.value, [content, *files, *(_STYLE.value or []),
+                                                     *(masks or [])], _OVERWRITE.value)
+    cli.check_sidecar(output, _OVERWRITE.value)
+    settings = dict(mode="adain", content=str(_CONTENT.value or f"embedded:{content.name}"),
+                    model=files, alpha=_ALPHA.value,
                     style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"],
-                    style_blend=list(controls["style_weights"] or []), style_mask=masks,
+                    style_blend=list(style_weights or []), style_mask=masks,
                     preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value,
                     style_size=_STYLE_SIZE.value, output_channels=_OUTPUT_CHANNELS.value)
-    for path in files + list(_STYLE.value or []) + list(masks or []):
-        if not os.path.isfile(path):
-            raise ConfigError(f"no such file: {path}")
-    content = output = None
-    if not folder:
-        content = _CONTENT.value or samples.default_content()
-        settings["content"] = str(_CONTENT.value or f"embedded:{content.name}")
-        output = image.check_output_path(_OUTPUT.value, [content, *files, *(_STYLE.value or []),
-                                                         *(masks or [])], _OVERWRITE.value)
-        cli.check_sidecar(output, _OVERWRITE.value)
     _show_library_messages()
     _quiet_tensorflow()
     model = adain.load_model(spec)
     sha = file_digest(files[-1])
-    if folder:
-        if _PRESERVE_COLOR.value == "none":
-            # Every image gets the same styles: encode them once.
-            styles = [model.style_stats(s, controls["style_size"]) for s in styles]
-        return _run_folder(folder, lambda path: model.stylize(path, styles, **controls),
-                           settings, sha)
     start = time.monotonic()
-    stylized = model.stylize(content, styles, **controls)
+    stylized = model.stylize(content, styles, alpha=_ALPHA.value, style_weights=style_weights,
+                             masks=masks, preserve_color=_PRESERVE_COLOR.value,
+                             size=_SIZE.value or None, style_size=_STYLE_SIZE.value or None)
     seconds = time.monotonic() - start
     cli.save_image_record(output, stylized, settings, sha, {"seconds": round(seconds, 3)},
                           _OUTPUT_CHANNELS.value)
@@ -429,21 +453,16 @@ def _quiet_tensorflow():
 
 
 def _run_transfer_folder(config: StyleConfig, folder) -> int:
-    import tfstyle
+    from tfstyle.batch import Recipe
+    from tfstyle.image import as_image
 
     if _STYLE_SOURCE_MASK.value:
         raise ConfigError("--style_source_mask: masks belong to one content image; not with --content_dir")
-    # Styles are read once, and a bad one stops the run before any image.
-    styles = [tfstyle.image.as_image(s) for s in _STYLE.value] if _STYLE.value else [
-        tfstyle.samples.brushstrokes(512)]
-    _show_library_messages()
-    _quiet_tensorflow()
-    weights = tfstyle.find_vgg19_weights(_VGG_WEIGHTS.value)
-    settings = dict(config.to_dict(), mode="transfer", output_channels=_OUTPUT_CHANNELS.value,
-                    style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"])
-    return _run_folder(folder, lambda path: tfstyle.stylize(path, styles, config,
-                                                            weights=weights).image,
-                       settings, weights.sha256)
+    if not _BEAM_RUNNER.value:  # a bad style stops the run before any image
+        for style in _STYLE.value or []:
+            as_image(style, 16)
+    return _run_folder(folder, Recipe("gatys", styles=tuple(_STYLE.value or ()), config=config,
+                                      vgg_weights=_VGG_WEIGHTS.value))
 
 
 def _run() -> int:

@@ -1,10 +1,13 @@
 """Stylizing a folder of images: mirrored output names, resumable, one bad
 file never stops the run, and a manifest of what happened.
 
-    from tfstyle import adain, batch
-    model = adain.load_model("decoder.weights.h5")
-    stats = model.style_stats("painting.jpg")
-    batch.stylize_dir("photos/", "styled/", lambda path: model.stylize(path, stats))
+    from tfstyle import batch
+    recipe = batch.Recipe("adain", styles=("painting.jpg",), adain_model=("m.weights.h5",))
+    batch.stylize_dir("photos/", "styled/", recipe.renderer(), settings=recipe.settings())
+
+`Recipe` says what is done to each image, for either method, as plain data:
+the command line, this module and the Beam pipeline (`tfstyle.beam`, which
+rebuilds it once per worker) share it.
 
 Outputs are written atomically, so an interrupted run (a crash, Ctrl-C) leaves
 only complete files, and running it again skips them. Each processed image
@@ -16,17 +19,94 @@ import json
 import logging
 import pathlib
 import time
-from typing import Callable, List, Mapping, Optional
+from typing import Callable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from tfstyle.errors import ImageError, TfstyleError
+from tfstyle.color import PRESERVE_COLOR
+from tfstyle.config import StyleConfig
+from tfstyle.errors import ConfigError, ImageError, TfstyleError
 from tfstyle.fileio import append_line
-from tfstyle.image import list_images, save_image, writable_suffixes
+from tfstyle.image import list_images, load_image, save_image, writable_suffixes
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
+
+
+METHODS = ("gatys", "adain")
+EMBEDDED_STYLE = "embedded:brushstrokes(512, seed=0)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """What is done to every image of a batch (picklable plain data)."""
+
+    # "gatys" (an optimization per image, minutes) or "adain" (one pass, seconds).
+    method: str
+    # Style image paths; empty: tfstyle's embedded painting.
+    styles: Tuple[str, ...] = ()
+    # gatys: every setting of the optimization (size, steps, weights, ...).
+    config: StyleConfig = StyleConfig()
+    # gatys: a VGG19 weights file (None: `find_vgg19_weights`' search).
+    vgg_weights: Optional[str] = None
+    # adain: a .weights.h5 path, or the release's (vgg_normalised.pth, decoder.pth).
+    adain_model: Tuple[str, ...] = ()
+    # adain: the controls of `AdaIN.stylize`.
+    alpha: float = 1.0
+    style_weights: Tuple[float, ...] = ()
+    preserve_color: str = "none"
+    size: Optional[int] = 512
+    style_size: Optional[int] = 512
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ConfigError(f"method must be one of {METHODS}, got {self.method!r}")
+        object.__setattr__(self, "styles", tuple(str(s) for s in self.styles))
+        object.__setattr__(self, "adain_model", tuple(str(p) for p in self.adain_model))
+        object.__setattr__(self, "style_weights", tuple(float(w) for w in self.style_weights))
+        if self.method == "adain" and len(self.adain_model) not in (1, 2):
+            raise ConfigError("an AdaIN recipe needs adain_model: a .weights.h5 path or the "
+                              "(vgg_normalised.pth, decoder.pth) pair")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ConfigError(f"alpha must be in [0, 1], got {self.alpha!r}")
+        if self.preserve_color not in PRESERVE_COLOR:
+            raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
+                              f"got {self.preserve_color!r}")
+
+    def renderer(self, read: Callable = load_image) -> Callable:
+        """Loads what every image needs once (weights, model, encoded styles)
+        and returns render(content: path or array) -> [H, W, 3] in [0, 1].
+        `read(path)` reads the style images (Beam passes a reader for its
+        file systems)."""
+        from tfstyle.samples import brushstrokes
+
+        styles = [read(s) for s in self.styles] or [brushstrokes(512)]
+        if self.method == "gatys":
+            from tfstyle.gatys import stylize
+            from tfstyle.weights import find_vgg19_weights
+
+            weights = find_vgg19_weights(self.vgg_weights)
+            return lambda content: stylize(content, styles, self.config, weights=weights).image
+        from tfstyle.adain import load_model
+
+        model = load_model(self.adain_model if len(self.adain_model) == 2 else self.adain_model[0])
+        if self.preserve_color == "none":  # the same styles for every image: encode them once
+            styles = [model.style_stats(s, self.style_size) for s in styles]
+        return lambda content: model.stylize(
+            content, styles, alpha=self.alpha, style_weights=self.style_weights or None,
+            preserve_color=self.preserve_color, size=self.size, style_size=self.style_size)
+
+    def settings(self) -> dict:
+        """The recipe as the manifest and the PNGs record it."""
+        out = {"method": self.method, "style": list(self.styles) or [EMBEDDED_STYLE]}
+        if self.method == "gatys":
+            out.update(self.config.to_dict())
+        else:
+            out.update(model=list(self.adain_model), alpha=self.alpha,
+                       style_blend=list(self.style_weights), preserve_color=self.preserve_color,
+                       size=self.size, style_size=self.style_size)
+        return out
 
 
 @dataclasses.dataclass(frozen=True)

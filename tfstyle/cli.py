@@ -193,10 +193,10 @@ class BatchPrinter:
         self.stream.flush()
 
 
-def batch_summary(output_dir, result) -> str:
+def batch_summary(output_dir, result, manifest: str = "manifest.jsonl") -> str:
     failed = result.count("error")
     text = (f"{output_dir}: {result.count('done')} stylized, {result.count('skipped')} already "
             f"there, {failed} failed in {_duration(result.seconds)}")
     if failed:
-        text += f"; the errors are in {pathlib.Path(output_dir) / 'manifest.jsonl'}"
+        text += f"; the errors are in {pathlib.Path(output_dir) / manifest}"
     return text

@@ -1,0 +1,144 @@
+"""Visible -> infrared benchmark (issue 6): how close do outputs come to real thermal images?
+
+On the aligned pairs in ../shared/images/ir/{visible,thermal}/ (same name = same
+scene), each scene's visible image is stylized with the *other* scene's
+thermal image as the style, and the result is compared with the real thermal
+image of the same scene: grayscale SSIM and Pearson's r at 256 px
+(`tfstyle.metrics`). Baselines: the visible image's luminance and its
+inverse. Prints a table; with --sheet writes a side-by-side picture (kept out
+of the repository: the pairs' terms forbid committing them or copies).
+
+    python benchmarks/ir_bench.py [--methods=...] [--adain_model=m.weights.h5] [--sheet=ir.png]
+"""
+
+import argparse
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+from common import SHARED, setup_child  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+PRESET = REPO / "presets" / "infrared.cfg"
+
+
+def main_py(*flags):
+    """Runs main.py as a user does (the preset through --flagfile); returns the output image."""
+    import os
+    import subprocess
+    import tempfile
+
+    import tfstyle
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "out.png"
+        proc = subprocess.run([sys.executable, str(REPO / "main.py"), *flags, f"--output={out}"],
+                              capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(REPO)))
+        if proc.returncode:
+            raise SystemExit(f"main.py {' '.join(flags)} failed: {proc.stderr.strip()}")
+        return tfstyle.load_image(out)
+
+
+def methods(args):
+    """name -> render(visible_path, thermal_style_path) -> [H, W, 3] or [H, W]."""
+    import numpy as np
+
+    import tfstyle
+    from tfstyle import color
+
+    def lum(path):
+        return color.luminance(tfstyle.load_image(path, args.size))
+
+    def hist_match(visible, style):
+        source, target = lum(visible), lum(style)
+        ranks = np.argsort(np.argsort(source.ravel()))
+        quantiles = np.sort(target.ravel())[
+            (ranks * (target.size - 1) / max(source.size - 1, 1)).astype(int)]
+        return quantiles.reshape(source.shape)
+
+    table = {
+        "visible luminance (baseline)": lambda v, s: lum(v),
+        "inverted luminance (baseline)": lambda v, s: 1.0 - lum(v),
+        "luminance histogram of the style": hist_match,
+    }
+    def run(*flags):
+        return lambda v, s: main_py(f"--content={v}", f"--style={s}", f"--size={args.size}", *flags)
+
+    table["gatys, presets/infrared.cfg"] = run(f"--flagfile={PRESET}")
+    for beta in args.style_weights:
+        table[f"gatys, infrared.cfg with style_weight={beta:g}"] = run(
+            f"--flagfile={PRESET}", f"--style_weight={beta:g}")
+    if args.adain_model:
+        for alpha in args.alphas:
+            table[f"adain, alpha={alpha:g}"] = run("--mode=adain", f"--adain_model={args.adain_model}",
+                                                   f"--alpha={alpha:g}", "--output_channels=1")
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--style_weights", type=float, nargs="*", default=[],
+                        help="extra Gatys rows: the preset with these style weights")
+    parser.add_argument("--adain_model", default=None)
+    parser.add_argument("--alphas", type=float, nargs="*", default=[0.5, 1.0])
+    parser.add_argument("--only", default=None, help="run the methods whose name contains this")
+    parser.add_argument("--sheet", default=None, help="write a side-by-side PNG here")
+    args = parser.parse_args()
+    setup_child()
+    import numpy as np
+
+    import tfstyle
+    from tfstyle import metrics
+
+    scenes = sorted(p.name for p in (SHARED / "ir" / "visible").iterdir())
+    rows, sheet_rows = [], []
+    for name, render in methods(args).items():
+        if args.only and args.only not in name:
+            continue
+        scores, seconds, images = [], 0.0, []
+        for i, scene in enumerate(scenes):
+            other = scenes[(i + 1) % len(scenes)]
+            start = time.perf_counter()
+            result = np.asarray(render(SHARED / "ir" / "visible" / scene,
+                                       SHARED / "ir" / "thermal" / other), np.float32)
+            seconds += time.perf_counter() - start
+            if result.ndim == 2:
+                result = np.repeat(result[..., None], 3, -1)
+            scores.append(metrics.compare(result, SHARED / "ir" / "thermal" / scene, args.size))
+            images.append(result)
+        rows.append((name, scores, seconds / len(scenes)))
+        sheet_rows.append((name, images))
+        print(f"{name}: " + "; ".join(f"{s}: SSIM {v['ssim']:.3f}, r {v['pearson']:.3f}"
+                                      for s, v in zip(scenes, scores)), flush=True)
+    print(f"\n| method | " + " | ".join(f"{s} SSIM / r" for s in scenes)
+          + " | mean SSIM | mean r | s per image |")
+    print("|---|" + "---|" * (len(scenes) + 3))
+    for name, scores, seconds in rows:
+        cells = " | ".join(f"{v['ssim']:.3f} / {v['pearson']:.3f}" for v in scores)
+        print(f"| {name} | {cells} | {np.mean([v['ssim'] for v in scores]):.3f} | "
+              f"{np.mean([v['pearson'] for v in scores]):.3f} | {seconds:.1f} |")
+    if args.sheet:
+        from tfstyle.image import resize
+
+        refs = [("visible", [tfstyle.load_image(SHARED / "ir" / "visible" / s, args.size)
+                             for s in scenes]),
+                ("thermal (truth)", [tfstyle.load_image(SHARED / "ir" / "thermal" / s, args.size)
+                                     for s in scenes])]
+        columns = refs + sheet_rows
+        height = max(img.shape[0] for _, imgs in columns for img in imgs)
+        strips = []
+        for i in range(len(scenes)):
+            strips.append(np.concatenate([resize(imgs[i], (height, round(imgs[i].shape[1] * height
+                                                                         / imgs[i].shape[0])))
+                                          for _, imgs in columns], axis=1))
+        width = min(s.shape[1] for s in strips)
+        tfstyle.save_image(args.sheet, np.concatenate([s[:, :width] for s in strips], axis=0))
+        print("sheet columns:", ", ".join(name for name, _ in columns))
+
+
+if __name__ == "__main__":
+    main()

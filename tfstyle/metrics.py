@@ -1,0 +1,44 @@
+"""Similarity of a result to a reference image, in grayscale: SSIM (Wang et
+al. 2004, TensorFlow's `tf.image.ssim`: 11x11 Gaussian window, sigma 1.5)
+and Pearson's r of the pixel values. Used to measure how infrared-looking
+outputs compare with real thermal images of the same scene."""
+
+from typing import Dict, Optional
+
+import numpy as np
+
+from tfstyle.color import luminance
+from tfstyle.errors import ImageError
+from tfstyle.image import as_image, fit_long_side, resize
+
+
+def gray(image, size: Optional[int] = 256) -> np.ndarray:
+    """[H, W] luminance in [0, 1] of a path, PIL image or array, long side `size`."""
+    rgb = as_image(image)
+    return luminance(resize(rgb, fit_long_side(rgb.shape[:2], size)))
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """SSIM of two [H, W] grayscale images in [0, 1] of one size."""
+    import tensorflow as tf
+
+    return float(tf.image.ssim(tf.constant(a[..., None], tf.float32),
+                               tf.constant(b[..., None], tf.float32), max_val=1.0))
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's r of the pixel values of two images of one size (0 if either is flat)."""
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    a, b = a - a.mean(), b - b.mean()
+    denominator = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / denominator) if denominator > 0 else 0.0
+
+
+def compare(result, reference, size: Optional[int] = 256) -> Dict[str, float]:
+    """{"ssim", "pearson"} of `result` against `reference` in grayscale, both
+    resized to long side `size` (they must have the same aspect ratio)."""
+    a, b = gray(result, size), gray(reference, size)
+    if a.shape != b.shape:
+        raise ImageError(f"result {a.shape[1]}x{a.shape[0]} and reference {b.shape[1]}x"
+                         f"{b.shape[0]} differ in aspect ratio")
+    return {"ssim": ssim(a, b), "pearson": pearson(a, b)}
