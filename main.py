@@ -119,11 +119,12 @@ _ADAIN_DECODER = flags.DEFINE_string("adain_decoder", None, "--mode=adain: the o
 _STYLE_SIZE = flags.DEFINE_integer("style_size", 512, "--mode=adain: long side styles are "
                                    "encoded at; 0 keeps their size.")
 _CONTENT_DIR = flags.DEFINE_string(
-    "content_dir", None, "--mode=adain: stylize every image under this folder into "
+    "content_dir", None, "--mode=transfer or adain: stylize every image under this folder into "
     "--output_dir (instead of --content); --mode=train_adain: the content images.")
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "With --content_dir: output folder mirroring the input tree (PNGs); "
-    "outputs already there are skipped, so a rerun resumes. Writes manifest.jsonl.")
+    "outputs already there are skipped, so a rerun resumes. Writes manifest.jsonl (with "
+    "--beam_runner: manifest-<time>-<tag>-*.jsonl per run).")
 _OUTPUT_CHANNELS = flags.DEFINE_integer(
     "output_channels", 3, "3: RGB output; 1: one channel, the result's luminance (infrared-"
     "looking data).", lower_bound=1, upper_bound=3)
@@ -294,15 +295,20 @@ def _run_folder(folder, recipe) -> int:
     this process or, with --beam_runner, as an Apache Beam pipeline."""
     from tfstyle import batch, cli
 
-    _show_library_messages()
-    _quiet_tensorflow()
     if _BEAM_RUNNER.value:
         from tfstyle import beam
 
+        beam.plan(*folder)  # the folders' errors before TensorFlow and Beam start
+        _show_library_messages()
+        _quiet_tensorflow()
         result = beam.run(recipe, *folder, runner=_BEAM_RUNNER.value, options=_BEAM_OPTIONS.value,
                           overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value)
         manifest = "manifest-*.jsonl"
     else:
+        batch.plan(*folder)
+        batch.check_writable(folder[1])
+        _show_library_messages()
+        _quiet_tensorflow()
         settings = dict(recipe.settings(), output_channels=_OUTPUT_CHANNELS.value)
         result = batch.stylize_dir(*folder, recipe.renderer(), settings=settings,
                                    overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value,
@@ -367,10 +373,9 @@ def _run_adain() -> int:
     masks = _STYLE_MASK.value or None
     folder = _folder()
     style_weights = _floats(_STYLE_BLEND) or None
-    if not _BEAM_RUNNER.value:  # Beam workers may read paths this machine cannot
-        for path in files + list(_STYLE.value or []) + list(masks or []):
-            if not os.path.isfile(path):
-                raise ConfigError(f"no such file: {path}")
+    for path in files + list(_STYLE.value or []) + list(masks or []):
+        if "://" not in path and not os.path.isfile(path):  # Beam reads gs:// and such
+            raise ConfigError(f"no such file: {path}")
     if folder:
         from tfstyle.batch import Recipe
 
@@ -456,10 +461,8 @@ def _run_transfer_folder(config: StyleConfig, folder) -> int:
     from tfstyle.batch import Recipe
     from tfstyle.image import as_image
 
-    if _STYLE_SOURCE_MASK.value:
-        raise ConfigError("--style_source_mask: masks belong to one content image; not with --content_dir")
-    if not _BEAM_RUNNER.value:  # a bad style stops the run before any image
-        for style in _STYLE.value or []:
+    for style in _STYLE.value or []:  # a bad style stops the run before any image
+        if "://" not in style:
             as_image(style, 16)
     return _run_folder(folder, Recipe("gatys", styles=tuple(_STYLE.value or ()), config=config,
                                       vgg_weights=_VGG_WEIGHTS.value))
@@ -565,7 +568,14 @@ def main(argv):
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\ninterrupted; no output written", file=sys.stderr)
+        if _CONTENT_DIR.value and _MODE.value != "train_adain":
+            print("\ninterrupted; finished outputs are kept: run the same command again to "
+                  "resume", file=sys.stderr)
+        elif _MODE.value == "train_adain":
+            print("\ninterrupted; run the same command again to resume from the last "
+                  "checkpoint", file=sys.stderr)
+        else:
+            print("\ninterrupted; no output written", file=sys.stderr)
         return 130
     except MemoryError:
         print("error: out of memory; try a smaller --size", file=sys.stderr)

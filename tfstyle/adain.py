@@ -186,15 +186,17 @@ def build_decoder(layers: Optional[Mapping[str, Conv]] = None, seed: int = 0):
     inputs = keras.Input((None, None, 512), name="features")
     x = inputs
     convs = [c for c in DECODER_CONVS if c != "up"]
-    init = keras.initializers.GlorotUniform(seed=seed)
     for i, item in enumerate(DECODER_CONVS):
         if item == "up":
             x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{i}")(x)
             continue
         name, _, cout = item
         x = keras.layers.Lambda(_reflect_pad, name=f"pad_{name}")(x)
+        # A seed per layer: one seeded initializer would give layers of one
+        # shape the same starting kernel.
         conv = keras.layers.Conv2D(cout, 3, activation=None if item is convs[-1] else "relu",
-                                   kernel_initializer=init, name=name)
+                                   kernel_initializer=keras.initializers.GlorotUniform(seed + i),
+                                   name=name)
         x = conv(x)
         if layers is not None:
             conv.set_weights(list(layers[name]))
@@ -333,6 +335,9 @@ class AdaIN:
         styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
         if not styles:
             raise ConfigError("at least one style is needed")
+        if masks is not None and style_weights is not None:
+            raise ConfigError("style weights blend styles everywhere and masks place them; "
+                              "give one or the other")
         weights = _normalized(style_weights, len(styles))
         stats = []
         for s in styles:
@@ -363,15 +368,22 @@ class AdaIN:
         return out
 
     def stylize_tensor(self, images, style: StyleStats, alpha: float = 1.0):
-        """The plain method on tensors, for `tf.data` maps and batches: [H, W, 3]
-        or [B, H, W, 3] float32 in [0, 1] -> the same shape, in the style whose
-        statistics `style` holds (`style_stats`). Traceable: no numpy inside.
+        """The plain method on tensors, for `tf.data` and batches: [H, W, 3]
+        or [B, H, W, 3] (float in [0, 1] or uint8; sides >= 8 px) -> float32
+        of the same shape, in the style whose statistics `style` holds
+        (`style_stats`). Traceable: no numpy inside.
 
             ds = ds.map(lambda x: model.stylize_tensor(x, stats, alpha=0.8))
+
+        `Dataset.map` runs on the CPU; with a GPU, batch the dataset and call
+        this in the consuming loop (or a `tf.function`) instead.
         """
         import tensorflow as tf
 
-        x = tf.convert_to_tensor(images, tf.float32)
+        x = tf.image.convert_image_dtype(tf.convert_to_tensor(images), tf.float32)
+        if x.shape.rank not in (3, 4):
+            raise ConfigError(f"stylize_tensor takes [H, W, 3] or [B, H, W, 3] images of known "
+                              f"rank, got shape {x.shape}")
         single = x.shape.rank == 3
         if single:
             x = x[None]

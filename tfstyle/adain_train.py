@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import pathlib
+import tempfile
 import time
 from typing import Callable, Mapping, Optional, Sequence
 
@@ -32,6 +33,7 @@ from PIL import Image
 from tfstyle import adain, vgg
 from tfstyle.config import TrainConfig
 from tfstyle.errors import ConfigError, ImageError, WeightsError
+from tfstyle.fileio import atomic_write
 from tfstyle.image import list_images, load_image, resize
 
 log = logging.getLogger(__name__)
@@ -88,24 +90,34 @@ def readable_images(directory, what: str) -> Sequence[str]:
 
 
 def image_stream(files: Sequence[str], config: TrainConfig, seed: int) -> "tf.data.Dataset":
-    """Endless batches [B, crop, crop, 3] in [0, 1]: shuffled files, shorter
-    side resized to `load_size`, random crops. A file that fails to decode is
-    skipped with a warning."""
+    """Endless batches [B, crop, crop, 3] in [0, 1]: the files in a random
+    order (all of them reshuffled every pass, so folders sorted by genre or
+    artist still mix), shorter side resized to `load_size`, random crops. A
+    file that fails to decode is skipped with a warning."""
     def load(path):
-        return _shorter_side_to(load_image(path.decode()), config.load_size)
+        try:
+            return _shorter_side_to(load_image(path.decode()), config.load_size)
+        except ImageError as exc:
+            log.warning("skipping %s", exc)
+            return np.zeros((0, 0, 3), np.float32)  # dropped by the filter below
 
-    def crop(path, index):
+    def read(path):
         image = tf.numpy_function(load, [path], tf.float32, stateful=False)
         image.set_shape([None, None, 3])
+        return image
+
+    def crop(index, image):
         return tf.image.stateless_random_crop(
             image, [config.crop_size, config.crop_size, 3], tf.stack([seed, index]))
 
-    files = tf.data.Dataset.from_tensor_slices(list(files))
-    return (files.shuffle(min(len(files), config.shuffle_buffer), seed=seed)
+    order = np.random.default_rng(seed).permutation(len(files))
+    paths = tf.data.Dataset.from_tensor_slices([str(files[i]) for i in order])
+    return (paths.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
             .repeat()
+            .map(read, num_parallel_calls=tf.data.AUTOTUNE)
+            .filter(lambda image: tf.shape(image)[0] > 0)
             .enumerate()
-            .map(lambda i, path: crop(path, i), num_parallel_calls=tf.data.AUTOTUNE)
-            .ignore_errors(log_warning=True)
+            .map(crop, num_parallel_calls=tf.data.AUTOTUNE)
             .batch(config.batch_size, drop_remainder=True)
             .prefetch(tf.data.AUTOTUNE))
 
@@ -131,7 +143,11 @@ def _check_checkpoint_config(directory: pathlib.Path, config: TrainConfig, encod
     path = directory / "train_config.json"
     if not path.exists():
         return
-    saved = json.loads(path.read_text())
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path} is unreadable ({exc.__class__.__name__}); "
+                          "use a new checkpoint directory") from None
     if saved.get("encoder_sha256") != encoder_sha:
         raise ConfigError(f"{directory} was trained with other encoder weights; "
                           "use a new checkpoint directory")
@@ -139,6 +155,32 @@ def _check_checkpoint_config(directory: pathlib.Path, config: TrainConfig, encod
         if name not in TrainConfig.RESUMABLE and saved.get(name) != value:
             raise ConfigError(f"{directory} was trained with {name}={saved.get(name)!r}, not "
                               f"{value!r}; pass the same settings to resume, or a new directory")
+
+
+def _resume(checkpoint, manager, directory: pathlib.Path, config: TrainConfig, weights,
+            record: dict) -> int:
+    """Restores the latest checkpoint in `directory` (after checking it was
+    made with these settings) and returns its step; records the settings."""
+    if manager.latest_checkpoint:
+        _check_checkpoint_config(directory, config, weights.sha256)
+        try:
+            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        except (AssertionError, ValueError, tf.errors.OpError) as exc:
+            raise WeightsError(f"{manager.latest_checkpoint} is not an AdaIN training "
+                               f"checkpoint ({exc.__class__.__name__}); use a new "
+                               "checkpoint directory") from None
+        log.info("resuming from %s (step %d)", manager.latest_checkpoint,
+                 int(checkpoint.step))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with atomic_write(directory / "train_config.json") as f:
+            f.write((json.dumps(dict(config.to_dict(), encoder_sha256=weights.sha256,
+                                     encoder=weights.source, **record), indent=2)
+                     + "\n").encode())
+    except OSError as exc:
+        raise ImageError(f"cannot write checkpoints to {directory}: "
+                         f"{exc.strerror or exc}") from None
+    return int(checkpoint.step)
 
 
 def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *,
@@ -166,8 +208,12 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
         raise ConfigError(f"the trained model is saved as <name>.weights.h5, got {output.name}")
     if output.exists() and not overwrite:
         raise ImageError(f"output {output} exists; pass --overwrite to replace it")
-    if not output.parent.is_dir():
-        raise ImageError(f"output directory does not exist: {output.parent}")
+    try:  # hours of training must not end on an unwritable folder
+        with tempfile.TemporaryFile(dir=output.parent):
+            pass
+    except OSError as exc:
+        raise ImageError(f"cannot write to the output's folder {output.parent}: "
+                         f"{exc.strerror or exc}") from None
     checkpoint_dir = pathlib.Path(checkpoint_dir or output.with_name(
         output.name[: -len(".weights.h5")] + "_checkpoints"))
     if checkpoint_dir.exists() and not checkpoint_dir.is_dir():
@@ -175,31 +221,23 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
     content_files = readable_images(content_dir, "content_dir")
     style_files = readable_images(style_dir, "style_dir")
     weights = weights or find_vgg19_weights()
-    _check_checkpoint_config(checkpoint_dir, config, weights.sha256)
 
     encoder_layers = adain.imagenet_encoder_weights(weights, vgg.normalization_factors(weights, "max"))
     model = adain.AdaIN(encoder_layers, seed=config.seed, source=f"trained:{output.name}")
-    schedule = tf.keras.optimizers.schedules.InverseTimeDecay(
-        config.learning_rate, decay_steps=1, decay_rate=config.lr_decay)
     import keras
 
+    schedule = keras.optimizers.schedules.InverseTimeDecay(
+        config.learning_rate, decay_steps=1, decay_rate=config.lr_decay)
     optimizer = keras.optimizers.Adam(learning_rate=schedule)
     optimizer.build(model.decoder.trainable_variables)
     step_var = tf.Variable(0, dtype=tf.int64, name="step")
     checkpoint = tf.train.Checkpoint(decoder=model.decoder, optimizer=optimizer, step=step_var)
     manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        log.info("resuming from %s (step %d)", manager.latest_checkpoint, int(step_var))
-    first_step = int(step_var)
+    first_step = _resume(checkpoint, manager, checkpoint_dir, config, weights,
+                         {"content_dir": str(content_dir), "style_dir": str(style_dir)})
     if first_step >= config.steps:
         log.info("the checkpoint is at step %d already (steps=%d); writing the model",
                  first_step, config.steps)
-    else:
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        (checkpoint_dir / "train_config.json").write_text(json.dumps(
-            dict(config.to_dict(), encoder_sha256=weights.sha256, encoder=weights.source,
-                 content_dir=str(content_dir), style_dir=str(style_dir)), indent=2) + "\n")
 
     @tf.function(reduce_retracing=True)
     def train_step(content, style):
@@ -225,7 +263,7 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
             values = {"total": float(total), "content": float(c_loss), "style": float(s_loss)}
             if not all(math.isfinite(v) for v in values.values()):
                 raise WeightsError(f"training diverged at step {step} (loss {values['total']}); "
-                                   "try a smaller learning_rate")
+                                   "try a smaller learning_rate with a new checkpoint_dir")
             preview = None
             if writer is not None:
                 preview = _log(writer, step, config, values, schedule, (content, style, out),
@@ -236,6 +274,7 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
                 callback(TrainProgress(step, config.steps, values, time.monotonic() - start,
                                        first_step, preview))
     except KeyboardInterrupt:
+        step = int(step_var)  # the step may have run before the interrupt reached Python
         if step > first_step:
             manager.save(checkpoint_number=step)
             log.warning("interrupted at step %d; saved a checkpoint in %s (run again to resume)",

@@ -73,12 +73,17 @@ class Recipe:
         if self.preserve_color not in PRESERVE_COLOR:
             raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
                               f"got {self.preserve_color!r}")
+        count = max(len(self.styles), 1)
+        blend = self.style_weights if self.method == "adain" else self.config.style_blend
+        if blend and len(blend) != count:
+            raise ConfigError(f"{len(blend)} style weights for {count} styles")
 
-    def renderer(self, read: Callable = load_image) -> Callable:
+    def renderer(self, read: Callable = load_image, fetch: Callable = str) -> Callable:
         """Loads what every image needs once (weights, model, encoded styles)
         and returns render(content: path or array) -> [H, W, 3] in [0, 1].
-        `read(path)` reads the style images (Beam passes a reader for its
-        file systems)."""
+        `read(path)` reads the style images and `fetch(path)` gives a local
+        copy of a model or weights file (Beam passes both for its file
+        systems)."""
         from tfstyle.samples import brushstrokes
 
         styles = [read(s) for s in self.styles] or [brushstrokes(512)]
@@ -86,11 +91,12 @@ class Recipe:
             from tfstyle.gatys import stylize
             from tfstyle.weights import find_vgg19_weights
 
-            weights = find_vgg19_weights(self.vgg_weights)
+            weights = find_vgg19_weights(self.vgg_weights and fetch(self.vgg_weights))
             return lambda content: stylize(content, styles, self.config, weights=weights).image
         from tfstyle.adain import load_model
 
-        model = load_model(self.adain_model if len(self.adain_model) == 2 else self.adain_model[0])
+        files = tuple(fetch(p) for p in self.adain_model)
+        model = load_model(files if len(files) == 2 else files[0])
         if self.preserve_color == "none":  # the same styles for every image: encode them once
             styles = [model.style_stats(s, self.style_size) for s in styles]
         return lambda content: model.stylize(
@@ -152,8 +158,8 @@ def output_path(content_dir, path, output_dir, suffix: str = ".png") -> pathlib.
 
 
 def plan(content_dir, output_dir, suffix: str = ".png"):
-    """(input, output) pairs; inputs inside `output_dir` are left out, so an
-    output folder inside the input folder is not read back as input."""
+    """(input, output) pairs of a folder run, after every check that needs no
+    image: the folders, the output extension, outputs that would clash."""
     content_dir, output_dir = pathlib.Path(content_dir), pathlib.Path(output_dir)
     if suffix.lower() not in writable_suffixes():
         raise ImageError(f"unsupported output extension {suffix!r}; use one of "
@@ -161,20 +167,59 @@ def plan(content_dir, output_dir, suffix: str = ".png"):
     if output_dir.exists() and not output_dir.is_dir():
         raise ImageError(f"output_dir {output_dir} is a file, not a directory")
     files = list_images(content_dir, "content_dir")
-    out_root = output_dir.resolve()
+    inputs, outputs = content_dir.resolve(), output_dir.resolve()
+    if inputs == outputs:
+        raise ImageError(f"content_dir and output_dir are the same folder ({content_dir}); "
+                         "outputs would be mixed with their inputs")
     pairs = []
     for path in files:
-        if out_root == path.resolve().parent or out_root in path.resolve().parents:
+        # An output folder inside the input folder is not read back as input.
+        if inputs in outputs.parents and outputs in path.resolve().parents:
             continue
         pairs.append((path, output_path(content_dir, path, output_dir, suffix)))
     if not pairs:
         raise ImageError(f"content_dir {content_dir} holds no images outside output_dir")
-    outputs = [out for _, out in pairs]
-    if len(set(outputs)) != len(outputs):
-        clash = next(o for o in outputs if outputs.count(o) > 1)
-        raise ImageError(f"two inputs would both be written to {clash} (same name, other "
-                         "extension); rename one")
+    check_clashes(pairs)
     return pairs
+
+
+def check_clashes(pairs):
+    seen = {}
+    for source, target in pairs:
+        if target in seen:
+            raise ImageError(f"{seen[target]} and {source} would both be written to {target}; "
+                             "rename one")
+        seen[target] = source
+
+
+def check_writable(output_dir):
+    """Creates `output_dir` if needed and proves it writable, before any work."""
+    import tempfile
+
+    output_dir = pathlib.Path(output_dir)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as exc:
+        raise ImageError(f"cannot write to output_dir {output_dir}: "
+                         f"{exc.strerror or exc}") from None
+
+
+def changed_settings(target, settings: Mapping) -> Optional[str]:
+    """Why an existing output does not match `settings` (None if it does, or
+    if it records none)."""
+    from tfstyle.image import saved_settings
+
+    old = saved_settings(target)
+    if old is None:
+        return None
+    settings = json.loads(json.dumps(settings))  # tuples as lists, as they were saved
+    differ = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+    if not differ:
+        return None
+    return (f"{target} exists, made with other settings ({', '.join(differ)}); use another "
+            "output folder, or --overwrite to replace it")
 
 
 def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.ndarray], *,
@@ -193,10 +238,7 @@ def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.nda
     """
     pairs = plan(content_dir, output_dir, suffix)
     output_dir = pathlib.Path(output_dir)
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ImageError(f"cannot create output_dir {output_dir}: {exc.strerror or exc}") from None
+    check_writable(output_dir)
     settings = dict(settings or {})
     metadata = {"Software": "tfstyle", "tfstyle:settings": json.dumps(settings, sort_keys=True)}
     manifest = output_dir / MANIFEST
@@ -204,6 +246,11 @@ def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.nda
     items, rendered = [], 0
     for index, (source, target) in enumerate(pairs):
         if target.exists() and not overwrite:
+            # A rerun resumes; a run with other settings must not pass old
+            # outputs off as its own.
+            why = changed_settings(target, settings)
+            if why:
+                raise ImageError(why)
             item = BatchItem(str(source), str(target), "skipped")
         else:
             began = time.monotonic()

@@ -7,10 +7,11 @@ many workers (Dataflow, Flink, Spark, or the DirectRunner on one machine).
     beam.run(recipe, "gs://b/photos", "gs://b/styled", runner="DataflowRunner",
              options="--project=p --region=europe-west1 --temp_location=gs://b/tmp")
 
-Each worker rebuilds the recipe once (`DoFn.setup`: weights, model, encoded
-styles), reads and writes through Beam's file systems (local paths, gs://,
-s3://, hdfs:// ...), mirrors the input tree, skips outputs that exist (a
-rerun resumes), writes each output under a temporary name and renames it
+The launcher lists the inputs once, with the rules of a local folder run
+(`plan`). Each worker rebuilds the recipe once (`DoFn.setup`: weights, model,
+encoded styles; remote model files are copied locally), reads and writes
+through Beam's file systems (local paths, gs://, s3://, hdfs:// ...), mirrors
+the input tree, skips outputs that exist (a rerun resumes), writes each output under a temporary name and renames it
 (no half-written files), and records every input as a JSON line in
 ``<output_dir>/manifest-<time>-<tag>-SSSSS-of-NNNNN.jsonl`` (one set per run, so
 earlier runs' records stay). A file that fails is recorded, not fatal.
@@ -21,6 +22,7 @@ import io
 import json
 import logging
 import os
+import pathlib
 import secrets
 import shlex
 import time
@@ -28,9 +30,14 @@ from typing import Optional
 
 import numpy as np
 
+from tfstyle import batch
 from tfstyle.batch import BatchItem, BatchResult, Recipe
 from tfstyle.errors import ConfigError, ImageError, TfstyleError
-from tfstyle.image import INPUT_SUFFIXES, as_image, to_uint8
+from tfstyle.image import INPUT_SUFFIXES, as_image, encode_image
+
+
+class BeamError(TfstyleError):
+    """The pipeline could not run (runner, options, or a worker's set-up)."""
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +58,67 @@ def _beam():
     return apache_beam
 
 
+def _remote(path) -> bool:
+    return "://" in str(path)
+
+
 def _join(root: str, relative: str) -> str:
     from apache_beam.io.filesystems import FileSystems
 
     return FileSystems.join(root, *relative.split("/"))
 
 
-def relative_path(root: str, path: str) -> Optional[str]:
-    """`path` below `root` as a '/'-separated string (None if it is not below)."""
-    root = root.rstrip("/\\") + "/"
-    path = path.replace(os.sep, "/") if "://" not in path else path
-    root = root.replace(os.sep, "/") if "://" not in root else root
-    return path[len(root):] if path.startswith(root) else None
+def plan(content_dir: str, output_dir: str):
+    """(input, output) path pairs, listed once by the launcher: local folders
+    exactly as `batch.plan` does, other file systems by the same rules (image
+    suffixes, no hidden parts, an output folder inside the input folder not
+    read back, no two inputs onto one output)."""
+    _beam()  # a clear error if Beam is missing
+    from apache_beam.io.filesystems import FileSystems
+
+    if not _remote(content_dir) and not _remote(output_dir):
+        return [(str(a), str(b)) for a, b in batch.plan(content_dir, output_dir)]
+    root = content_dir.rstrip("/") + "/"
+    out_root = output_dir.rstrip("/") + "/"
+    if root == out_root:
+        raise ImageError(f"content_dir and output_dir are the same folder ({content_dir})")
+    try:
+        found = FileSystems.match([root + "**"])[0].metadata_list
+    except Exception as exc:  # Beam raises BeamIOError and others for bad paths
+        raise ImageError(f"cannot list content_dir {content_dir}: {exc}") from None
+    pairs = []
+    for meta in sorted(found, key=lambda m: m.path):
+        relative = meta.path[len(root):] if meta.path.startswith(root) else None
+        if relative is None or meta.path.startswith(out_root):
+            continue
+        parts = relative.split("/")
+        if any(p.startswith(".") for p in parts) or \
+                os.path.splitext(parts[-1])[1].lower() not in INPUT_SUFFIXES:
+            continue
+        pairs.append((meta.path, _join(output_dir, relative.rsplit(".", 1)[0] + ".png")))
+    if not pairs:
+        raise ImageError(f"content_dir {content_dir} holds no images")
+    batch.check_clashes(pairs)
+    return pairs
+
+
+def fetch(path: str) -> str:
+    """A local copy of a file on any Beam file system (a local path as is),
+    keeping its name (AdaIN models must end in .weights.h5)."""
+    if not _remote(path):
+        return str(path)
+    import shutil
+    import tempfile
+
+    from apache_beam.io.filesystems import FileSystems
+
+    local = pathlib.Path(tempfile.mkdtemp(prefix="tfstyle-")) / path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        with FileSystems.open(path) as src, open(local, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    except Exception as exc:
+        raise ImageError(f"cannot read {path}: {exc}") from None
+    return str(local)
 
 
 def read_image(path: str):
@@ -85,52 +141,37 @@ def read_image(path: str):
         raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
 
 
-def encode_png(image: np.ndarray, channels: int, metadata: dict) -> bytes:
-    from PIL import Image, PngImagePlugin
-
-    from tfstyle.color import luminance
-
-    pil = (Image.fromarray(to_uint8(luminance(image)), "L") if channels == 1
-           else Image.fromarray(to_uint8(image), "RGB"))
-    info = PngImagePlugin.PngInfo()
-    for key, value in metadata.items():
-        info.add_text(key, value)
-    buffer = io.BytesIO()
-    pil.save(buffer, format="PNG", pnginfo=info)
-    return buffer.getvalue()
-
-
 class StylizeFn:
-    """The per-file work, as a plain class `stylize_fn` turns into a DoFn."""
+    """The per-file work, as a plain class `build` wraps in a DoFn."""
 
-    def __init__(self, recipe: Recipe, content_dir: str, output_dir: str,
-                 overwrite: bool = False, channels: int = 3):
-        self.recipe, self.content_dir, self.output_dir = recipe, content_dir, output_dir
-        self.overwrite, self.channels = overwrite, channels
+    def __init__(self, recipe: Recipe, overwrite: bool = False, channels: int = 3):
+        self.recipe, self.overwrite, self.channels = recipe, overwrite, channels
         self.render = None
 
     def setup(self):
         # Once per worker: weights, model and encoded styles.
-        self.render = self.recipe.renderer(read=read_image)
+        self.render = self.recipe.renderer(read=read_image, fetch=fetch)
         self.settings = dict(self.recipe.settings(), output_channels=self.channels)
 
-    def process(self, path: str):
+    def process(self, pair):
         from apache_beam.io.filesystems import FileSystems
 
-        relative = relative_path(self.content_dir, path)
-        target = _join(self.output_dir, relative.rsplit(".", 1)[0] + ".png")
-        if not self.overwrite and FileSystems.exists(target):
-            return [BatchItem(path, target, "skipped")]
+        path, target = pair
         began = time.monotonic()
         try:
+            if not self.overwrite and FileSystems.exists(target):
+                why = None if _remote(target) else batch.changed_settings(target, self.settings)
+                if why:
+                    raise ImageError(why)
+                return [BatchItem(path, target, "skipped")]
             image = self.render(read_image(path))
-            data = encode_png(image, self.channels, {
+            data = encode_image(image, ".png", {
                 "Software": "tfstyle", "tfstyle:input": path,
-                "tfstyle:settings": json.dumps(self.settings, sort_keys=True)})
-            tmp = _join(self.output_dir, f"{relative}.{secrets.token_hex(4)}.tmp")
+                "tfstyle:settings": json.dumps(self.settings, sort_keys=True)}, self.channels)
+            tmp = f"{target}.{secrets.token_hex(4)}.tmp"
             with FileSystems.create(tmp) as f:
                 f.write(data)
-            if self.overwrite and FileSystems.exists(target):
+            if FileSystems.exists(target):
                 FileSystems.delete([target])
             FileSystems.rename([tmp], [target])
             return [BatchItem(path, target, "done", time.monotonic() - began)]
@@ -140,43 +181,29 @@ class StylizeFn:
             return [BatchItem(path, target, "error", time.monotonic() - began, message)]
 
 
-def _is_input(path: str, content_dir: str, output_dir: str) -> bool:
-    relative = relative_path(content_dir, path)
-    if relative is None or relative_path(output_dir, path) is not None:
-        return False  # outputs inside the input folder are not read back
-    parts = relative.split("/")
-    return (not any(p.startswith(".") for p in parts)
-            and os.path.splitext(parts[-1])[1].lower() in INPUT_SUFFIXES)
-
-
-def build(pipeline, recipe: Recipe, content_dir: str, output_dir: str, *,
-          overwrite: bool = False, channels: int = 3, manifest: str = "manifest"):
-    """Adds the stylization to `pipeline`; the records go to
-    ``<output_dir>/<manifest>-SSSSS-of-NNNNN.jsonl``."""
+def build(pipeline, recipe: Recipe, pairs, *, overwrite: bool = False, channels: int = 3,
+          manifest: str = "manifest"):
+    """Adds the stylization of `pairs` ((input, output) paths, from `plan`)
+    to `pipeline`; the records go to ``<manifest>-SSSSS-of-NNNNN.jsonl``
+    (`manifest` is a path prefix)."""
     beam = _beam()
-    from apache_beam.io import fileio
-
-    fn = StylizeFn(recipe, content_dir, output_dir, overwrite, channels)
+    fn = StylizeFn(recipe, overwrite, channels)
 
     class _DoFn(beam.DoFn):
         def setup(self):
             fn.setup()
 
-        def process(self, path):
-            yield from fn.process(path)
+        def process(self, pair):
+            yield from fn.process(pair)
 
-    pattern = _join(content_dir, "**")
     return (pipeline
-            | "Match" >> fileio.MatchFiles(pattern)
-            | "Paths" >> beam.Map(lambda m: m.path)
-            | "Images" >> beam.Filter(_is_input, content_dir, output_dir)
+            | "Inputs" >> beam.Create(pairs)
             | "Spread" >> beam.Reshuffle()
             | "Stylize" >> beam.ParDo(_DoFn())
             | "Record" >> beam.Map(lambda item, s: json.dumps(dict(dataclasses.asdict(item),
                                                                   settings=s), sort_keys=True),
                                    dict(recipe.settings(), output_channels=channels))
-            | "Manifest" >> beam.io.WriteToText(_join(output_dir, manifest),
-                                                file_name_suffix=".jsonl"))
+            | "Manifest" >> beam.io.WriteToText(manifest, file_name_suffix=".jsonl"))
 
 
 def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "DirectRunner",
@@ -192,15 +219,24 @@ def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "Dir
         args = shlex.split(options or "")
     except ValueError as exc:
         raise ConfigError(f"--beam_options: {exc}") from None
-    pipeline_options = PipelineOptions([f"--runner={runner}", *args])
+    content_dir, output_dir = str(content_dir), str(output_dir)
+    pairs = plan(content_dir, output_dir)
+    if not _remote(output_dir):
+        batch.check_writable(output_dir)
     # One name per run (time, then a random tag), so no run replaces another's records.
-    manifest = f"manifest-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(2)}"
+    manifest = _join(output_dir, f"manifest-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-"
+                                 f"{secrets.token_hex(2)}")
     start = time.monotonic()
-    with beam.Pipeline(options=pipeline_options) as pipeline:
-        build(pipeline, recipe, str(content_dir), str(output_dir), overwrite=overwrite,
-              channels=channels, manifest=manifest)
-    return BatchResult(read_manifest(_join(str(output_dir), manifest + "-*.jsonl")),
-                       time.monotonic() - start)
+    try:
+        with beam.Pipeline(options=PipelineOptions([f"--runner={runner}", *args])) as pipeline:
+            build(pipeline, recipe, pairs, overwrite=overwrite, channels=channels,
+                  manifest=manifest)
+    except (ValueError, RuntimeError) as exc:
+        # An unknown runner, or a worker's set-up failing (a missing style, a
+        # bad model): Beam's message, whose last line says what went wrong.
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        raise BeamError(f"the {runner} pipeline failed: {lines[-1] if lines else exc!r}") from None
+    return BatchResult(read_manifest(manifest + "-*.jsonl"), time.monotonic() - start)
 
 
 def read_manifest(pattern: str):

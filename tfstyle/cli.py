@@ -68,9 +68,13 @@ class ProgressPrinter:
                 self.stream.flush()
                 self._open = True
                 self._last = now
-        elif p.step == 1 or last_step or p.step % max(1, p.steps // 10) == 0:
+        elif (p.step == getattr(p, "first_step", 0) + 1 or last_step
+              or p.step % max(1, p.steps // 10) == 0 or now - self._last >= 60):
+            # Logs get a line at the start, every tenth of the run and at
+            # least every minute (long trainings), and at the end.
             self.stream.write(self.line(p) + "\n")
             self.stream.flush()
+            self._last = now
 
     def close(self):
         if self._open:

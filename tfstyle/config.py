@@ -262,8 +262,6 @@ class TrainConfig:
     load_size: int = 512
     # ... and random crops of crop_size x crop_size are taken from them.
     crop_size: int = 256
-    # Images held in the shuffle buffer of each image stream.
-    shuffle_buffer: int = 1000
     # Save a checkpoint every this many steps (and at the end or on Ctrl-C).
     checkpoint_every: int = 500
     # TensorBoard: scalars every this many steps, a preview image every
@@ -277,7 +275,7 @@ class TrainConfig:
     RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
 
     def __post_init__(self):
-        for name in ("steps", "batch_size", "load_size", "crop_size", "shuffle_buffer",
+        for name in ("steps", "batch_size", "load_size", "crop_size",
                      "checkpoint_every", "log_every", "image_every"):
             value = getattr(self, name)
             low = 0 if name == "image_every" else 1

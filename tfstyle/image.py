@@ -5,6 +5,7 @@ array, [B, H, W, 3] as a tensor. Only ``vgg.py`` knows about caffe's BGR and
 mean subtraction.
 """
 
+import io
 import json
 import os
 import pathlib
@@ -173,15 +174,11 @@ def check_output_path(path, inputs: Sequence = (), overwrite: bool = False) -> p
     return path
 
 
-def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]] = None,
-               channels: int = 3):
-    """Writes an image atomically; PNGs carry `metadata` as text chunks.
-
-    The file appears complete or not at all: it is written to a temporary
-    file in the same directory and renamed into place. With `channels=1` an
-    RGB image is written as its luminance (Y of YIQ), one 8-bit channel.
-    """
-    path = pathlib.Path(path)
+def encode_image(image: np.ndarray, suffix: str = ".png",
+                 metadata: Optional[Mapping[str, object]] = None, channels: int = 3) -> bytes:
+    """The bytes of an image file of type `suffix`; PNGs carry `metadata` as
+    text chunks. With `channels=1` an RGB image is encoded as its luminance
+    (Y of YIQ), one 8-bit channel."""
     if channels not in (1, 3):
         raise ImageError(f"output channels must be 1 or 3, got {channels!r}")
     if channels == 1:
@@ -192,7 +189,7 @@ def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]]
     else:
         pil = Image.fromarray(to_uint8(image), "RGB")
     kwargs = {}
-    suffix = path.suffix.lower()
+    suffix = suffix.lower()
     if suffix == ".png" and metadata:
         info = PngImagePlugin.PngInfo()
         for key, value in metadata.items():
@@ -200,11 +197,35 @@ def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]]
         kwargs["pnginfo"] = info
     elif suffix in (".jpg", ".jpeg", ".webp"):
         kwargs["quality"] = 95
-    fmt = Image.registered_extensions().get(suffix)
+    buffer = io.BytesIO()
+    try:
+        pil.save(buffer, format=Image.registered_extensions().get(suffix), **kwargs)
+    except (KeyError, ValueError, OSError) as exc:  # no encoder for this format in this Pillow
+        raise ImageError(f"cannot encode a {suffix} image: {exc}") from None
+    return buffer.getvalue()
+
+
+def save_image(path, image: np.ndarray, metadata: Optional[Mapping[str, object]] = None,
+               channels: int = 3):
+    """Writes an image atomically (see `encode_image` for the arguments).
+
+    The file appears complete or not at all: it is written to a temporary
+    file in the same directory and renamed into place.
+    """
+    path = pathlib.Path(path)
+    data = encode_image(image, path.suffix, metadata, channels)
     try:
         with atomic_write(path) as f:
-            pil.save(f, format=fmt, **kwargs)
+            f.write(data)
     except OSError as exc:
         raise ImageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except (KeyError, ValueError) as exc:  # no encoder for this format in this Pillow
-        raise ImageError(f"cannot write {path}: {exc}") from None
+
+
+def saved_settings(path) -> Optional[dict]:
+    """The settings a PNG written by tfstyle records (None if it has none)."""
+    try:
+        with Image.open(path) as img:
+            text = getattr(img, "text", {}).get("tfstyle:settings")
+        return json.loads(text) if text else None
+    except Exception:  # unreadable or foreign file: no settings to compare
+        return None
