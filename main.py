@@ -139,6 +139,9 @@ _STYLE_DIR = flags.DEFINE_string("style_dir", None, "--mode=train_adain: the sty
 _CHECKPOINT_DIR = flags.DEFINE_string(
     "checkpoint_dir", None, "--mode=train_adain: checkpoints; a rerun resumes from the latest "
     "(default: the --output name with _checkpoints).")
+_INIT_MODEL = flags.DEFINE_string(
+    "init_model", None, "--mode=train_adain: fine-tune: start from this model's decoder "
+    "(.weights.h5 from an earlier training) instead of a random one.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", _T.batch_size, "--mode=train_adain: images per batch.")
 _LOAD_SIZE = flags.DEFINE_integer("load_size", _T.load_size, "--mode=train_adain: training "
                                   "images' shorter side is resized to this ...")
@@ -226,7 +229,8 @@ def _show_library_messages():
 
 # Flags that mean nothing in a mode: passing one is a mistake worth a message.
 _ADAIN_ONLY = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "style_dir",
-               "checkpoint_dir", "batch_size", "load_size", "crop_size", "checkpoint_every")
+               "checkpoint_dir", "batch_size", "load_size", "crop_size", "checkpoint_every",
+               "init_model")
 _TRANSFER_ONLY = ("content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
 _NOT_IN_MODE = {
     "transfer": ("output_size", "grid_style_layers", "grid_ratios", "grid_content_layers"),
@@ -244,7 +248,7 @@ _ONLY_IN_MODE = {
               "output_dir", "output_channels", "beam_runner", "beam_options"),
     "train_adain": ("content_dir", "style_dir", "output", "steps", "learning_rate", "style_weight",
                     "seed", "batch_size", "load_size", "crop_size", "checkpoint_dir",
-                    "checkpoint_every", "logdir", "log_images_every", "vgg_weights"),
+                    "checkpoint_every", "logdir", "log_images_every", "vgg_weights", "init_model"),
 }
 
 
@@ -440,7 +444,8 @@ def _run_train_adain() -> int:
         result = adain_train.train(
             _CONTENT_DIR.value, _STYLE_DIR.value, output, config,
             weights=find_vgg19_weights(_VGG_WEIGHTS.value), checkpoint_dir=_CHECKPOINT_DIR.value,
-            logdir=_LOGDIR.value, callback=progress, overwrite=_OVERWRITE.value)
+            logdir=_LOGDIR.value, callback=progress, overwrite=_OVERWRITE.value,
+            init_model=_INIT_MODEL.value)
     finally:
         progress.close()
     losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())

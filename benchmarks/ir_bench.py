@@ -4,8 +4,9 @@ On the aligned pairs in ../shared/images/ir/{visible,thermal}/ (same name = same
 scene), each scene's visible image is stylized with the *other* scene's
 thermal image as the style, and the result is compared with the real thermal
 image of the same scene: grayscale SSIM and Pearson's r at 256 px
-(`tfstyle.metrics`). Baselines: the visible image's luminance and its
-inverse. Prints a table; with --sheet writes a side-by-side picture (kept out
+(`tfstyle.metrics`), and the earth mover's distance between the two
+intensity histograms (EMD: does the output take thermal statistics?).
+Baselines: the visible image's luminance and its inverse. Prints a table; with --sheet writes a side-by-side picture (kept out
 of the repository: the pairs' terms forbid committing them or copies).
 
     python benchmarks/ir_bench.py [--methods=...] [--adain_model=m.weights.h5] [--sheet=ir.png]
@@ -112,15 +113,18 @@ def main():
             images.append(result)
         rows.append((name, scores, seconds / len(scenes)))
         sheet_rows.append((name, images))
-        print(f"{name}: " + "; ".join(f"{s}: SSIM {v['ssim']:.3f}, r {v['pearson']:.3f}"
-                                      for s, v in zip(scenes, scores)), flush=True)
-    print(f"\n| method | " + " | ".join(f"{s} SSIM / r" for s in scenes)
-          + " | mean SSIM | mean r | s per image |")
-    print("|---|" + "---|" * (len(scenes) + 3))
+        print(f"{name}: " + "; ".join(
+            f"{s}: SSIM {v['ssim']:.3f}, r {v['pearson']:.3f}, EMD {v['intensity_distance']:.3f}"
+            for s, v in zip(scenes, scores)), flush=True)
+    print(f"\n| method | " + " | ".join(f"{s} SSIM / r / EMD" for s in scenes)
+          + " | mean SSIM | mean r | mean EMD | s per image |")
+    print("|---|" + "---|" * (len(scenes) + 4))
     for name, scores, seconds in rows:
-        cells = " | ".join(f"{v['ssim']:.3f} / {v['pearson']:.3f}" for v in scores)
-        print(f"| {name} | {cells} | {np.mean([v['ssim'] for v in scores]):.3f} | "
-              f"{np.mean([v['pearson'] for v in scores]):.3f} | {seconds:.1f} |")
+        cells = " | ".join(f"{v['ssim']:.3f} / {v['pearson']:.3f} / {v['intensity_distance']:.3f}"
+                           for v in scores)
+        mean = {k: np.mean([v[k] for v in scores]) for k in scores[0]}
+        print(f"| {name} | {cells} | {mean['ssim']:.3f} | {mean['pearson']:.3f} | "
+              f"{mean['intensity_distance']:.3f} | {seconds:.1f} |")
     if args.sheet:
         from tfstyle.image import resize
 

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from tfstyle import adain, adain_train
 from tfstyle.config import TrainConfig
-from tfstyle.errors import ConfigError, ImageError
+from tfstyle.errors import ConfigError, ImageError, WeightsError
 from tfstyle.image import save_image
 
 
@@ -116,3 +116,22 @@ def test_ctrl_c_saves_a_checkpoint_to_resume_from(tmp_path, real_weights):
     assert (tmp_path / "m.weights.h5").exists()
     with pytest.raises(ImageError, match="exists"):
         adain_train.train(content, style, tmp_path / "m.weights.h5", config, weights=real_weights)
+
+
+@pytest.mark.slow
+def test_fine_tuning_starts_from_a_models_decoder(tmp_path, real_weights, fake_weights):
+    content = _images(tmp_path / "content", 1, 0)
+    style = _images(tmp_path / "style", 1, 1)
+    config = TrainConfig(steps=2, batch_size=1, load_size=24, crop_size=24, seed=1)
+    base = adain_train.train(content, style, tmp_path / "base.weights.h5", config,
+                             weights=real_weights).model
+    tiny = TrainConfig(**dict(config.to_dict(), steps=1, learning_rate=1e-12, seed=2))
+    tuned = adain_train.train(content, style, tmp_path / "tuned.weights.h5", tiny,
+                              weights=real_weights, init_model=tmp_path / "base.weights.h5").model
+    for a, b in zip(base.decoder.get_weights(), tuned.decoder.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)  # one step of 1e-12 from the base
+    other = adain.AdaIN(adain.imagenet_encoder_weights(fake_weights))
+    other.save(tmp_path / "other.weights.h5")
+    with pytest.raises(WeightsError, match="another encoder"):
+        adain_train.train(content, style, tmp_path / "x.weights.h5", tiny, weights=real_weights,
+                          init_model=tmp_path / "other.weights.h5")

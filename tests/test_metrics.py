@@ -29,3 +29,10 @@ def test_pearson_ignores_gain_and_offset_ssim_does_not():
 def test_different_aspect_ratios_are_refused():
     with pytest.raises(ImageError, match="aspect ratio"):
         metrics.compare(np.zeros((40, 60, 3), np.float32), np.zeros((40, 40, 3), np.float32))
+
+
+def test_intensity_distance_sees_histograms_not_layout():
+    a = RNG.uniform(0, 1, (16, 16)).astype(np.float32)
+    shuffled = RNG.permutation(a.ravel()).reshape(a.shape)
+    assert metrics.intensity_distance(a, shuffled) == pytest.approx(0.0, abs=1e-7)
+    assert metrics.intensity_distance(a, np.clip(a + 0.1, 0, 1)) == pytest.approx(0.1, abs=0.01)

@@ -186,7 +186,7 @@ def _resume(checkpoint, manager, directory: pathlib.Path, config: TrainConfig, w
 def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *,
           weights=None, checkpoint_dir=None, logdir=None,
           callback: Optional[Callable[[TrainProgress], None]] = None,
-          overwrite: bool = False) -> TrainResult:
+          overwrite: bool = False, init_model=None) -> TrainResult:
     """Trains a decoder and writes the encoder/decoder pair to `output`
     (`<name>.weights.h5`, read by `AdaIN.load`).
 
@@ -200,6 +200,9 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
         first content crop in the first style crop's style).
       callback: called with a `TrainProgress` after every step.
       overwrite: replace `output` if it exists.
+      init_model: fine-tuning: start from this model's decoder (a
+        `.weights.h5` from `AdaIN.save` with the same encoder) instead of a
+        random one. A checkpoint to resume from takes precedence.
     """
     from tfstyle.weights import find_vgg19_weights
 
@@ -224,6 +227,8 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
 
     encoder_layers = adain.imagenet_encoder_weights(weights, vgg.normalization_factors(weights, "max"))
     model = adain.AdaIN(encoder_layers, seed=config.seed, source=f"trained:{output.name}")
+    if init_model is not None:
+        _start_from(model, init_model)
     import keras
 
     schedule = keras.optimizers.schedules.InverseTimeDecay(
@@ -287,6 +292,18 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
         manager.save(checkpoint_number=step)
     model.save(output)
     return TrainResult(model, step, values, time.monotonic() - start)
+
+
+def _start_from(model: "adain.AdaIN", path):
+    start = adain.AdaIN.load(path)
+    for name, (kernel, bias) in model.encoder_layers.items():
+        other = start.encoder_layers[name]
+        if not (np.allclose(kernel, other[0], rtol=1e-5, atol=1e-6)
+                and np.allclose(bias, other[1], rtol=1e-5, atol=1e-6)):
+            raise WeightsError(f"{path} was trained with another encoder; its decoder does not "
+                               "fit this one")
+    model.decoder.set_weights(start.decoder.get_weights())
+    log.info("starting from the decoder of %s", path)
 
 
 def _summary_writer(logdir, config: TrainConfig, first_step: int):

@@ -1,7 +1,9 @@
 """Similarity of a result to a reference image, in grayscale: SSIM (Wang et
-al. 2004, TensorFlow's `tf.image.ssim`: 11x11 Gaussian window, sigma 1.5)
-and Pearson's r of the pixel values. Used to measure how infrared-looking
-outputs compare with real thermal images of the same scene."""
+al. 2004, TensorFlow's `tf.image.ssim`: 11x11 Gaussian window, sigma 1.5),
+Pearson's r of the pixel values (structure), and the distance between the
+two intensity distributions (statistics, whatever the layout). Used to
+measure how infrared-looking outputs compare with real thermal images of the
+same scene."""
 
 from typing import Dict, Optional
 
@@ -34,11 +36,20 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / denominator) if denominator > 0 else 0.0
 
 
+def intensity_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Earth mover's distance between the pixel-value distributions of two
+    images of one size (mean |difference| of their sorted values; 0: the same
+    histogram, in [0, 1] for images in [0, 1])."""
+    return float(np.abs(np.sort(np.ravel(a)) - np.sort(np.ravel(b))).mean())
+
+
 def compare(result, reference, size: Optional[int] = 256) -> Dict[str, float]:
-    """{"ssim", "pearson"} of `result` against `reference` in grayscale, both
-    resized to long side `size` (they must have the same aspect ratio)."""
+    """{"ssim", "pearson", "intensity_distance"} of `result` against
+    `reference` in grayscale, both resized to long side `size` (they must have
+    the same aspect ratio)."""
     a, b = gray(result, size), gray(reference, size)
     if a.shape != b.shape:
         raise ImageError(f"result {a.shape[1]}x{a.shape[0]} and reference {b.shape[1]}x"
                          f"{b.shape[0]} differ in aspect ratio")
-    return {"ssim": ssim(a, b), "pearson": pearson(a, b)}
+    return {"ssim": ssim(a, b), "pearson": pearson(a, b),
+            "intensity_distance": intensity_distance(a, b)}
