@@ -3,6 +3,8 @@
     import tfstyle
     result = tfstyle.stylize("photo.jpg", "painting.jpg", tfstyle.StyleConfig(size=512))
     tfstyle.save_image("out.png", result.image)
+
+    image = tfstyle.adain("photo.jpg", "painting.jpg", "adain.weights.h5", alpha=0.8)
 """
 
 from tfstyle import config, errors, image, samples, tiles, vgg, weights
@@ -15,13 +17,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "StyleConfig", "StyleResult", "stylize", "reconstruct_content", "synthesize_texture",
-    "style_grid", "load_image", "save_image", "find_vgg19_weights",
+    "style_grid", "adain", "load_image", "save_image", "find_vgg19_weights",
     "VGGWeights", "TfstyleError", "ConfigError", "ImageError", "WeightsError",
 ]
 
 
 _GATYS = ("stylize", "StyleResult", "reconstruct_content", "synthesize_texture")
-_MODULES = ("gatys", "optim", "losses", "grid", "summary", "adain")
+_MODULES = ("gatys", "optim", "losses", "grid", "summary", "adain", "adain_train", "batch",
+            "beam", "metrics")
 
 
 def __getattr__(name):
