@@ -105,3 +105,21 @@ def test_one_channel_outputs_hold_the_luminance(tmp_path):
     with Image.open(tmp_path / "out" / "a.png") as img:
         assert img.mode == "L"
         assert abs(np.asarray(img, np.float32).mean() / 255 - 0.8) < 2 / 255
+
+
+def test_a_rerun_with_other_settings_does_not_pass_old_outputs_off(tmp_path):
+    _tree(tmp_path / "in")
+    batch.stylize_dir(tmp_path / "in", tmp_path / "out", _invert, settings={"alpha": 0.5})
+    with pytest.raises(ImageError, match=r"made with other settings \(alpha\)"):
+        batch.stylize_dir(tmp_path / "in", tmp_path / "out", _invert, settings={"alpha": 1.0})
+    again = batch.stylize_dir(tmp_path / "in", tmp_path / "out", _invert,
+                              settings={"alpha": 1.0}, overwrite=True)
+    assert again.count("done") == 2
+
+
+def test_same_folder_refused_and_input_folder_inside_output_folder_allowed(tmp_path):
+    _tree(tmp_path / "in")
+    with pytest.raises(ImageError, match="the same folder"):
+        batch.stylize_dir(tmp_path / "in", tmp_path / "in", _invert)
+    result = batch.stylize_dir(tmp_path / "in", tmp_path, _invert)  # outputs beside "in"
+    assert result.count("done") == 2 and (tmp_path / "a.png").exists()

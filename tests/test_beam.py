@@ -75,3 +75,15 @@ def test_bad_options_are_clear_errors(tmp_path, photos, model_file):
         batch.Recipe("adain")
     with pytest.raises(ConfigError, match="method"):
         batch.Recipe("wct2")
+
+
+def test_empty_or_missing_folders_are_refused_before_the_pipeline(tmp_path, model_file):
+    recipe = batch.Recipe("adain", adain_model=(str(model_file),))
+    (tmp_path / "empty").mkdir()
+    from tfstyle.errors import ImageError
+
+    with pytest.raises(ImageError, match="holds no images"):
+        beam.run(recipe, str(tmp_path / "empty"), str(tmp_path / "out"))
+    with pytest.raises(ImageError, match="is not a directory"):
+        beam.run(recipe, str(tmp_path / "missing"), str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()

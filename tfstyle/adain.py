@@ -15,7 +15,8 @@ The encoder comes from either weight source, built the same way:
   its `decoder.pth`): a 1x1 conv first (RGB in [0, 1] -> caffe BGR), max
   pooling with ceil mode;
 * tfstyle's ImageNet VGG19 weights, whose caffe preprocessing is written as
-  the same 1x1 conv. Decoders trained by tfstyle use this one.
+  the same 1x1 conv. Decoders trained by tfstyle use this one, normalized
+  (each filter's mean activation one, max pooling) as `vgg_normalised` is.
 """
 
 import dataclasses
