@@ -26,9 +26,6 @@ import pathlib
 import secrets
 import shlex
 import time
-from typing import Optional
-
-import numpy as np
 
 from tfstyle import batch
 from tfstyle.batch import BatchItem, BatchResult, Recipe
@@ -36,10 +33,11 @@ from tfstyle.errors import ConfigError, ImageError, TfstyleError
 from tfstyle.image import INPUT_SUFFIXES, as_image, encode_image
 
 
+log = logging.getLogger(__name__)
+
+
 class BeamError(TfstyleError):
     """The pipeline could not run (runner, options, or a worker's set-up)."""
-
-log = logging.getLogger(__name__)
 
 
 def _beam():
