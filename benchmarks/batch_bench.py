@@ -68,7 +68,8 @@ def main():
     parser.add_argument("--adain_model", required=True)
     parser.add_argument("--cases", default="adain:256:32,adain:512:16,gatys:256:2,gatys:512:2",
                         help="method:size:images, comma-separated")
-    parser.add_argument("--no_beam", action="store_true")
+    parser.add_argument("--runners", default="process,beam",
+                        help="process (one process), beam (DirectRunner, 2 workers), or both")
     args = parser.parse_args()
     setup_child()
     import platform
@@ -76,7 +77,7 @@ def main():
     rows = []
     for case in args.cases.split(","):
         method, size, count = case.split(":")
-        for beam in (False,) if args.no_beam else (False, True):
+        for beam in [r == "beam" for r in args.runners.split(",")]:
             seconds = run_case(method, int(size), int(count), beam, args)
             rows.append((method, int(size), int(count), beam, seconds))
             print(f"{method} {size} px x{count} {'beam' if beam else 'one process'}: "

@@ -123,3 +123,20 @@ def test_same_folder_refused_and_input_folder_inside_output_folder_allowed(tmp_p
         batch.stylize_dir(tmp_path / "in", tmp_path / "in", _invert)
     result = batch.stylize_dir(tmp_path / "in", tmp_path, _invert)  # outputs beside "in"
     assert result.count("done") == 2 and (tmp_path / "a.png").exists()
+
+
+def test_progress_line_has_a_bar_and_the_time_left():
+    import io
+
+    from tfstyle.cli import BatchPrinter
+
+    stream = io.StringIO()
+    printer = BatchPrinter(stream)
+    item = batch.BatchItem("in/a.png", "out/a.png", "done", 2.0)
+    printer(batch.BatchProgress(1, 4, item, elapsed=2.0, rendered=1))
+    printer(batch.BatchProgress(2, 4, batch.BatchItem("in/b.png", "out/b.png", "error", 0.1,
+                                                      "not a readable image"), 2.1, 2))
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("[####............] 1/4 in/a.png -> out/a.png (2.0 s)")
+    assert lines[0].endswith("0m06s left")  # 3 left at 2 s each
+    assert "FAILED: not a readable image" in lines[1]

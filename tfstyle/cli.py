@@ -188,7 +188,9 @@ class BatchPrinter:
         what = {"done": f"{item.seconds:.1f} s", "skipped": "exists, skipped",
                 "error": f"FAILED: {item.error}"}[item.status]
         eta = "" if p.eta != p.eta else f", {_duration(p.eta)} left"  # nan before any render
-        line = f"[{p.step}/{p.steps}] {item.input} -> {item.output} ({what}){eta}"
+        done = 16 * p.step // max(p.steps, 1)
+        bar = "#" * done + "." * (16 - done)
+        line = f"[{bar}] {p.step}/{p.steps} {item.input} -> {item.output} ({what}){eta}"
         if self.tty and item.status != "error":
             end = "\n" if p.step == p.steps else ""
             self.stream.write("\r" + line + "\x1b[K" + end)
