@@ -26,6 +26,7 @@ from absl import app, flags, logging
 
 from tfstyle.config import OPTIMIZERS, INITS, PRESERVE_COLOR, StyleConfig, TrainConfig, \
     format_layer_weights, parse_layer_weights
+from tfstyle.batch import EMBEDDED_STYLE
 from tfstyle.errors import ConfigError, TfstyleError
 from tfstyle.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
 from tfstyle.vgg import POOLINGS
@@ -302,21 +303,22 @@ def _run_folder(folder, recipe) -> int:
     if _BEAM_RUNNER.value:
         from tfstyle import beam
 
-        beam.plan(*folder)  # the folders' errors before TensorFlow and Beam start
+        pairs = beam.plan(*folder)  # the folders' errors before TensorFlow and Beam start
         _show_library_messages()
         _quiet_tensorflow()
         result = beam.run(recipe, *folder, runner=_BEAM_RUNNER.value, options=_BEAM_OPTIONS.value,
-                          overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value)
+                          overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value,
+                          pairs=pairs)
         manifest = "manifest-*.jsonl"
     else:
-        batch.plan(*folder)
+        pairs = batch.plan(*folder)  # the folders' errors before the model loads
         batch.check_writable(folder[1])
         _show_library_messages()
         _quiet_tensorflow()
         settings = dict(recipe.settings(), output_channels=_OUTPUT_CHANNELS.value)
         result = batch.stylize_dir(*folder, recipe.renderer(), settings=settings,
                                    overwrite=_OVERWRITE.value, channels=_OUTPUT_CHANNELS.value,
-                                   callback=cli.BatchPrinter(sys.stderr))
+                                   callback=cli.BatchPrinter(sys.stderr), pairs=pairs)
         manifest = batch.MANIFEST
     print(cli.batch_summary(folder[1], result, manifest), file=sys.stderr)
     return 1 if result.count("error") else 0
@@ -395,7 +397,7 @@ def _run_adain() -> int:
     cli.check_sidecar(output, _OVERWRITE.value)
     settings = dict(mode="adain", content=str(_CONTENT.value or f"embedded:{content.name}"),
                     model=files, alpha=_ALPHA.value,
-                    style=_STYLE.value or ["embedded:brushstrokes(512, seed=0)"],
+                    style=_STYLE.value or [EMBEDDED_STYLE],
                     style_blend=list(style_weights or []), style_mask=masks,
                     preserve_color=_PRESERVE_COLOR.value, size=_SIZE.value,
                     style_size=_STYLE_SIZE.value, output_channels=_OUTPUT_CHANNELS.value)
@@ -520,7 +522,7 @@ def _run() -> int:
     if content is not None:
         settings["content"] = str(_CONTENT.value or f"embedded:{content.name}")
     if style is not None:
-        settings["style"] = _STYLE.value or ["embedded:brushstrokes(512, seed=0)"]
+        settings["style"] = _STYLE.value or [EMBEDDED_STYLE]
     if masks:
         settings.update(style_mask=masks, style_source_mask=source_masks or None)
     if output_size:

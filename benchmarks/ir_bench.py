@@ -19,9 +19,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import SHARED, setup_child  # noqa: E402
+from common import REPO, SHARED, setup_child  # noqa: E402
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
 PRESET = REPO / "presets" / "infrared.cfg"
 
 

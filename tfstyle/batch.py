@@ -95,8 +95,7 @@ class Recipe:
             return lambda content: stylize(content, styles, self.config, weights=weights).image
         from tfstyle.adain import load_model
 
-        files = tuple(fetch(p) for p in self.adain_model)
-        model = load_model(files if len(files) == 2 else files[0])
+        model = load_model(tuple(fetch(p) for p in self.adain_model))
         if self.preserve_color == "none":  # the same styles for every image: encode them once
             styles = [model.style_stats(s, self.style_size) for s in styles]
         return lambda content: model.stylize(
@@ -225,7 +224,8 @@ def changed_settings(target, settings: Mapping) -> Optional[str]:
 def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.ndarray], *,
                 settings: Optional[Mapping] = None, suffix: str = ".png",
                 overwrite: bool = False, channels: int = 3,
-                callback: Optional[Callable[[BatchProgress], None]] = None) -> BatchResult:
+                callback: Optional[Callable[[BatchProgress], None]] = None,
+                pairs=None) -> BatchResult:
     """Renders every image under `content_dir` into `output_dir`.
 
     Args:
@@ -235,8 +235,9 @@ def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.nda
       overwrite: re-render inputs whose output exists (default: skip them).
       channels: 3 (RGB) or 1 (luminance, e.g. infrared-looking data).
       callback: receives a `BatchProgress` after each input.
+      pairs: the (input, output) pairs if `plan` has listed them already.
     """
-    pairs = plan(content_dir, output_dir, suffix)
+    pairs = pairs if pairs is not None else plan(content_dir, output_dir, suffix)
     output_dir = pathlib.Path(output_dir)
     check_writable(output_dir)
     settings = dict(settings or {})

@@ -144,12 +144,12 @@ class StylizeFn:
 
     def __init__(self, recipe: Recipe, overwrite: bool = False, channels: int = 3):
         self.recipe, self.overwrite, self.channels = recipe, overwrite, channels
+        self.settings = dict(recipe.settings(), output_channels=channels)
         self.render = None
 
     def setup(self):
         # Once per worker: weights, model and encoded styles.
         self.render = self.recipe.renderer(read=read_image, fetch=fetch)
-        self.settings = dict(self.recipe.settings(), output_channels=self.channels)
 
     def process(self, pair):
         from apache_beam.io.filesystems import FileSystems
@@ -200,14 +200,16 @@ def build(pipeline, recipe: Recipe, pairs, *, overwrite: bool = False, channels:
             | "Stylize" >> beam.ParDo(_DoFn())
             | "Record" >> beam.Map(lambda item, s: json.dumps(dict(dataclasses.asdict(item),
                                                                   settings=s), sort_keys=True),
-                                   dict(recipe.settings(), output_channels=channels))
+                                   fn.settings)
             | "Manifest" >> beam.io.WriteToText(manifest, file_name_suffix=".jsonl"))
 
 
 def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "DirectRunner",
-        options: str = "", overwrite: bool = False, channels: int = 3) -> BatchResult:
+        options: str = "", overwrite: bool = False, channels: int = 3,
+        pairs=None) -> BatchResult:
     """Builds and runs the pipeline until it finishes; returns what its
-    manifest records."""
+    manifest records. `pairs`: the (input, output) pairs if `plan` has
+    listed them already."""
     beam = _beam()
     from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -218,7 +220,7 @@ def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "Dir
     except ValueError as exc:
         raise ConfigError(f"--beam_options: {exc}") from None
     content_dir, output_dir = str(content_dir), str(output_dir)
-    pairs = plan(content_dir, output_dir)
+    pairs = pairs if pairs is not None else plan(content_dir, output_dir)
     if not _remote(output_dir):
         batch.check_writable(output_dir)
     # One name per run (time, then a random tag), so no run replaces another's records.

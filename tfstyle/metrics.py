@@ -11,13 +11,12 @@ import numpy as np
 
 from tfstyle.color import luminance
 from tfstyle.errors import ImageError
-from tfstyle.image import as_image, fit_long_side, resize
+from tfstyle.image import as_image
 
 
 def gray(image, size: Optional[int] = 256) -> np.ndarray:
     """[H, W] luminance in [0, 1] of a path, PIL image or array, long side `size`."""
-    rgb = as_image(image)
-    return luminance(resize(rgb, fit_long_side(rgb.shape[:2], size)))
+    return luminance(as_image(image, size))
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
