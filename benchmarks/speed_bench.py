@@ -6,7 +6,8 @@ Runs, each in a fresh process, on Tübingen x The Starry Night (../shared/images
   * roofline: bare tf.nn.conv2d forward + input gradient on the same layer shapes.
 and prints one table: seconds, final loss (the same loss definition, at full
 resolution), seconds each run needs to reach the other's final loss, GFLOP/s of
-a full-size step against the roofline, and peak RSS. Not a test: it prints
+a full-size iteration and of its loss-and-gradient evaluation alone against
+the roofline, the rest of an iteration (scipy's L-BFGS-B), and peak RSS. Not a test: it prints
 numbers. Run nothing else meanwhile.
 
     python benchmarks/speed_bench.py [--size=512] [--baseline_steps=1000]
@@ -18,6 +19,7 @@ import os
 import pathlib
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -45,7 +47,9 @@ def child(args):
     trajectory = []  # (seconds since the call, total loss) of full-size steps
     full_steps = []
     start = time.perf_counter()
-    final_side = max(tfstyle.load_image(args.content, args.size).shape[:2])
+    final = tfstyle.load_image(args.content, args.size)
+    final_side = max(final.shape[:2])
+    evaluation_seconds = _time_full_size_evaluations(final.size)
 
     def callback(p):
         if max(p.image.shape[:2]) == final_side:
@@ -58,12 +62,40 @@ def child(args):
     # Steady-state seconds per full-size iteration (the first one includes tracing).
     per_step = (full_steps[-1] - full_steps[0]) / max(len(full_steps) - 1, 1)
     evals = result.evaluations / result.steps
+    # The evaluation alone (one tf.function: loss and gradient), the first two left
+    # out (tracing); the rest of an iteration is scipy's L-BFGS-B bookkeeping.
+    evaluation = statistics.median(evaluation_seconds[2:])
     print(json.dumps({
         "run": args.run, "size": f"{width}x{height}",
         "passes": ",".join(str(s) for s in config.scale_plan(max(height, width))),
         "steps": result.steps, "seconds": result.seconds, "loss": result.losses["total"],
         "trajectory": trajectory, "gflops": 2 * conv_gflop(config, height, width) * evals / per_step,
+        "eval_gflops": 2 * conv_gflop(config, height, width) / evaluation,
+        "optimizer_ms": 1000 * (per_step - evals * evaluation),
         "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
+
+
+def _time_full_size_evaluations(size):
+    """Records the seconds of every loss-and-gradient evaluation scipy's L-BFGS-B
+    asks for on a problem of `size` variables (the full-size pass)."""
+    from scipy import optimize
+
+    seconds, minimize = [], optimize.minimize
+
+    def timed_minimize(fun, x0, **kwargs):
+        if x0.size != size:
+            return minimize(fun, x0, **kwargs)
+
+        def timed(x):
+            begin = time.perf_counter()
+            out = fun(x)
+            seconds.append(time.perf_counter() - begin)
+            return out
+
+        return minimize(timed, x0, **kwargs)
+
+    optimize.minimize = timed_minimize
+    return seconds
 
 
 def seconds_to(trajectory, loss):
@@ -98,13 +130,15 @@ def main():
           f"TensorFlow {tf.__version__}; {pathlib.Path(args.content).name} x "
           f"{pathlib.Path(args.style).name}; conv2d roofline {roof:.0f} GFLOP/s")
     print(f"{'run':18} {'passes':>12} {'steps':>5} {'seconds':>8} {'final loss':>11} "
-          f"{'s to other':>10} {'GFLOP/s':>8} {'of roof':>7} {'peak RSS':>9}")
+          f"{'s to other':>10} {'GFLOP/s':>8} {'of roof':>7} {'eval GFLOP/s':>12} {'of roof':>7} "
+          f"{'L-BFGS ms':>9} {'peak RSS':>9}")
     for name, row, other in (("baseline (1 pass)", base, default),
                              ("tfstyle defaults", default, base)):
         reach = seconds_to(row["trajectory"], other["loss"])
         print(f"{name:18} {row['passes']:>12} {row['steps']:5d} {row['seconds']:8.1f} "
               f"{row['loss']:11.4g} {reach if reach is None else round(reach, 1)!s:>10} "
-              f"{row['gflops']:8.1f} {row['gflops'] / roof:7.0%} {row['peak_rss_gib']:5.2f} GiB")
+              f"{row['gflops']:8.1f} {row['gflops'] / roof:7.0%} {row['eval_gflops']:12.1f} "
+              f"{row['eval_gflops'] / roof:7.0%} {row['optimizer_ms']:9.0f} {row['peak_rss_gib']:5.2f} GiB")
     reach = seconds_to(default["trajectory"], base["loss"])
     if reach is None:
         print(f"defaults did not reach the baseline's final loss {base['loss']:.4g} "
