@@ -3,6 +3,7 @@
 Runs, each in a fresh process, on Tübingen x The Starry Night (../shared/images):
   * baseline: one pass at full size, L-BFGS, `--baseline_steps` iterations (1000);
   * defaults: tfstyle's default settings (coarse to fine) at the same size;
+  * adam: `--adam_steps` Adam steps at full size, for the step's speed without scipy;
   * roofline: bare tf.nn.conv2d forward + input gradient on the same layer shapes.
 and prints one table: seconds, final loss (the same loss definition, at full
 resolution), seconds each run needs to reach the other's final loss, GFLOP/s of
@@ -10,7 +11,7 @@ a full-size iteration and of its loss-and-gradient evaluation alone against
 the roofline, the rest of an iteration (scipy's L-BFGS-B), and peak RSS. Not a test: it prints
 numbers. Run nothing else meanwhile.
 
-    python benchmarks/speed_bench.py [--size=512] [--baseline_steps=1000]
+    python benchmarks/speed_bench.py [--size=512] [--baseline_steps=1000] [--adam_steps=30]
 """
 
 import argparse
@@ -37,6 +38,10 @@ def child(args):
 
     if args.run == "baseline":
         config = StyleConfig(size=args.size, steps=args.baseline_steps, scales=())
+    elif args.run == "adam":
+        # Adam's step runs on TensorFlow alone (no scipy round trip): the
+        # per-step efficiency without L-BFGS-B's bookkeeping.
+        config = StyleConfig(size=args.size, steps=args.adam_steps, scales=(), optimizer="adam")
     else:
         config = StyleConfig(size=args.size)
     if args.run == "roofline":
@@ -64,7 +69,7 @@ def child(args):
     evals = result.evaluations / result.steps
     # The evaluation alone (one tf.function: loss and gradient), the first two left
     # out (tracing); the rest of an iteration is scipy's L-BFGS-B bookkeeping.
-    evaluation = statistics.median(evaluation_seconds[2:])
+    evaluation = statistics.median(evaluation_seconds[2:]) if evaluation_seconds else per_step
     print(json.dumps({
         "run": args.run, "size": f"{width}x{height}",
         "passes": ",".join(str(s) for s in config.scale_plan(max(height, width))),
@@ -98,6 +103,13 @@ def _time_full_size_evaluations(size):
     return seconds
 
 
+def _row(name, row, roof, reach):
+    print(f"{name:18} {row['passes']:>12} {row['steps']:5d} {row['seconds']:8.1f} "
+          f"{row['loss']:11.4g} {reach!s:>10} "
+          f"{row['gflops']:8.1f} {row['gflops'] / roof:7.0%} {row['eval_gflops']:12.1f} "
+          f"{row['eval_gflops'] / roof:7.0%} {row['optimizer_ms']:9.0f} {row['peak_rss_gib']:5.2f} GiB")
+
+
 def seconds_to(trajectory, loss):
     """When a run's full-size loss first reached `loss` (None: never)."""
     return next((t for t, value in trajectory if value <= loss), None)
@@ -109,21 +121,23 @@ def main():
     parser.add_argument("--style", default=str(SHARED / "starry_night.jpg"))
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--baseline_steps", type=int, default=1000)
+    parser.add_argument("--adam_steps", type=int, default=30)
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         return child(args)
     rows = {}
-    for run in ("roofline", "baseline", "defaults"):
+    for run in ("roofline", "adam", "baseline", "defaults"):
         out = subprocess.run([sys.executable, __file__, f"--run={run}", f"--size={args.size}",
-                              f"--baseline_steps={args.baseline_steps}", f"--content={args.content}",
+                              f"--baseline_steps={args.baseline_steps}",
+                              f"--adam_steps={args.adam_steps}", f"--content={args.content}",
                               f"--style={args.style}"], capture_output=True, text=True)
         if out.returncode:
             sys.exit(f"{run} failed:\n{out.stderr[-2000:]}")
         rows[run] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"# {run} done", file=sys.stderr, flush=True)
     roof = rows["roofline"]["gflops"]
-    base, default = rows["baseline"], rows["defaults"]
+    base, default, adam = rows["baseline"], rows["defaults"], rows["adam"]
     import tensorflow as tf
 
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -135,10 +149,8 @@ def main():
     for name, row, other in (("baseline (1 pass)", base, default),
                              ("tfstyle defaults", default, base)):
         reach = seconds_to(row["trajectory"], other["loss"])
-        print(f"{name:18} {row['passes']:>12} {row['steps']:5d} {row['seconds']:8.1f} "
-              f"{row['loss']:11.4g} {reach if reach is None else round(reach, 1)!s:>10} "
-              f"{row['gflops']:8.1f} {row['gflops'] / roof:7.0%} {row['eval_gflops']:12.1f} "
-              f"{row['eval_gflops'] / roof:7.0%} {row['optimizer_ms']:9.0f} {row['peak_rss_gib']:5.2f} GiB")
+        _row(name, row, roof, reach if reach is None else round(reach, 1))
+    _row("adam (per step)", adam, roof, "-")
     reach = seconds_to(default["trajectory"], base["loss"])
     if reach is None:
         print(f"defaults did not reach the baseline's final loss {base['loss']:.4g} "
