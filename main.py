@@ -18,6 +18,7 @@ AdaIN (Huang & Belongie 2017), one forward pass per image:
 """
 
 import os
+import pathlib
 import sys
 
 import logging as std_logging
@@ -57,6 +58,9 @@ _LEARNING_RATE = flags.DEFINE_float("learning_rate", _D.learning_rate, "Adam ste
 _INIT = flags.DEFINE_enum("init", _D.init, INITS, "Starting image.")
 _SEED = flags.DEFINE_integer("seed", _D.seed, "Seed of the white-noise start; --mode=train_adain: "
                              "of the decoder's initialization and the data order.")
+_SEEDS = flags.DEFINE_list(
+    "seeds", [], "--mode=transfer: several white-noise starts, e.g. 0,1,2,3, optimized together "
+    "as one batch (one network pass per step for all); writes <output>_seed<N>.png for each.")
 _CONTENT_LAYERS = flags.DEFINE_string(
     "content_layers", format_layer_weights(_D.content_layers),
     "Content layers as name[:weight],... (block4_conv2 or conv4_2 style names).")
@@ -235,12 +239,12 @@ _ADAIN_ONLY = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size
 _TRANSFER_ONLY = ("content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
 _NOT_IN_MODE = {
     "transfer": ("output_size", "grid_style_layers", "grid_ratios", "grid_content_layers"),
-    "content_reconstruction": ("style", "style_mask", "style_source_mask", "output_size", "tile_size",
+    "content_reconstruction": ("style", "seeds", "style_mask", "style_source_mask", "output_size", "tile_size",
                                "grid_style_layers", "grid_ratios", "grid_content_layers")
     + _TRANSFER_ONLY,
-    "texture": ("content", "style_mask", "style_source_mask", "tile_size", "grid_style_layers", "grid_ratios",
+    "texture": ("content", "seeds", "style_mask", "style_source_mask", "tile_size", "grid_style_layers", "grid_ratios",
                 "grid_content_layers") + _TRANSFER_ONLY,
-    "grid": ("style_mask", "style_source_mask", "output_size", "save_every", "tile_size") + _TRANSFER_ONLY,
+    "grid": ("seeds", "style_mask", "style_source_mask", "output_size", "save_every", "tile_size") + _TRANSFER_ONLY,
 }
 # The AdaIN modes take only these (and --mode, --overwrite, --verbose).
 _ONLY_IN_MODE = {
@@ -286,6 +290,8 @@ def _folder():
     for flag, why in ((_CONTENT, "give --content or --content_dir, not both"),
                       (_OUTPUT, "with --content_dir outputs go to --output_dir"),
                       (_STYLE_MASK, "masks belong to one content image; not with --content_dir"),
+                      (_SEEDS, "several seeds make several outputs of one image; not with "
+                               "--content_dir"),
                       (_SAVE_EVERY, "snapshots belong to one image; not with --content_dir"),
                       (_LOGDIR, "TensorBoard logs belong to one image; not with --content_dir")):
         if flag.present:
@@ -322,6 +328,36 @@ def _run_folder(folder, recipe) -> int:
         manifest = batch.MANIFEST
     print(cli.batch_summary(folder[1], result, manifest), file=sys.stderr)
     return 1 if result.count("error") else 0
+
+
+def _seeds() -> tuple:
+    """The --seeds list as integers (empty: one image from --seed)."""
+    if not _SEEDS.value:
+        return ()
+    try:
+        seeds = tuple(int(v) for v in _SEEDS.value)
+    except ValueError:
+        raise ConfigError(f"--seeds must be comma-separated integers, got "
+                          f"{','.join(_SEEDS.value)!r}") from None
+    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds must be different integers >= 0, got "
+                          f"{','.join(_SEEDS.value)!r}")
+    for flag, given, why in ((_SEED, _SEED.present, "--seeds lists every seed; drop --seed"),
+                             (_SAVE_EVERY, _SAVE_EVERY.value,
+                              "snapshots belong to one image; not with --seeds"),
+                             (_LOGDIR, _LOGDIR.value,
+                              "TensorBoard logs belong to one image; not with --seeds")):
+        if given:
+            raise ConfigError(f"--{flag.name}: {why}")
+    if _INIT.value != "noise":
+        raise ConfigError(f"--seeds needs --init=noise; --init={_INIT.value} starts every seed "
+                          "from the same image")
+    return seeds
+
+
+def seed_output(output, seed: int):
+    """``out.png`` -> ``out_seed3.png``: one output of a --seeds run."""
+    return output.with_name(f"{output.stem}_seed{seed}{output.suffix}")
 
 
 def _output_size():
@@ -502,8 +538,13 @@ def _run() -> int:
     source_masks = [m or None for m in _STYLE_SOURCE_MASK.value] if _STYLE_SOURCE_MASK.value else None
     inputs = [c for c in (content, *(_STYLE.value or []), *(masks or []), *(source_masks or []))
               if c is not None]
-    output = tfstyle.image.check_output_path(_OUTPUT.value, inputs, _OVERWRITE.value)
-    cli.check_sidecar(output, _OVERWRITE.value)
+    seeds = _seeds() if mode == "transfer" else ()
+    output = pathlib.Path(_OUTPUT.value)
+    # With --seeds only the per-seed files are written (and checked).
+    outputs = [seed_output(output, s) for s in seeds] or [output]
+    for path in outputs:
+        tfstyle.image.check_output_path(path, inputs, _OVERWRITE.value)
+        cli.check_sidecar(path, _OVERWRITE.value)
     steps = config.steps
     if mode == "transfer" and _SAVE_EVERY.value:
         # Snapshots are checked up front, over every coarse-to-fine pass.
@@ -548,6 +589,10 @@ def _run() -> int:
         elif mode == "content_reconstruction":
             result = tfstyle.gatys.reconstruct_content(content, config, weights=weights,
                                                        callback=callback)
+        elif seeds:
+            result = tfstyle.stylize_seeds(content, style, config, seeds=seeds, masks=masks,
+                                           style_masks=source_masks, weights=weights,
+                                           callback=callback)
         else:
             result = tfstyle.stylize(content, style, config, masks=masks,
                                      style_masks=source_masks, weights=weights, callback=callback)
@@ -558,6 +603,11 @@ def _run() -> int:
     if mode == "grid":
         cli.save_grid(output, result, settings)
         print(cli.grid_summary(output, result), file=sys.stderr)
+    elif seeds:
+        for path, one in zip(outputs, result):
+            cli.save_result(path, one, dict(settings, seed=one.config.seed, seeds=list(seeds)),
+                            _OUTPUT_CHANNELS.value)
+            print(cli.summary(path, one), file=sys.stderr)
     else:
         cli.save_result(output, result, settings, _OUTPUT_CHANNELS.value)
         print(cli.summary(output, result), file=sys.stderr)

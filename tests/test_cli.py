@@ -77,6 +77,13 @@ def _one_line_error(proc, expected):
     ("--tile_size=big", "--tile_size must be 'auto', 'none' or a tile side"),
     ("--tile_size=64", "tile_size must be 0 (never tile) or at least 128 px"),
     ("--mode=texture --tile_size=256", "--tile_size does not apply to --mode=texture"),
+    ("--seeds=0,x", "--seeds must be comma-separated integers"),
+    ("--seeds=0,1 --seed=3", "--seed: --seeds lists every seed"),
+    ("--seeds=0,1 --init=content", "--seeds needs --init=noise"),
+    ("--seeds=0,0", "--seeds must be different integers >= 0"),
+    ("--seeds=3,-1", "--seeds must be different integers >= 0"),
+    ("--seeds=0,1 --save_every=1", "--save_every: snapshots belong to one image"),
+    ("--mode=grid --seeds=0,1", "--seeds does not apply to --mode=grid"),
 ])
 def test_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
     """`flag` may hold several space-separated flags."""
@@ -159,6 +166,33 @@ def test_same_flags_and_seed_give_identical_bytes(tmp_path, pictures):
     proc = run(*args[:-1], "--seed=8", "--output=c.png", cwd=tmp_path)
     assert proc.returncode == 0
     assert (tmp_path / "c.png").read_bytes() != (tmp_path / "a.png").read_bytes()
+
+
+@pytest.mark.slow
+def test_seeds_write_one_output_each_and_keep_existing_ones(tmp_path, pictures):
+    content, style = pictures
+    args = [f"--content={content}", f"--style={style}", "--size=40", "--steps=3",
+            "--optimizer=adam", "--output=out.png"]
+    existing = tmp_path / "out_seed2.png"
+    existing.write_bytes(b"precious")
+    proc = run(*args, "--seeds=1,2", cwd=tmp_path)
+    _one_line_error(proc, "out_seed2.png exists; pass --overwrite")
+    assert existing.read_bytes() == b"precious" and not (tmp_path / "out_seed1.png").exists()
+    existing.unlink()
+    proc = run(*args, "--seeds=1,2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "out.png").exists()
+    for seed in (1, 2):
+        with Image.open(tmp_path / f"out_seed{seed}.png") as img:
+            settings = json.loads(img.text["tfstyle:settings"])
+        assert settings["seed"] == seed and settings["seeds"] == [1, 2]
+        assert json.loads((tmp_path / f"out_seed{seed}.json").read_text())["settings"] == settings
+    # Adam's update is per pixel: each image of the batch is its seed's single run.
+    proc = run(*args[:-1], "--seed=2", "--output=single.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    batch, single = load_image(tmp_path / "out_seed2.png"), load_image(tmp_path / "single.png")
+    assert np.abs(batch - single).max() <= 2 / 255
+    assert np.abs(batch - load_image(tmp_path / "out_seed1.png")).max() > 0.05
 
 
 def test_existing_sidecar_is_kept(tmp_path, pictures):

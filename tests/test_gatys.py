@@ -462,3 +462,88 @@ def test_tensorboard_logs_the_last_image_of_a_run_that_stopped_early(tmp_path):
              for event in tf.compat.v1.train.summary_iterator(str(path))
              for value in event.summary.value if value.tag == "image"]
     assert steps == [3]
+
+
+def test_seeds_batch_with_adam_is_each_seeds_own_run(fake_weights):
+    config = StyleConfig(**dict(SMALL, optimizer="adam", steps=6, learning_rate=0.05))
+    seen = []
+    batch = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=(3, 5), weights=fake_weights,
+                                callback=seen.append)
+    assert [r.config.seed for r in batch] == [3, 5]
+    assert seen[0].image.shape == (2, 24, 32, 3) and len(seen) == 6
+    for result in batch:
+        alone = gatys.stylize(CONTENT, STYLE, result.config, weights=fake_weights)
+        # Equal up to float rounding in the batched convolutions (well below a grey level).
+        np.testing.assert_allclose(result.image, alone.image, atol=2e-3)
+        assert result.losses["total"] == pytest.approx(alone.losses["total"], rel=1e-3)
+    assert np.abs(batch[0].image - batch[1].image).max() > 0.05
+
+
+def test_seeds_batch_with_lbfgs_reports_each_images_own_losses(fake_weights):
+    from tfstyle.vgg import build_extractor
+
+    config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=3, steps=8))
+    seen = []
+    batch = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1, 2), weights=fake_weights,
+                                callback=seen.append)
+    assert [p.image.shape for p in seen] == [(3, 24, 32, 3)] * 3 + [(3, 48, 64, 3)] * 8
+    single = StyleConfig(**dict(SMALL, size=64, scales=()))
+    content, styles = gatys.prepare_images(CONTENT, STYLE, single)
+    objective = _objective(build_extractor(fake_weights, single.layers, normalize=False),
+                           single, content, styles)
+    for result in batch:
+        assert result.image.shape == (48, 64, 3)
+        assert 0 <= result.image.min() <= result.image.max() <= 1
+        expected = {k: float(v) for k, v in objective(tf.constant(result.image[None])).items()}
+        assert result.losses == pytest.approx(expected, rel=1e-4)
+        assert result.steps == 11
+    # The batch's summed loss fell over the final pass, and it is the images' losses added up.
+    assert seen[-1].losses["total"] < 0.8 * seen[3].losses["total"]
+    summed = sum(r.losses["total"] for r in batch)
+    assert summed == pytest.approx(seen[-1].losses["total"], rel=1e-3)
+
+
+def test_seeds_batch_with_masks_keeps_the_photo_in_every_image(fake_weights):
+    left, _ = _halves()
+    config = StyleConfig(**dict(SMALL, steps=4))
+    batch = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1), masks=[left],
+                                weights=fake_weights)
+    for result in batch:
+        np.testing.assert_allclose(result.image[:, 16:], CONTENT[:, 16:], atol=1e-6)
+        assert np.abs(result.image[:, :16] - CONTENT[:, :16]).max() > 0.05
+
+
+def test_one_seed_is_a_plain_run(fake_weights):
+    config = StyleConfig(**dict(SMALL, steps=4))
+    (result,) = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=[4], weights=fake_weights)
+    alone = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=4, seed=4)),
+                          weights=fake_weights)
+    np.testing.assert_array_equal(result.image, alone.image)
+    assert result.config.seed == 4 and result.losses == alone.losses
+
+
+@pytest.mark.parametrize("kwargs, seeds, message", [
+    (dict(init="content"), (0, 1), "several seeds need init='noise'"),
+    ({}, (0, 0), "seeds lists a seed twice"),
+    ({}, (), "at least one"),
+    ({}, (0, -1), "seeds must be integers >= 0"),
+    (dict(size=256, tile_size=128, scales=()), (0, 1), "one batch, which does not tile"),
+])
+def test_bad_seed_batches_are_refused(fake_weights, kwargs, seeds, message):
+    from tfstyle.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        gatys.stylize_seeds(CONTENT, STYLE, StyleConfig(**dict(SMALL, **kwargs)), seeds=seeds,
+                            weights=fake_weights)
+
+
+def test_a_seed_batch_too_large_for_memory_is_refused(fake_weights, monkeypatch):
+    from tfstyle import tiles
+    from tfstyle.errors import ConfigError
+
+    one = tiles.step_bytes((24, 32))
+    # Room for one image's step, not for 64 of them.
+    monkeypatch.setattr(tiles, "available_bytes", lambda: int(one / tiles.MEMORY_SHARE) + 1)
+    with pytest.raises(ConfigError, match="64 seeds of 32x24 px need about"):
+        gatys.stylize_seeds(CONTENT, STYLE, StyleConfig(**SMALL), seeds=range(64),
+                            weights=fake_weights)

@@ -16,13 +16,13 @@ from tfstyle.weights import VGGWeights, find_vgg19_weights
 __version__ = "0.1.0"
 
 __all__ = [
-    "StyleConfig", "StyleResult", "stylize", "reconstruct_content", "synthesize_texture",
-    "style_grid", "adain", "load_image", "save_image", "find_vgg19_weights",
+    "StyleConfig", "StyleResult", "stylize", "stylize_seeds", "reconstruct_content",
+    "synthesize_texture", "style_grid", "adain", "load_image", "save_image", "find_vgg19_weights",
     "VGGWeights", "TfstyleError", "ConfigError", "ImageError", "WeightsError",
 ]
 
 
-_GATYS = ("stylize", "StyleResult", "reconstruct_content", "synthesize_texture")
+_GATYS = ("stylize", "stylize_seeds", "StyleResult", "reconstruct_content", "synthesize_texture")
 _MODULES = ("gatys", "optim", "losses", "grid", "summary", "adain", "adain_train", "batch",
             "beam", "metrics")
 

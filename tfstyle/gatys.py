@@ -471,11 +471,62 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
     Returns:
       A `StyleResult`; `.image` is float32 [H, W, 3] RGB in [0, 1].
     """
+    return _stylize(content, style, config or StyleConfig(), None, masks, style_masks, weights,
+                    callback)[0]
+
+
+def stylize_seeds(content, style, config: Optional[StyleConfig] = None, *,
+                  seeds: Sequence[int] = (0, 1), masks: Optional[Sequence] = None,
+                  style_masks: Optional[Sequence] = None, weights: Optional[VGGWeights] = None,
+                  callback: optim.Callback = None) -> Tuple[StyleResult, ...]:
+    """`stylize` from several white-noise starts at once, one batch per step.
+
+    Every image of the batch goes through the network in the same pass (one
+    forward and backward per step for all of them), so the constant targets
+    are shared and the convolutions get a larger batch. The optimizers see
+    the sum of the images' losses: with Adam (a per-pixel update) each image
+    follows the path its seed would follow alone; L-BFGS treats the batch as
+    one problem (one line search, one curvature memory), so its images differ
+    from single runs of the same seeds though they minimize the same losses.
+    Passes that would need tiles are refused: a batch is optimized whole.
+
+    Args:
+      seeds: the white-noise seeds, one output each (`config.seed` is unused);
+        `config.init` must be 'noise'.
+      callback: progress of the whole batch: its `image` is [B, H, W, 3] and
+        its losses are sums over the batch (one seed: a plain `stylize` run,
+        whose images are [H, W, 3]).
+      The other arguments are `stylize`'s.
+
+    Returns:
+      One `StyleResult` per seed, in order; each has its own image, its own
+      loss parts and `config.seed` set to its seed (steps, evaluations and
+      seconds are the batch's).
+    """
     config = config or StyleConfig()
+    seeds = tuple(seeds)
+    if not seeds or not all(isinstance(s, (int, np.integer)) and s >= 0 for s in seeds):
+        raise ConfigError(f"seeds must be integers >= 0, at least one, got {seeds!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds lists a seed twice: {seeds!r}")
+    if config.init != "noise":
+        raise ConfigError(f"several seeds need init='noise'; init={config.init!r} starts every "
+                          "seed from the same image")
+    if len(seeds) == 1:  # one seed is a plain run (which may tile)
+        return (stylize(content, style, dataclasses.replace(config, seed=int(seeds[0])),
+                        masks=masks, style_masks=style_masks, weights=weights,
+                        callback=callback),)
+    return _stylize(content, style, config, seeds, masks, style_masks, weights, callback)
+
+
+def _stylize(content, style, config: StyleConfig, seeds: Optional[Tuple[int, ...]], masks,
+             style_masks, weights, callback) -> Tuple[StyleResult, ...]:
+    """`stylize` (seeds None: one image from `config`'s start) or `stylize_seeds`."""
     content = as_image(content, config.size)
     style_sources = [as_image(s) for s in _sources(style, "style")]
     # Every pass is prepared (sizes, masks) before the weights load or a step runs.
-    passes = _plan_passes(config, content, style_sources, masks, style_masks)
+    passes = _plan_passes(config, content, style_sources, masks, style_masks,
+                          len(seeds) if seeds else 1)
     weights = weights or find_vgg19_weights()
     # The network is fully convolutional: one serves every pass.
     extractor = network(weights, config, config.layers)
@@ -491,24 +542,49 @@ def stylize(content, style, config: Optional[StyleConfig] = None, *,
             style_masks=p.style_masks, core=p.core)
         objective = GatysObjective.from_config(extractor, targets, p.config)
         shape = p.content.shape[:2]
-        init = (initial_image(p.config, shape, target_content, target_styles[0])
-                if image is None else resize(image, shape))
+        if image is not None:
+            init = (resize(image, shape) if seeds is None else
+                    np.stack([resize(one, shape) for one in image]))
+        elif seeds is None:
+            init = initial_image(p.config, shape, target_content, target_styles[0])
+        else:
+            init = np.stack([initial_image(dataclasses.replace(p.config, seed=s), shape)
+                             for s in seeds])
         progress = offset_progress(callback, done, total_steps, start)
         if p.grid:
             log.info("stylizing %dx%d in %d tiles of up to %d px, %d %s steps each", shape[1],
                      shape[0], len(p.grid), p.config.tile_size, p.config.steps, config.optimizer)
             out = _optimize_by_tiles(objective, p, target_content, init, progress)
-            losses_ = objective.evaluate_by_cores(out.image, target_content, p.core)
+            losses_ = [objective.evaluate_by_cores(out.image, target_content, p.core)]
         else:
-            log.info("stylizing %dx%d for %d %s steps", shape[1], shape[0], p.config.steps,
-                     config.optimizer)
+            log.info("stylizing %dx%d%s for %d %s steps", shape[1], shape[0],
+                     f" x {len(seeds)} seeds" if seeds else "", p.config.steps, config.optimizer)
             out = optimize(objective, init, p.config, progress)
-            losses_ = out.losses
+            losses_ = [out.losses]  # a batch's are its sum; each image's come after the passes
         # Planned offsets: a pass that stops early leaves a gap, not a shift.
         done += p.steps
         image, steps, evaluations = out.image, steps + out.steps, evaluations + out.evaluations
-    return StyleResult(finish_image(image, content, config), losses_, steps, evaluations,
-                       time.perf_counter() - start, weights.sha256, config)
+    if seeds is not None:
+        losses_ = _losses_each(objective, image)
+    seconds = time.perf_counter() - start
+    images = [image] if seeds is None else list(image)
+    configs = [config] if seeds is None else [dataclasses.replace(config, seed=s) for s in seeds]
+    return tuple(StyleResult(finish_image(one, content, config), part, steps, evaluations,
+                             seconds, weights.sha256, one_config)
+                 for one, part, one_config in zip(images, losses_, configs))
+
+
+def _losses_each(objective: "GatysObjective", images: np.ndarray) -> list:
+    """The loss parts of each rendered image of a [B, H, W, 3] batch."""
+    # Rendering again would blend a soft keep region twice; the rendered
+    # image is what the loss saw, so it is evaluated as is.
+    plain = dataclasses.replace(objective.targets, keep=None, photo=None)
+    alone = GatysObjective(objective.extractor, plain,
+                           content_layers=objective.content_layers,
+                           style_layers=objective.style_layers,
+                           content_weight=objective.content_weight,
+                           style_weight=objective.style_weight, tv_weight=objective.tv_weight)
+    return [{k: float(v) for k, v in alone(tf.constant(one[None])).items()} for one in images]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -549,9 +625,10 @@ def _optimize_by_tiles(objective: GatysObjective, p: _Pass, content: np.ndarray,
 
 
 def _plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
-                 style_masks) -> Tuple[_Pass, ...]:
+                 style_masks, batch: int = 1) -> Tuple[_Pass, ...]:
     """Prepares every coarse-to-fine pass. An automatic coarse pass whose images
-    would be too small for the deepest layer is dropped; an explicit one is an error."""
+    would be too small for the deepest layer is dropped; an explicit one is an
+    error. A batch of `batch` images larger than one is never tiled."""
     plan = config.scale_plan(max(content.shape[:2]))
     # Mask files are read once; each pass resizes them.
     masks = None if masks is None else [as_image(m, background="black") for m in masks]
@@ -573,6 +650,17 @@ def _plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
         output_masks, source_masks = _prepare_masks(masks, style_masks, pass_content, styles,
                                                     pass_config)
         side = tiles.tile_side(config, pass_content.shape[:2])
+        height, width = pass_content.shape[:2]
+        # A batch is stacked along a new axis; the tiles work on one image.
+        if batch > 1 and side is not None and config.tile_size:
+            raise ConfigError("several seeds are optimized as one batch, which does not tile; "
+                              f"the {width}x{height} px pass would (tile_size={config.tile_size})")
+        if batch > 1 and config.tile_size != 0 and not tiles.fits((batch * height, width)):
+            raise ConfigError(
+                f"{batch} seeds of {width}x{height} px need about "
+                f"{tiles.step_bytes((batch * height, width)) / 2**30:.1f} GiB as one batch "
+                f"(about {tiles.available_bytes() / 2**30:.1f} GiB available), and a batch "
+                "does not tile; use fewer seeds or a smaller size")
         if side is None:
             passes.append(_Pass(pass_config, pass_content, styles, output_masks, source_masks))
             continue

@@ -25,7 +25,7 @@ def gram_matrix(features, mask=None):
     flat = tf.reshape(features, [shape[0], shape[1] * shape[2], shape[3]])
     if mask is not None:
         # sum_k w_k F_ik F_jk is the plain Gram matrix of sqrt(w) * F.
-        weights = tf.reshape(tf.cast(mask, features.dtype), [shape[0], shape[1] * shape[2], 1])
+        weights = tf.reshape(tf.cast(mask, features.dtype), [-1, shape[1] * shape[2], 1])
         flat = flat * tf.sqrt(weights)
     return _symmetric_gram(flat)
 

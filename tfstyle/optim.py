@@ -1,7 +1,8 @@
 """Image optimization: an Adam step on a ``tf.Variable`` and a scipy L-BFGS-B bridge.
 
-Both minimize an objective ``f(image [1, H, W, 3]) -> dict of scalar loss
-parts`` whose ``"total"`` entry is minimized; pixels stay in [0, 1].
+Both minimize an objective ``f(image [B, H, W, 3]) -> dict of scalar loss
+parts`` whose ``"total"`` entry is minimized; pixels stay in [0, 1]. The start
+is one [H, W, 3] image (B = 1), or a [B, H, W, 3] batch optimized together.
 """
 
 import collections
@@ -21,7 +22,7 @@ class Progress:
     steps: int                     # steps planned
     losses: Mapping[str, float]    # loss parts at this step ("total", "content", "style", ...)
     elapsed: float                 # seconds since optimization started
-    image: np.ndarray              # current image, float32 [H, W, 3] in [0, 1]
+    image: np.ndarray              # current image, float32 [H, W, 3] in [0, 1] (a batch: [B, H, W, 3])
 
     @property
     def seconds_per_step(self) -> float:
@@ -40,8 +41,8 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class OptimResult:
-    image: np.ndarray              # float32 [H, W, 3] in [0, 1]
-    losses: Mapping[str, float]    # loss parts of `image`
+    image: np.ndarray              # float32 [H, W, 3] in [0, 1], or [B, H, W, 3] as started
+    losses: Mapping[str, float]    # loss parts of `image` (summed over a batch)
     steps: int                     # iterations done
     evaluations: int               # loss-and-gradient evaluations (L-BFGS line searches add some)
 
@@ -50,12 +51,26 @@ def _floats(parts) -> Dict[str, float]:
     return {name: float(value) for name, value in parts.items()}
 
 
+def _as_batch(init: np.ndarray) -> np.ndarray:
+    """[B, H, W, 3] view of a start given as one image or as a batch."""
+    return init if init.ndim == 4 else init[None]
+
+
+def _like(batch: np.ndarray, init: np.ndarray) -> np.ndarray:
+    """`batch` in the form the start came in (one image, or the batch)."""
+    return batch if init.ndim == 4 else batch[0]
+
+
 def run_adam(objective, init: np.ndarray, steps: int, learning_rate: float,
              callback: Callback = None):
-    """Adam on the pixels, clipped to [0, 1] after every step. Returns an `OptimResult`."""
+    """Adam on the pixels, clipped to [0, 1] after every step. Returns an `OptimResult`.
+
+    Adam's update is per pixel, so each image of a batch follows the path it
+    would follow alone.
+    """
     import keras
 
-    image = tf.Variable(init[None], dtype=tf.float32)
+    image = tf.Variable(_as_batch(init), dtype=tf.float32)
     # beta_1=0.99 and a large epsilon damp the noisy early steps on raw pixels
     # (the TF style-transfer tutorial's settings).
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=0.1)
@@ -75,17 +90,18 @@ def run_adam(objective, init: np.ndarray, steps: int, learning_rate: float,
         parts = step()
         if callback:
             callback(Progress(i + 1, steps, _floats(parts), time.perf_counter() - start,
-                              image.numpy()[0]))
+                              _like(image.numpy(), init)))
     # The parts above describe the image before the last update; report the final image's.
     final = _floats(objective(tf.convert_to_tensor(image)))
-    return OptimResult(image.numpy()[0], final, steps, steps)
+    return OptimResult(_like(image.numpy(), init), final, steps, steps)
 
 
 def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None):
     """scipy's L-BFGS-B with [0, 1] pixel bounds; one tf.function gives loss and gradient.
 
     Returns an `OptimResult`. It may hold fewer than `steps` iterations when
-    the line search can make no further progress (a warning is logged).
+    the line search can make no further progress (a warning is logged). A
+    batch is one problem of all its pixels: the summed loss, one line search.
     """
     from scipy import optimize
 
@@ -93,7 +109,7 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
 
     @tf.function(input_signature=[tf.TensorSpec([int(np.prod(shape))], tf.float32)])
     def value_and_grad(flat):
-        image = tf.reshape(flat, (1,) + shape)
+        image = tf.reshape(flat, _as_batch(init).shape)
         with tf.GradientTape() as tape:
             tape.watch(image)
             parts = objective(image)
