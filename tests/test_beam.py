@@ -12,6 +12,17 @@ from tfstyle.errors import ConfigError
 from tfstyle.image import load_image, save_image
 
 
+@pytest.fixture(autouse=True)
+def prism_cache_in_tmp(tmp_path, monkeypatch):
+    """Beam's DirectRunner first tries its Prism runner, which caches a downloaded
+    binary under ~/.apache_beam (offline the download fails and Beam falls back
+    to its Python runner); the cache goes to the test's folder instead."""
+    from apache_beam.runners.portability import prism_runner
+
+    monkeypatch.setattr(prism_runner.PrismJobServer, "BIN_CACHE", str(tmp_path / "prism"),
+                        raising=False)
+
+
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory, fake_weights):
     path = tmp_path_factory.mktemp("model") / "tiny.weights.h5"
