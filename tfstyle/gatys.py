@@ -224,7 +224,10 @@ class GatysObjective:
         return (keep * photo + (1.0 - keep) * x).astype(np.float32)
 
     def __call__(self, x) -> Dict[str, tf.Tensor]:
-        image = self.render(x)
+        return self.losses_of(self.render(x))
+
+    def losses_of(self, image) -> Dict[str, tf.Tensor]:
+        """The loss parts of an image already rendered (keep region filled in)."""
         feats = self._core_features(self.extractor(image))
         content = {name: losses.content_loss(feats[name], self.targets.content[name])
                    for name, _ in self.content_layers}
@@ -578,13 +581,8 @@ def _losses_each(objective: "GatysObjective", images: np.ndarray) -> list:
     """The loss parts of each rendered image of a [B, H, W, 3] batch."""
     # Rendering again would blend a soft keep region twice; the rendered
     # image is what the loss saw, so it is evaluated as is.
-    plain = dataclasses.replace(objective.targets, keep=None, photo=None)
-    alone = GatysObjective(objective.extractor, plain,
-                           content_layers=objective.content_layers,
-                           style_layers=objective.style_layers,
-                           content_weight=objective.content_weight,
-                           style_weight=objective.style_weight, tv_weight=objective.tv_weight)
-    return [{k: float(v) for k, v in alone(tf.constant(one[None])).items()} for one in images]
+    return [{k: float(v) for k, v in objective.losses_of(tf.constant(one[None])).items()}
+            for one in images]
 
 
 @dataclasses.dataclass(frozen=True)
