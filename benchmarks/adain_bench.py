@@ -28,7 +28,7 @@ from common import SHARED, setup_child  # noqa: E402
 def conv_shapes(height, width, what):
     """(h, w, c_in, c_out) of the 3x3 convs of the encoder or the decoder,
     for an image (encoder) or an output (decoder) of height x width."""
-    from tfstyle.adain import DECODER_CONVS, ENCODER_CONVS
+    from tfstyle.adain.model import DECODER_CONVS, ENCODER_CONVS
 
     shapes = []
     if what == "encoder":
@@ -87,8 +87,9 @@ def main():
     import tensorflow as tf
 
     import tfstyle
-    from tfstyle import adain, vgg
-    from tfstyle.image import resize
+    from tfstyle import adain
+    from tfstyle.core import vgg
+    from tfstyle.core.image import resize
 
     if args.model:
         model = adain.load_model(args.model)

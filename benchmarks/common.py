@@ -18,8 +18,8 @@ def setup_child():
 
 def conv_shapes(config, height, width):
     """(h, w, c_in, c_out) of every VGG19 conv layer up to the deepest one `config` uses."""
-    from tfstyle.vgg import LAYER_NAMES
-    from tfstyle.weights import CONV_LAYERS
+    from tfstyle.core.vgg import LAYER_NAMES
+    from tfstyle.core.weights import CONV_LAYERS
 
     last = max(LAYER_NAMES.index(n) for n in config.layers)
     shapes, h, w, block = [], height, width, "block1"

@@ -28,7 +28,7 @@ def child(args):
     """One measurement in this process; prints a JSON line."""
     setup_child()
     import tfstyle
-    from tfstyle.config import StyleConfig
+    from tfstyle.gatys.config import StyleConfig
 
     checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
     config = StyleConfig(size=args.size, steps=checkpoints[-1], optimizer=args.optimizer,

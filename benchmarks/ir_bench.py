@@ -47,7 +47,7 @@ def methods(args):
     import numpy as np
 
     import tfstyle
-    from tfstyle import color
+    from tfstyle.core import color
 
     def lum(path):
         return color.luminance(tfstyle.load_image(path, args.size))
@@ -92,7 +92,7 @@ def main():
     import numpy as np
 
     import tfstyle
-    from tfstyle import metrics
+    from tfstyle.core import metrics
 
     scenes = sorted(p.name for p in (SHARED / "ir" / "visible").iterdir())
     rows, sheet_rows = [], []
@@ -125,7 +125,7 @@ def main():
         print(f"| {name} | {cells} | {mean['ssim']:.3f} | {mean['pearson']:.3f} | "
               f"{mean['intensity_distance']:.3f} | {seconds:.1f} |")
     if args.sheet:
-        from tfstyle.image import resize
+        from tfstyle.core.image import resize
 
         refs = [("visible", [tfstyle.load_image(SHARED / "ir" / "visible" / s, args.size)
                              for s in scenes]),

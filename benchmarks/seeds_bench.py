@@ -29,7 +29,7 @@ def child(args):
     """One measurement in this process; prints a JSON line."""
     setup_child()
     import tfstyle
-    from tfstyle.config import StyleConfig
+    from tfstyle.gatys.config import StyleConfig
 
     config = StyleConfig(size=args.size, steps=args.steps, optimizer=args.optimizer, scales=())
     times = []

@@ -29,12 +29,13 @@ from common import SHARED, setup_child  # noqa: E402
 def child(args):
     setup_child()
     import tfstyle
-    from tfstyle import gatys, tiles
-    from tfstyle.config import StyleConfig
+    from tfstyle.gatys import passes as gpasses
+    from tfstyle.gatys import tiles
+    from tfstyle.gatys.config import StyleConfig
 
     config = StyleConfig(size=args.size, steps=args.steps, coarse_steps=args.steps)
     content = tfstyle.load_image(args.content, args.size)
-    passes = gatys._plan_passes(config, content, [tfstyle.load_image(args.style)], None, None)
+    passes = gpasses.plan_passes(config, content, [tfstyle.load_image(args.style)], None, None)
     final = passes[-1]
     final_steps = []  # seconds since the call of each final-pass iteration
     start = time.perf_counter()

@@ -34,7 +34,7 @@ def child(args):
     """One run in this process; prints a JSON line."""
     setup_child()
     import tfstyle
-    from tfstyle.config import StyleConfig
+    from tfstyle.gatys.config import StyleConfig
 
     if args.run == "baseline":
         config = StyleConfig(size=args.size, steps=args.baseline_steps, scales=())

@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from tfstyle import samples, vgg, weights  # noqa: E402
+from tfstyle.core import samples, vgg, weights  # noqa: E402
 
 
 def main():
@@ -26,7 +26,7 @@ def main():
     source = weights.find_vgg19_weights(args.vgg_weights, download=False)
     images = samples.calibration_images()
     factors = {pooling: vgg.compute_factors(source, images, pooling) for pooling in vgg.POOLINGS}
-    out = pathlib.Path(args.out_dir) / vgg._factors_filename(source.sha256)
+    out = pathlib.Path(args.out_dir) / vgg.factors_filename(source.sha256)
     vgg.save_factors(out, factors, source.sha256, samples.CALIBRATION_NOTE)
     dead = {p: sum(int((f <= 1e-6).sum()) for f in fs.values()) for p, fs in factors.items()}
     print(f"wrote {out} for {source.source} (sha256 {source.sha256}); "

@@ -20,10 +20,11 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 import tfstyle  # noqa: E402
-from tfstyle import gatys, grid  # noqa: E402
-from tfstyle.config import StyleConfig, parse_layer_weights  # noqa: E402
-from tfstyle.grid import contact_sheet  # noqa: E402
-from tfstyle.image import resize  # noqa: E402
+from tfstyle import gatys  # noqa: E402
+from tfstyle.gatys import grid  # noqa: E402
+from tfstyle.gatys.config import StyleConfig, parse_layer_weights  # noqa: E402
+from tfstyle.gatys.grid import contact_sheet  # noqa: E402
+from tfstyle.core.image import resize  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "images"
 DOCS = REPO / "docs"
@@ -149,7 +150,7 @@ def paper_experiments(todo, weights, args):
         import tempfile
 
         import tensorflow as tf
-        from tfstyle.summary import TensorBoardLogger
+        from tfstyle.core.summary import TensorBoardLogger
 
         with tempfile.TemporaryDirectory() as logdir:
             config = StyleConfig(size=small, steps=args.steps, style_weight=beta(small))

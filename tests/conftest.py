@@ -2,6 +2,7 @@
 temporary folder, so no test writes to the user's home."""
 
 import atexit
+import hashlib
 import os
 import pathlib
 import shutil
@@ -15,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tfstyle import weights as weights_lib  # noqa: E402
+from tfstyle.core import weights as weights_lib  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -32,26 +33,47 @@ def no_litter():
     assert set(os.listdir(home)) - before_home == set(), "test littered the home directory"
 
 
-def random_vgg_weights(seed=0) -> weights_lib.VGGWeights:
-    """VGG19-shaped weights with He-normal kernels: real architecture, fake values."""
+def random_vgg_weights(seed=0, width=1.0) -> weights_lib.VGGWeights:
+    """VGG19-shaped weights with He-normal kernels: real architecture, fake values.
+
+    `width` scales every layer's channels (at least 2; the input stays RGB):
+    the same 16 layer names and 4 poolings, a narrower network. Each (seed,
+    width) gets its own sha256, so cached normalization factors never mix.
+    """
     rng = np.random.default_rng(seed)
     layers = {}
-    for name, cin, cout in weights_lib.CONV_LAYERS:
+    cin = 3
+    for name, _, full_cout in weights_lib.CONV_LAYERS:
+        cout = max(2, round(full_cout * width))
         std = np.sqrt(2.0 / (9 * cin)) / 255.0 if name == "block1_conv1" else np.sqrt(2.0 / (9 * cin))
         layers[name] = (rng.normal(0, std, (3, 3, cin, cout)).astype(np.float32),
                         rng.normal(0.01, 0.01, cout).astype(np.float32))
-    return weights_lib.VGGWeights(layers, f"random{seed:02d}" + "0" * 56, f"random seed {seed}")
+        cin = cout
+    if width == 1.0:  # the full-width weights keep the identity they always had
+        return weights_lib.VGGWeights(layers, f"random{seed:02d}" + "0" * 56, f"random seed {seed}")
+    sha256 = hashlib.sha256(f"random VGG19 weights, seed {seed}, width {width!r}".encode()).hexdigest()
+    return weights_lib.VGGWeights(layers, sha256, f"random seed {seed}, width {width:g}")
 
 
 @pytest.fixture(scope="session")
 def fake_weights():
+    """VGG19's full widths (64 ... 512 channels), random values: for tests whose
+    assertions need the real layer sizes."""
     return random_vgg_weights()
+
+
+@pytest.fixture(scope="session")
+def tiny_weights():
+    """The tiny encoder for the math: VGG19's layer names and poolings, 1/16 of
+    its channels (4, 8, 16, 32, 32 by block). For tests whose assertions hold
+    at any width."""
+    return random_vgg_weights(width=1 / 16)
 
 
 @pytest.fixture(scope="session")
 def fake_factors(fake_weights):
     """Normalization factors of the fake weights on two small noise images."""
-    from tfstyle import vgg
+    from tfstyle.core import vgg
 
     rng = np.random.default_rng(1)
     images = [rng.uniform(0, 1, (32, 32, 3)).astype(np.float32) for _ in range(2)]

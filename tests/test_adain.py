@@ -7,7 +7,7 @@ import tensorflow as tf
 
 import torch_writer
 from tfstyle import adain
-from tfstyle.errors import ConfigError, WeightsError
+from tfstyle.core.errors import ConfigError, WeightsError
 
 RNG = np.random.default_rng(5)
 
@@ -19,14 +19,14 @@ def _he(cout, cin, k):
 def _torch_states():
     """State dicts with pytorch-AdaIN's keys and shapes (random values)."""
     vgg = {"0.weight": _he(3, 3, 1), "0.bias": RNG.normal(0, 0.1, 3).astype(np.float32)}
-    for (_, cin, cout), index in zip(adain.ENCODER_CONVS, adain._TORCH_ENCODER_INDICES[1:]):
+    for (_, cin, cout), index in zip(adain.ENCODER_CONVS, adain.ENCODER_INDICES[1:]):
         vgg[f"{index}.weight"] = _he(cout, cin, 3)
         vgg[f"{index}.bias"] = RNG.normal(0.05, 0.02, cout).astype(np.float32)
     # The release files hold relu4_2 ... relu5_4 too; the importer ignores them.
     vgg["31.weight"], vgg["31.bias"] = _he(512, 512, 3), np.zeros(512, np.float32)
     dec = {}
     convs = [c for c in adain.DECODER_CONVS if c != "up"]
-    for (_, cin, cout), index in zip(convs, adain._TORCH_DECODER_INDICES):
+    for (_, cin, cout), index in zip(convs, adain.DECODER_INDICES):
         dec[f"{index}.weight"] = _he(cout, cin, 3) * 0.5
         dec[f"{index}.bias"] = RNG.normal(0.0, 0.02, cout).astype(np.float32)
     return vgg, dec
@@ -71,7 +71,7 @@ def _maxpool_ceil(x):
 def _reference_encoder(image):
     x = _conv(image.transpose(2, 0, 1).astype(np.float64), VGG_STATE["0.weight"], VGG_STATE["0.bias"], False)
     outs = {}
-    for i, ((name, _, _), index) in enumerate(zip(adain.ENCODER_CONVS, adain._TORCH_ENCODER_INDICES[1:])):
+    for i, ((name, _, _), index) in enumerate(zip(adain.ENCODER_CONVS, adain.ENCODER_INDICES[1:])):
         if i and name.split("_")[0] != adain.ENCODER_CONVS[i - 1][0].split("_")[0]:
             x = _maxpool_ceil(x)
         x = np.maximum(_conv(x, VGG_STATE[f"{index}.weight"], VGG_STATE[f"{index}.bias"], True), 0)
@@ -82,7 +82,7 @@ def _reference_encoder(image):
 def _reference_decoder(features):
     x = features.transpose(2, 0, 1).astype(np.float64)
     convs = [c for c in adain.DECODER_CONVS if c != "up"]
-    indices = iter(adain._TORCH_DECODER_INDICES)
+    indices = iter(adain.DECODER_INDICES)
     for item in adain.DECODER_CONVS:
         if item == "up":
             x = x.repeat(2, axis=1).repeat(2, axis=2)
@@ -129,7 +129,7 @@ def test_decoder_from_the_release_file_matches_torch_layers(model):
 
 
 def test_imagenet_encoder_starts_with_the_caffe_preprocessing(fake_weights):
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core.vgg import build_extractor
 
     image = RNG.uniform(0, 1, (20, 20, 3)).astype(np.float32)
     ours = adain.build_encoder(adain.imagenet_encoder_weights(fake_weights), ["block1_conv1"])
@@ -176,7 +176,7 @@ def test_cached_style_statistics_give_the_same_image(model):
 
 
 def test_preserve_color_keeps_the_contents_colours(model):
-    from tfstyle import color
+    from tfstyle.core import color
 
     y, x = np.mgrid[0:32, 0:32] / 32.0
     image = np.stack([0.2 + 0.5 * x, 0.5 + 0 * x, 0.9 - 0.5 * y], -1).astype(np.float32)
@@ -258,17 +258,17 @@ def test_tfstyle_adain_is_callable_and_reads_a_model_file_once(model, tmp_path):
     model.save(path)
     image = RNG.uniform(0, 1, (24, 32, 3)).astype(np.float32)
     style = RNG.uniform(0, 1, (16, 16, 3)).astype(np.float32)
-    got = tfstyle.adain(image, style, path, alpha=0.7, size=None, style_size=None)
+    got = tfstyle.adain_transfer(image, style, path, alpha=0.7, size=None, style_size=None)
     np.testing.assert_allclose(got, model.stylize(image, style, alpha=0.7, size=None,
                                                   style_size=None), atol=1e-6)
     assert adain.load_model(path) is adain.load_model(str(path))  # cached
     assert tfstyle.adain.AdaIN is adain.AdaIN  # still the module too
     with pytest.raises(WeightsError, match="no such file"):
-        tfstyle.adain(image, style, tmp_path / "missing.weights.h5")
+        tfstyle.adain_transfer(image, style, tmp_path / "missing.weights.h5")
 
 
 def test_imagenet_encoder_with_factors_is_rescaled_per_filter(fake_weights, fake_factors):
-    from tfstyle.vgg import effective_factors
+    from tfstyle.core.vgg import effective_factors
 
     image = RNG.uniform(0, 1, (16, 16, 3)).astype(np.float32)[None]
     plain = adain.build_encoder(adain.imagenet_encoder_weights(fake_weights), ["block1_conv1"])

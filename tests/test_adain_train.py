@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfstyle import adain, adain_train
-from tfstyle.config import TrainConfig
-from tfstyle.errors import ConfigError, ImageError, WeightsError
-from tfstyle.image import save_image
+from tfstyle import adain
+
+from tfstyle.adain import train as adain_train
+from tfstyle.adain.config import TrainConfig
+from tfstyle.core.errors import ConfigError, ImageError, WeightsError
+from tfstyle.core.image import save_image
 
 
 def _images(folder, count, seed, shape=(40, 40)):

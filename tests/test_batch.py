@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tfstyle import batch
-from tfstyle.errors import ImageError
-from tfstyle.image import load_image, save_image
+from tfstyle.core.errors import ImageError
+from tfstyle.core.image import load_image, save_image
 
 
 def _tree(root):
@@ -128,7 +128,7 @@ def test_same_folder_refused_and_input_folder_inside_output_folder_allowed(tmp_p
 def test_progress_line_has_a_bar_and_the_time_left():
     import io
 
-    from tfstyle.cli import BatchPrinter
+    from tfstyle.cli.output import BatchPrinter
 
     stream = io.StringIO()
     printer = BatchPrinter(stream)

@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle import adain, batch, beam
-from tfstyle.errors import ConfigError
-from tfstyle.image import load_image, save_image
+from tfstyle import adain, batch
+from tfstyle.adain.config import AdainConfig
+from tfstyle.adain.recipe import AdainRecipe
+
+from tfstyle.batch import beam
+from tfstyle.core.errors import ConfigError
+from tfstyle.core.image import load_image, save_image
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +49,7 @@ def photos(tmp_path):
 
 def test_pipeline_matches_a_local_run_and_resumes(tmp_path, photos, model_file):
     root, style = photos
-    recipe = batch.Recipe("adain", styles=(str(style),), adain_model=(str(model_file),),
-                          alpha=0.6, size=None)
+    recipe = AdainRecipe((str(model_file),), (str(style),), AdainConfig(alpha=0.6, size=None))
     local = batch.stylize_dir(root, tmp_path / "local", recipe.renderer())
     result = beam.run(recipe, str(root), str(tmp_path / "beam"))
     assert (result.count("done"), result.count("error")) == (3, 1)
@@ -69,7 +72,7 @@ def test_pipeline_matches_a_local_run_and_resumes(tmp_path, photos, model_file):
 
 def test_one_channel_and_output_inside_input(tmp_path, photos, model_file):
     root, style = photos
-    recipe = batch.Recipe("adain", styles=(str(style),), adain_model=(str(model_file),), size=None)
+    recipe = AdainRecipe((str(model_file),), (str(style),), AdainConfig(size=None))
     result = beam.run(recipe, str(root), str(root / "styled"), channels=1)
     assert result.count("done") == 3  # the outputs are not read back as inputs
     with Image.open(root / "styled" / "sub" / "c.png") as img:
@@ -79,19 +82,19 @@ def test_one_channel_and_output_inside_input(tmp_path, photos, model_file):
 
 def test_bad_options_are_clear_errors(tmp_path, photos, model_file):
     root, style = photos
-    recipe = batch.Recipe("adain", styles=(str(style),), adain_model=(str(model_file),))
-    with pytest.raises(ConfigError, match="--beam_options"):
+    recipe = AdainRecipe((str(model_file),), (str(style),))
+    with pytest.raises(ConfigError, match="beam_options"):
         beam.run(recipe, str(root), str(tmp_path / "out"), options="--x='unclosed")
     with pytest.raises(ConfigError, match="adain_model"):
-        batch.Recipe("adain")
-    with pytest.raises(ConfigError, match="method"):
-        batch.Recipe("wct2")
+        AdainRecipe(())
+    with pytest.raises(TypeError):
+        batch.Recipe()  # the interface: each method has its own recipe
 
 
 def test_empty_or_missing_folders_are_refused_before_the_pipeline(tmp_path, model_file):
-    recipe = batch.Recipe("adain", adain_model=(str(model_file),))
+    recipe = AdainRecipe((str(model_file),))
     (tmp_path / "empty").mkdir()
-    from tfstyle.errors import ImageError
+    from tfstyle.core.errors import ImageError
 
     with pytest.raises(ImageError, match="holds no images"):
         beam.run(recipe, str(tmp_path / "empty"), str(tmp_path / "out"))

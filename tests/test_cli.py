@@ -1,5 +1,8 @@
 """main.py as a user runs it: one-line errors, nothing overwritten, real output."""
 
+import contextlib
+import dataclasses
+import io
 import json
 import os
 import subprocess
@@ -7,16 +10,44 @@ import sys
 
 import numpy as np
 import pytest
+from absl.testing import flagsaver
 from PIL import Image
 
 from conftest import REPO
-from tfstyle import samples
-from tfstyle.image import load_image, save_image
+from tfstyle.core import samples
+from tfstyle.core.image import load_image, save_image
 
 MAIN = str(REPO / "main.py")
+sys.path.insert(0, str(REPO))
+import main as cli  # noqa: E402
 
 
-def run(*args, cwd):
+@dataclasses.dataclass
+class Finished:
+    returncode: int
+    stderr: str
+
+
+def run(*args, cwd) -> Finished:
+    """main.py in this process, as `python main.py ARGS` in `cwd` would run it:
+    flags parsed afresh (and restored after), stderr captured."""
+    stderr = io.StringIO()
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with flagsaver.flagsaver(), contextlib.redirect_stderr(stderr):
+            cli.FLAGS.unparse_flags()
+            try:
+                code = cli.main(cli.parse_flags(["main.py", *args]))
+            except SystemExit as exc:
+                code = exc.code
+    finally:
+        os.chdir(before)
+    return Finished(code, stderr.getvalue())
+
+
+def run_process(*args, cwd):
+    """main.py as a separate process: what a user's shell starts."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.run([sys.executable, MAIN, *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -147,7 +178,8 @@ def test_real_run_writes_png_with_settings_and_snapshots(tmp_path, pictures):
 
 @pytest.mark.slow
 def test_embedded_default_runs_with_no_inputs(tmp_path):
-    proc = run("--size=32", "--steps=2", cwd=tmp_path)
+    proc = run_process("--size=32", "--steps=2", cwd=tmp_path)
+    assert "Traceback" not in proc.stderr and "cuInit" not in proc.stderr
     assert proc.returncode == 0, proc.stderr
     with Image.open(tmp_path / "stylized.png") as img:
         assert img.size == (32, 21)
@@ -262,7 +294,7 @@ def test_masks_from_files_keep_the_uncovered_photo(tmp_path, pictures):
     ("--adain_model=m.weights.h5 --steps=3", "--steps does not apply to --mode=adain"),
     ("--adain_model=m.weights.h5 --content_dir=.", "--content: give --content or --content_dir"),
     ("--adain_model=m.weights.h5 --output_dir=out", "--output_dir goes with --content_dir"),
-    ("--adain_model=m.weights.h5 --style_size=-1", "must be >= 0"),
+    ("--adain_model=m.weights.h5 --style_size=-1", "--style_size must be an integer >= 8"),
     ("--adain_model=m.weights.h5 --style=missing.jpg", "no such file: missing.jpg"),
 ])
 def test_adain_mode_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
@@ -349,3 +381,13 @@ def test_transfer_folder_writes_one_channel_images_and_resumes(tmp_path, picture
             assert img.mode == "L" and img.size == (32, 23)
             assert json.loads(img.text["tfstyle:settings"])["output_channels"] == 1
     assert "0 stylized, 2 already there" in run(*args, cwd=tmp_path).stderr
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--content=missing.jpg"], "error: no such file: missing.jpg"),
+    (["--nonsense=1"], "nonsense"),
+    (["--mode=adain"], "error: --mode=adain needs a model"),
+])
+def test_a_real_process_fails_in_one_line(tmp_path, args, expected):
+    proc = run_process(*args, cwd=tmp_path)
+    _one_line_error(proc, expected)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tfstyle import color
+from tfstyle.core import color
 
 RNG = np.random.default_rng(0)
 

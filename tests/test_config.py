@@ -1,10 +1,11 @@
 import dataclasses
 
 import numpy as np
+from tfstyle.gatys import passes as gpasses
 import pytest
 
-from tfstyle.config import StyleConfig, format_layer_weights, parse_layer_weights
-from tfstyle.errors import ConfigError
+from tfstyle.gatys.config import StyleConfig, format_layer_weights, parse_layer_weights
+from tfstyle.core.errors import ConfigError
 
 
 def test_defaults_are_the_papers():
@@ -69,12 +70,11 @@ def test_scale_plan_auto_halves_down_to_128_above_256_px():
 
 
 def test_total_steps_counts_every_pass_and_tile():
-    from tfstyle import tiles
 
-    assert tiles.total_steps((384, 512), StyleConfig(steps=50, coarse_steps=20)) == 90
+    assert gpasses.total_steps((384, 512), StyleConfig(steps=50, coarse_steps=20)) == 90
     # 128 (whole), 256 (2 tiles of 192 px cores), 512 (3 x 2 tiles)
     config = StyleConfig(steps=50, coarse_steps=20, tile_size=192)
-    assert tiles.total_steps((384, 512), config) == 20 + 20 * 2 + 50 * 6
+    assert gpasses.total_steps((384, 512), config) == 20 + 20 * 2 + 50 * 6
 
 
 @pytest.mark.parametrize("kwargs, message", [

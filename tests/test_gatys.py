@@ -2,8 +2,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfstyle import gatys, optim
-from tfstyle.config import StyleConfig
+from tfstyle.gatys import experiments, inputs, objective, passes as gpasses, targets as gtargets, transfer
+
+from tfstyle.core import optim
+from tfstyle.gatys.config import StyleConfig
 
 RNG = np.random.default_rng(0)
 
@@ -36,16 +38,16 @@ def _run(fake_weights, callback=None, **kwargs):
         if callback:
             callback(p)
 
-    result = gatys.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=record)
+    result = transfer.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=record)
     return result, seen
 
 
 def _objective(extractor, config, content, styles, **kwargs):
-    targets = gatys.compute_targets(
+    targets = gtargets.compute_targets(
         extractor, content, styles, content_layers=[n for n, _ in config.content_layers],
         style_layers=[n for n, _ in config.style_layers],
         blend=config.blend_weights(len(styles)), **kwargs)
-    return gatys.GatysObjective.from_config(extractor, targets, config)
+    return objective.GatysObjective.from_config(extractor, targets, config)
 
 
 @pytest.mark.parametrize("optimizer, steps", [("lbfgs", 15), ("adam", 30)])
@@ -68,16 +70,16 @@ def test_same_seed_same_image_other_seed_other_image(fake_weights):
 
 def test_inits():
     config = StyleConfig(**SMALL)
-    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
+    content, (style,) = inputs.prepare_images(CONTENT, STYLE, config)
     assert style.shape == content.shape == (24, 32, 3)  # the paper: style resized to content
-    np.testing.assert_array_equal(gatys.initial_image(
+    np.testing.assert_array_equal(inputs.initial_image(
         StyleConfig(**dict(SMALL, init="content")), content.shape[:2], content, style), content)
     small_style = STYLE[:20, :10]
-    from_style = gatys.initial_image(StyleConfig(**dict(SMALL, init="style")), content.shape[:2],
+    from_style = inputs.initial_image(StyleConfig(**dict(SMALL, init="style")), content.shape[:2],
                                     content, small_style)
     assert from_style.shape == content.shape
     assert abs(from_style.mean() - small_style.mean()) < 0.05
-    noise = gatys.initial_image(config, content.shape[:2], content, style)
+    noise = inputs.initial_image(config, content.shape[:2], content, style)
     assert noise.shape == content.shape and 0.2 < noise.std() < 0.4
 
 
@@ -86,23 +88,23 @@ def test_inits():
     (dict(style_scale=0.05, style_layers="conv4_1"), "style image is 2x1 px"),
 ])
 def test_images_too_small_for_the_deepest_layer_are_refused(kwargs, message):
-    from tfstyle.errors import ConfigError
+    from tfstyle.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
-        gatys.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, **kwargs)))
+        inputs.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, **kwargs)))
 
 
 def test_style_scale_resizes_style(fake_weights):
-    _, (style,) = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, style_scale=0.5)))
+    _, (style,) = inputs.prepare_images(CONTENT, STYLE, StyleConfig(**dict(SMALL, style_scale=0.5)))
     assert style.shape == (12, 16, 3)
-    _, styles = gatys.prepare_images(CONTENT, [STYLE, STYLE], StyleConfig(**dict(SMALL, style_scale=(1, 0.5))))
+    _, styles = inputs.prepare_images(CONTENT, [STYLE, STYLE], StyleConfig(**dict(SMALL, style_scale=(1, 0.5))))
     assert [s.shape for s in styles] == [(24, 32, 3), (12, 16, 3)]
 
 
 def test_objective_matches_hand_computed_losses(fake_weights):
     config = StyleConfig(**SMALL)
-    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
-    from tfstyle.vgg import build_extractor
+    content, (style,) = inputs.prepare_images(CONTENT, STYLE, config)
+    from tfstyle.core.vgg import build_extractor
 
     extractor = build_extractor(fake_weights, config.layers, normalize=False)
     objective = _objective(extractor, config, content, [style])
@@ -135,12 +137,12 @@ def test_lbfgs_respects_bounds_on_a_quadratic():
 
 
 def test_blended_styles_target_is_the_weighted_gram(fake_weights):
-    from tfstyle import losses
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core import losses
+    from tfstyle.core.vgg import build_extractor
 
     other = np.ascontiguousarray(STYLE[:, ::-1, ::-1])  # other colours, other stripe direction
     config = StyleConfig(**dict(SMALL, style_blend=(3, 1)))
-    content, styles = gatys.prepare_images(CONTENT, [STYLE, other], config)
+    content, styles = inputs.prepare_images(CONTENT, [STYLE, other], config)
     extractor = build_extractor(fake_weights, config.layers, normalize=False)
     objective = _objective(extractor, config, content, styles)
     for name, _ in config.style_layers:
@@ -160,11 +162,11 @@ def test_tv_weight_adds_a_smoothness_term(fake_weights):
 
 @pytest.mark.parametrize("mode", ["luminance", "histogram"])
 def test_preserve_color_keeps_the_contents_colours(fake_weights, mode):
-    from tfstyle import color
+    from tfstyle.core import color
 
     result, _ = _run(fake_weights, steps=8, preserve_color=mode)
     plain, _ = _run(fake_weights, steps=8)
-    content = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
+    content = inputs.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
     chroma = lambda im: color.rgb_to_yiq(im)[..., 1:]
     if mode == "luminance":  # chroma is the content's wherever RGB needed no clipping
         yiq = color.rgb_to_yiq(content)
@@ -181,17 +183,17 @@ def test_preserve_color_keeps_the_contents_colours(fake_weights, mode):
 def test_mask_at_layer_averages_over_each_positions_pixels():
     mask = np.zeros((10, 13), np.float32)
     mask[:, :6] = 1.0  # left 6 columns
-    at2 = gatys.mask_at_layer(mask, "block2_conv1")  # one pooling: 5 x 6 grid
+    at2 = gtargets.mask_at_layer(mask, "block2_conv1")  # one pooling: 5 x 6 grid
     assert at2.shape == (1, 5, 6, 1)
     np.testing.assert_array_equal(at2[0, 0, :, 0], [1, 1, 1, 0, 0, 0])
-    at3 = gatys.mask_at_layer(mask, "block3_conv1")  # two poolings: 2 x 3 grid
+    at3 = gtargets.mask_at_layer(mask, "block3_conv1")  # two poolings: 2 x 3 grid
     np.testing.assert_allclose(at3[0, 0, :, 0], [1, 0.5, 0])
-    np.testing.assert_array_equal(gatys.mask_at_layer(mask, "block1_conv1")[0, ..., 0], mask)
+    np.testing.assert_array_equal(gtargets.mask_at_layer(mask, "block1_conv1")[0, ..., 0], mask)
 
 
 def test_guided_gram_of_a_binary_mask_is_the_regions_gram(fake_weights):
-    from tfstyle import losses
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core import losses
+    from tfstyle.core.vgg import build_extractor
 
     extractor = build_extractor(fake_weights, ["block1_conv1", "block2_conv1"], normalize=False)
     mask = np.zeros((24, 32), np.float32)
@@ -200,7 +202,7 @@ def test_guided_gram_of_a_binary_mask_is_the_regions_gram(fake_weights):
     for name, (top, left) in (("block1_conv1", (4, 8)), ("block2_conv1", (2, 4))):
         f = feats[name]
         crop = f[:, top:top + 16 * f.shape[1] // 24, left:left + 16 * f.shape[2] // 32]
-        m = gatys.mask_at_layer(mask, name)
+        m = gtargets.mask_at_layer(mask, name)
         guided = losses.gram_matrix(f, m) / losses.num_positions(f, m)
         plain = losses.gram_matrix(crop) / losses.num_positions(crop)
         np.testing.assert_allclose(guided.numpy(), plain.numpy(), rtol=1e-5)
@@ -217,7 +219,7 @@ def test_masks_give_each_style_its_region(fake_weights):
     red[::4] = 0.3  # some texture so the Gram is not rank one
     blue = np.ascontiguousarray(red[..., ::-1])
     config = StyleConfig(**dict(SMALL, steps=25, content_weight=0.0, style_weight=1e4))
-    result = gatys.stylize(CONTENT, [red, blue], config, masks=list(_halves()),
+    result = transfer.stylize(CONTENT, [red, blue], config, masks=list(_halves()),
                            weights=fake_weights)
     left, right = result.image[:, :14], result.image[:, 18:]
     redness = lambda im: float(np.mean(im[..., 0] - im[..., 2]))
@@ -229,17 +231,17 @@ def test_uncovered_pixels_keep_the_content_photo(fake_weights):
     mask[:, 16:] = 0
     mask[:, 14:16] = 0.5  # a soft seam
     seen = []
-    result = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=5)), masks=[mask],
+    result = transfer.stylize(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=5)), masks=[mask],
                            weights=fake_weights, callback=seen.append)
-    content = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
+    content = inputs.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
     np.testing.assert_allclose(result.image[:, 16:], content[:, 16:], atol=1e-6)
     np.testing.assert_allclose(seen[-1].image[:, 16:], content[:, 16:], atol=1e-6)
     assert np.abs(result.image[:, :14] - content[:, :14]).mean() > 0.05
 
 
 def test_style_mask_picks_the_statistics_of_its_region(fake_weights):
-    from tfstyle import losses
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core import losses
+    from tfstyle.core.vgg import build_extractor
 
     # Style: top half red stripes, bottom half blue; its mask picks the top.
     style = np.concatenate([STYLE[:12, :32], STYLE[:12, :32, ::-1]], axis=0)
@@ -264,32 +266,32 @@ def test_style_mask_picks_the_statistics_of_its_region(fake_weights):
     (dict(masks=[np.ones((4, 4))], style_masks=[np.zeros((4, 4))]), "style mask 1 selects no"),
 ])
 def test_bad_masks_are_refused(fake_weights, kwargs, message):
-    from tfstyle.errors import ConfigError
+    from tfstyle.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
-        gatys.stylize(CONTENT, STYLE, StyleConfig(**SMALL), weights=fake_weights, **kwargs)
+        transfer.stylize(CONTENT, STYLE, StyleConfig(**SMALL), weights=fake_weights, **kwargs)
 
 
 def test_masks_and_style_blend_do_not_mix(fake_weights):
-    from tfstyle.errors import ConfigError
+    from tfstyle.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="style_blend does not apply"):
-        gatys.stylize(CONTENT, [STYLE, STYLE], StyleConfig(**dict(SMALL, style_blend=(1, 2))),
+        transfer.stylize(CONTENT, [STYLE, STYLE], StyleConfig(**dict(SMALL, style_blend=(1, 2))),
                       masks=list(_halves()), weights=fake_weights)
 
 
 def test_content_reconstruction_matches_one_layer_and_has_no_style_term(fake_weights):
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core.vgg import build_extractor
 
     config = StyleConfig(**dict(SMALL, content_layers="conv1_2", steps=40))
     seen = []
-    result = gatys.reconstruct_content(CONTENT, config, weights=fake_weights,
+    result = experiments.reconstruct_content(CONTENT, config, weights=fake_weights,
                                        callback=seen.append)
     assert set(result.losses) == {"total", "content"}
     assert result.losses["content"] < 0.05 * seen[0].losses["content"]
-    content = gatys.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
+    content = inputs.prepare_images(CONTENT, STYLE, StyleConfig(**SMALL))[0]
     # A shallow layer pins the pixels down: the image converges to the photo.
-    noise = gatys.initial_image(config, content.shape[:2])
+    noise = inputs.initial_image(config, content.shape[:2])
     assert np.abs(result.image - content).mean() < 0.5 * np.abs(noise - content).mean()
     extractor = build_extractor(fake_weights, ["block1_conv2"], normalize=False)
     assert "block5_conv1" not in extractor.output  # no style layers were built
@@ -298,28 +300,28 @@ def test_content_reconstruction_matches_one_layer_and_has_no_style_term(fake_wei
 def test_texture_has_any_size_and_only_a_style_term(fake_weights):
     config = StyleConfig(**dict(SMALL, steps=20))
     seen = []
-    result = gatys.synthesize_texture(STYLE, config, output_size=(20, 52), weights=fake_weights,
+    result = experiments.synthesize_texture(STYLE, config, output_size=(20, 52), weights=fake_weights,
                                       callback=seen.append)
     assert result.image.shape == (20, 52, 3)
     assert set(result.losses) == {"total", "style"}
     assert result.losses["style"] < 0.1 * seen[0].losses["style"]
-    default = gatys.synthesize_texture(STYLE, StyleConfig(**dict(SMALL, steps=1)),
+    default = experiments.synthesize_texture(STYLE, StyleConfig(**dict(SMALL, steps=1)),
                                        weights=fake_weights)
     assert default.image.shape == (32, 32, 3)  # the style at --size 32
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda w: gatys.synthesize_texture(STYLE, StyleConfig(**SMALL), output_size=(1, 40),
+    (lambda w: experiments.synthesize_texture(STYLE, StyleConfig(**SMALL), output_size=(1, 40),
                                         weights=w), "output image is 40x1 px"),
-    (lambda w: gatys.synthesize_texture(STYLE, StyleConfig(**dict(SMALL, init="content")),
+    (lambda w: experiments.synthesize_texture(STYLE, StyleConfig(**dict(SMALL, init="content")),
                                         weights=w), "needs a content image"),
-    (lambda w: gatys.reconstruct_content(CONTENT, StyleConfig(**dict(SMALL, init="style")),
+    (lambda w: experiments.reconstruct_content(CONTENT, StyleConfig(**dict(SMALL, init="style")),
                                          weights=w), "needs a style image"),
-    (lambda w: gatys.reconstruct_content(CONTENT, StyleConfig(**dict(SMALL, init="content")),
+    (lambda w: experiments.reconstruct_content(CONTENT, StyleConfig(**dict(SMALL, init="content")),
                                          weights=w), "start a content reconstruction at its"),
 ])
 def test_modes_refuse_what_they_cannot_do(fake_weights, call, message):
-    from tfstyle.errors import ConfigError
+    from tfstyle.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
         call(fake_weights)
@@ -327,7 +329,7 @@ def test_modes_refuse_what_they_cannot_do(fake_weights, call, message):
 
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_tensorboard_logs_every_loss_part_at_every_step(fake_weights, tmp_path, optimizer):
-    from tfstyle.summary import TensorBoardLogger
+    from tfstyle.core.summary import TensorBoardLogger
 
     logger = TensorBoardLogger(tmp_path / "run", image_every=3, settings={"steps": 7})
     result, seen = _run(fake_weights, steps=7, optimizer=optimizer, tv_weight=1.0,
@@ -355,19 +357,19 @@ def test_tensorboard_logs_every_loss_part_at_every_step(fake_weights, tmp_path, 
 
 def test_coarse_to_fine_runs_every_pass_and_reports_full_resolution_losses(fake_weights,
                                                                           monkeypatch):
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core.vgg import build_extractor
 
     betas = []
-    real_optimize = gatys.optimize
+    real_optimize = gpasses.optimize
 
     def spy(objective, init, config, callback):
         betas.append((init.shape[:2], config.style_weight, config.steps))
         return real_optimize(objective, init, config, callback)
 
-    monkeypatch.setattr(gatys, "optimize", spy)
+    monkeypatch.setattr(transfer, "optimize", spy)
     config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=3, steps=4))
     seen = []
-    result = gatys.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=seen.append)
+    result = transfer.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=seen.append)
     assert [b[0] for b in betas] == [(24, 32), (48, 64)]
     assert betas[0][1] == pytest.approx(4e6 / 4) and betas[1][1] == 4e6  # beta per pixel count
     assert [b[2] for b in betas] == [3, 4]
@@ -376,7 +378,7 @@ def test_coarse_to_fine_runs_every_pass_and_reports_full_resolution_losses(fake_
     assert result.steps == 7 and result.image.shape == (48, 64, 3)
     # The reported losses are the final image's at full resolution.
     single = StyleConfig(**dict(SMALL, size=64, scales=()))
-    content, styles = gatys.prepare_images(CONTENT, STYLE, single)
+    content, styles = inputs.prepare_images(CONTENT, STYLE, single)
     objective = _objective(build_extractor(fake_weights, single.layers, normalize=False),
                            single, content, styles)
     expected = float(objective(tf.constant(result.image[None]))["total"])
@@ -386,33 +388,33 @@ def test_coarse_to_fine_runs_every_pass_and_reports_full_resolution_losses(fake_
 def test_coarse_pass_starts_the_fine_one(fake_weights):
     """Upsampled coarse result as the start: after as many fine steps, lower loss than from noise."""
     base = dict(SMALL, size=64, steps=3)
-    multi = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=(32,), coarse_steps=30)),
+    multi = transfer.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=(32,), coarse_steps=30)),
                           weights=fake_weights)
-    single = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=())),
+    single = transfer.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=())),
                            weights=fake_weights)
     assert multi.losses["total"] < single.losses["total"]
 
 
 def test_auto_scales_skip_passes_too_small_and_explicit_ones_are_errors(fake_weights):
-    from tfstyle.errors import ConfigError
+    from tfstyle.core.errors import ConfigError
 
     wide = np.ascontiguousarray(np.tile(CONTENT, (1, 13, 1))[:24, :300])  # 300 x 24 px
     config = StyleConfig(**dict(SMALL, size=None, style_layers="conv1_1,conv5_1", steps=1,
                                 coarse_steps=1))
     assert config.scale_plan(300) == (150, 300)  # the 150 x 12 pass cannot reach conv5_1
-    result = gatys.stylize(wide, STYLE, config, weights=fake_weights)
+    result = transfer.stylize(wide, STYLE, config, weights=fake_weights)
     assert result.steps == 1 and result.image.shape == (24, 300, 3)
-    with pytest.raises(ConfigError, match="--scales: the 150 px pass is too small"):
-        gatys.stylize(wide, STYLE, StyleConfig(**dict(SMALL, size=None, scales=(150,),
+    with pytest.raises(ConfigError, match="scales: the 150 px pass is too small"):
+        transfer.stylize(wide, STYLE, StyleConfig(**dict(SMALL, size=None, scales=(150,),
                                                       style_layers="conv1_1,conv5_1")),
                       weights=fake_weights)
 
 
 def test_a_mask_covering_everything_is_the_unmasked_loss(fake_weights):
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core.vgg import build_extractor
 
     config = StyleConfig(**SMALL)
-    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
+    content, (style,) = inputs.prepare_images(CONTENT, STYLE, config)
     extractor = build_extractor(fake_weights, config.layers, normalize=False)
     x = tf.constant(RNG.uniform(0, 1, (1,) + content.shape).astype(np.float32))
     plain = _objective(extractor, config, content, [style])(x)
@@ -427,11 +429,11 @@ def test_a_mask_covering_everything_is_the_unmasked_loss(fake_weights):
 
 
 def test_vanishing_masks_are_errors_not_nans(fake_weights):
-    from tfstyle.errors import ConfigError
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core.errors import ConfigError
+    from tfstyle.core.vgg import build_extractor
 
     config = StyleConfig(**SMALL)
-    content, (style,) = gatys.prepare_images(CONTENT, STYLE, config)
+    content, (style,) = inputs.prepare_images(CONTENT, STYLE, config)
     extractor = build_extractor(fake_weights, config.layers, normalize=False)
     empty = np.zeros(content.shape[:2], np.float32)
     with pytest.raises(ConfigError, match="every style mask vanishes"):
@@ -446,12 +448,12 @@ def test_transparent_mask_pixels_are_outside(tmp_path):
     rgba = np.full((10, 20, 4), 255, np.uint8)
     rgba[:, 10:, 3] = 0  # right half transparent (its colour is white)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "mask.png")
-    mask = gatys.load_mask(tmp_path / "mask.png", (10, 20))
+    mask = inputs.load_mask(tmp_path / "mask.png", (10, 20))
     assert mask[:, :9].min() > 0.99 and mask[:, 11:].max() < 0.01
 
 
 def test_tensorboard_logs_the_last_image_of_a_run_that_stopped_early(tmp_path):
-    from tfstyle.summary import TensorBoardLogger
+    from tfstyle.core.summary import TensorBoardLogger
 
     logger = TensorBoardLogger(tmp_path, image_every=0)
     for step in (1, 2, 3):
@@ -467,12 +469,12 @@ def test_tensorboard_logs_the_last_image_of_a_run_that_stopped_early(tmp_path):
 def test_seeds_batch_with_adam_is_each_seeds_own_run(fake_weights):
     config = StyleConfig(**dict(SMALL, optimizer="adam", steps=6, learning_rate=0.05))
     seen = []
-    batch = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=(3, 5), weights=fake_weights,
+    batch = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(3, 5), weights=fake_weights,
                                 callback=seen.append)
     assert [r.config.seed for r in batch] == [3, 5]
     assert seen[0].image.shape == (2, 24, 32, 3) and len(seen) == 6
     for result in batch:
-        alone = gatys.stylize(CONTENT, STYLE, result.config, weights=fake_weights)
+        alone = transfer.stylize(CONTENT, STYLE, result.config, weights=fake_weights)
         # Equal up to float rounding in the batched convolutions (well below a grey level).
         np.testing.assert_allclose(result.image, alone.image, atol=2e-3)
         assert result.losses["total"] == pytest.approx(alone.losses["total"], rel=1e-3)
@@ -480,15 +482,15 @@ def test_seeds_batch_with_adam_is_each_seeds_own_run(fake_weights):
 
 
 def test_seeds_batch_with_lbfgs_reports_each_images_own_losses(fake_weights):
-    from tfstyle.vgg import build_extractor
+    from tfstyle.core.vgg import build_extractor
 
     config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=3, steps=8))
     seen = []
-    batch = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1, 2), weights=fake_weights,
+    batch = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1, 2), weights=fake_weights,
                                 callback=seen.append)
     assert [p.image.shape for p in seen] == [(3, 24, 32, 3)] * 3 + [(3, 48, 64, 3)] * 8
     single = StyleConfig(**dict(SMALL, size=64, scales=()))
-    content, styles = gatys.prepare_images(CONTENT, STYLE, single)
+    content, styles = inputs.prepare_images(CONTENT, STYLE, single)
     objective = _objective(build_extractor(fake_weights, single.layers, normalize=False),
                            single, content, styles)
     for result in batch:
@@ -506,7 +508,7 @@ def test_seeds_batch_with_lbfgs_reports_each_images_own_losses(fake_weights):
 def test_seeds_batch_with_masks_keeps_the_photo_in_every_image(fake_weights):
     left, _ = _halves()
     config = StyleConfig(**dict(SMALL, steps=4))
-    batch = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1), masks=[left],
+    batch = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1), masks=[left],
                                 weights=fake_weights)
     for result in batch:
         np.testing.assert_allclose(result.image[:, 16:], CONTENT[:, 16:], atol=1e-6)
@@ -515,8 +517,8 @@ def test_seeds_batch_with_masks_keeps_the_photo_in_every_image(fake_weights):
 
 def test_one_seed_is_a_plain_run(fake_weights):
     config = StyleConfig(**dict(SMALL, steps=4))
-    (result,) = gatys.stylize_seeds(CONTENT, STYLE, config, seeds=[4], weights=fake_weights)
-    alone = gatys.stylize(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=4, seed=4)),
+    (result,) = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=[4], weights=fake_weights)
+    alone = transfer.stylize(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=4, seed=4)),
                           weights=fake_weights)
     np.testing.assert_array_equal(result.image, alone.image)
     assert result.config.seed == 4 and result.losses == alone.losses
@@ -530,20 +532,20 @@ def test_one_seed_is_a_plain_run(fake_weights):
     (dict(size=256, tile_size=128, scales=()), (0, 1), "one batch, which does not tile"),
 ])
 def test_bad_seed_batches_are_refused(fake_weights, kwargs, seeds, message):
-    from tfstyle.errors import ConfigError
+    from tfstyle.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
-        gatys.stylize_seeds(CONTENT, STYLE, StyleConfig(**dict(SMALL, **kwargs)), seeds=seeds,
+        transfer.stylize_seeds(CONTENT, STYLE, StyleConfig(**dict(SMALL, **kwargs)), seeds=seeds,
                             weights=fake_weights)
 
 
 def test_a_seed_batch_too_large_for_memory_is_refused(fake_weights, monkeypatch):
-    from tfstyle import tiles
-    from tfstyle.errors import ConfigError
+    from tfstyle.gatys import tiles
+    from tfstyle.core.errors import ConfigError
 
     one = tiles.step_bytes((24, 32))
     # Room for one image's step, not for 64 of them.
     monkeypatch.setattr(tiles, "available_bytes", lambda: int(one / tiles.MEMORY_SHARE) + 1)
     with pytest.raises(ConfigError, match="64 seeds of 32x24 px need about"):
-        gatys.stylize_seeds(CONTENT, STYLE, StyleConfig(**SMALL), seeds=range(64),
+        transfer.stylize_seeds(CONTENT, STYLE, StyleConfig(**SMALL), seeds=range(64),
                             weights=fake_weights)

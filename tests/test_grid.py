@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
-from tfstyle import gatys, grid
-from tfstyle.config import StyleConfig, parse_layer_weights
-from tfstyle.errors import ConfigError
+from tfstyle.gatys import experiments, passes as gpasses, targets as gtargets, transfer
+
+from tfstyle.gatys import grid
+from tfstyle.gatys.config import StyleConfig, parse_layer_weights
+from tfstyle.core.errors import ConfigError
 
 from test_gatys import CONTENT, SMALL, STYLE
 
@@ -43,14 +45,14 @@ def test_layer_set_labels_and_parsing():
 
 def test_grid_shares_one_network_and_one_set_of_targets(fake_weights, monkeypatch):
     calls = {"network": 0, "targets": 0}
-    for name in ("network", "compute_targets"):
-        real = getattr(gatys, name)
+    for module, name in ((gpasses, "network"), (gtargets, "compute_targets")):
+        real = getattr(module, name)
 
         def counted(*args, _real=real, _key=name, **kwargs):
             calls["targets" if _key == "compute_targets" else "network"] += 1
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(gatys, name, counted)
+        monkeypatch.setattr(module, name, counted)
     sets = (parse_layer_weights("conv1_1"), parse_layer_weights("conv1_1,conv2_1"))
     seen = []
     out = grid.style_grid(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=4)),
@@ -74,7 +76,7 @@ def test_a_grid_cell_is_the_run_stylize_makes_with_its_settings(fake_weights):
     out = grid.style_grid(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=5)),
                           style_layer_sets=sets, ratios=(1e-4,), weights=fake_weights)
     for cell in out.cells:
-        alone = gatys.stylize(CONTENT, STYLE, cell.result.config, weights=fake_weights)
+        alone = transfer.stylize(CONTENT, STYLE, cell.result.config, weights=fake_weights)
         np.testing.assert_allclose(cell.result.image, alone.image, atol=1e-4)
         assert cell.result.losses["total"] == pytest.approx(alone.losses["total"], rel=1e-3)
     # More style layers, other picture.
@@ -92,10 +94,10 @@ def test_default_columns_bracket_the_configs_ratio(fake_weights):
 
 def test_entry_points_are_reachable_from_the_package():
     import tfstyle
-    from tfstyle import summary
+    from tfstyle.core import summary
 
-    assert tfstyle.reconstruct_content is gatys.reconstruct_content
-    assert tfstyle.synthesize_texture is gatys.synthesize_texture
+    assert tfstyle.reconstruct_content is experiments.reconstruct_content
+    assert tfstyle.synthesize_texture is experiments.synthesize_texture
     assert tfstyle.style_grid is grid.style_grid
     assert tfstyle.summary.TensorBoardLogger is summary.TensorBoardLogger
     assert set(tfstyle.__all__) >= {"stylize", "reconstruct_content", "synthesize_texture",

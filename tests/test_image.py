@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfstyle import image
-from tfstyle.errors import ImageError
+from tfstyle.core import image
+from tfstyle.core.errors import ImageError
 
 
 def test_modes_load_as_rgb01(tmp_path):
@@ -72,7 +72,7 @@ def test_output_checks(tmp_path):
     Image.new("RGB", (4, 4)).save(src)
     with pytest.raises(ImageError, match="one of the input images"):
         image.check_output_path(src, [src], overwrite=True)
-    with pytest.raises(ImageError, match="exists; pass --overwrite"):
+    with pytest.raises(ImageError, match="exists; pass `overwrite`"):
         image.check_output_path(src, [])
     with pytest.raises(ImageError, match="does not exist"):
         image.check_output_path(tmp_path / "nope" / "o.png")

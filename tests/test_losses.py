@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfstyle import losses
+from tfstyle.core import losses
 
 RNG = np.random.default_rng(0)
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tfstyle import metrics
-from tfstyle.errors import ImageError
+from tfstyle.core import metrics
+from tfstyle.core.errors import ImageError
 
 RNG = np.random.default_rng(3)
 

@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfstyle import gatys, tiles
-from tfstyle.config import StyleConfig
-from tfstyle.errors import ConfigError
-from tfstyle.vgg import build_extractor
+from tfstyle.gatys import inputs, objective, passes as gpasses, targets as gtargets, transfer
+
+from tfstyle.gatys import tiles
+from tfstyle.gatys.config import StyleConfig
+from tfstyle.core.errors import ConfigError
+from tfstyle.core.vgg import build_extractor
 
 RNG = np.random.default_rng(3)
 LAYERS = dict(content_layers="conv2_2", style_layers="conv1_1,conv2_1,conv5_1", normalize=False)
@@ -32,16 +34,16 @@ CONTENT, STYLE = _scene(208, 272), _stripes()
 
 
 @pytest.fixture(scope="module")
-def extractor(fake_weights):
-    return build_extractor(fake_weights, StyleConfig(**LAYERS).layers, normalize=False)
+def extractor(tiny_weights):
+    return build_extractor(tiny_weights, StyleConfig(**LAYERS).layers, normalize=False)
 
 
 def _objective(extractor, config, masks=None, core=None):
-    content, styles = gatys.prepare_images(CONTENT, STYLE, config)
-    targets = gatys.compute_targets(
+    content, styles = inputs.prepare_images(CONTENT, STYLE, config)
+    targets = gtargets.compute_targets(
         extractor, content, styles, content_layers=[n for n, _ in config.content_layers],
         style_layers=[n for n, _ in config.style_layers], masks=masks, core=core)
-    return gatys.GatysObjective.from_config(extractor, targets, config), content
+    return objective.GatysObjective.from_config(extractor, targets, config), content
 
 
 def test_cores_cover_the_image_once_and_windows_add_a_clipped_halo():
@@ -113,41 +115,43 @@ def test_a_tile_moves_only_its_core_and_sees_its_halo(extractor):
     assert float(changed(x)["total"]) != pytest.approx(float(loss), rel=1e-4)
 
 
-def _stylize(fake_weights, callback=None, masks=None, **kwargs):
+def _stylize(weights, callback=None, masks=None, **kwargs):
     config = StyleConfig(**dict(dict(LAYERS, size=None, scales=(), steps=4), **kwargs))
-    return gatys.stylize(CONTENT, STYLE, config, weights=fake_weights, masks=masks,
+    return transfer.stylize(CONTENT, STYLE, config, weights=weights, masks=masks,
                          callback=callback)
 
 
-def test_tiled_pass_runs_every_tile_and_reports_the_whole_images_loss(fake_weights, extractor):
+def test_tiled_pass_runs_every_tile_and_reports_the_whole_images_loss(tiny_weights, extractor):
     seen = []
-    result = _stylize(fake_weights, seen.append, tile_size=128)
+    result = _stylize(tiny_weights, seen.append, tile_size=128)
     count = len(tiles.cores(CONTENT.shape[:2], 128))
     assert count == 6
     assert [p.step for p in seen] == list(range(1, len(seen) + 1)) and seen[-1].step <= 4 * count
     assert {p.steps for p in seen} == {4 * count}
     assert all(p.image.shape == CONTENT.shape for p in seen)
     assert result.steps == len(seen) and result.image.shape == CONTENT.shape
-    assert tiles.total_steps(CONTENT.shape[:2], StyleConfig(size=None, scales=(), steps=4,
+    assert gpasses.total_steps(CONTENT.shape[:2], StyleConfig(size=None, scales=(), steps=4,
                                                             tile_size=128)) == 4 * count
     whole, _ = _objective(extractor, StyleConfig(**dict(LAYERS, size=None)))
-    start = float(whole(tf.constant(gatys.initial_image(result.config, CONTENT.shape[:2])[None]))["total"])
+    start = float(whole(tf.constant(inputs.initial_image(result.config, CONTENT.shape[:2])[None]))["total"])
     final = float(whole(tf.constant(result.image[None]))["total"])
     assert result.losses["total"] == pytest.approx(final, rel=1e-4)
     assert final < 0.5 * start
 
 
-def test_tiles_in_the_kept_region_are_skipped_and_keep_the_photo(fake_weights):
+def test_tiles_in_the_kept_region_are_skipped_and_keep_the_photo(tiny_weights):
     mask = np.zeros(CONTENT.shape[:2], np.float32)
     mask[:, :120] = 1.0  # the right-hand cores (x >= 128) are all kept
     seen = []
-    result = _stylize(fake_weights, seen.append, masks=[mask], tile_size=128)
+    result = _stylize(tiny_weights, seen.append, masks=[mask], tile_size=128)
     np.testing.assert_allclose(result.image[:, 120:], CONTENT[:, 120:], atol=1e-6)
     assert np.abs(result.image[:, :120] - CONTENT[:, :120]).mean() > 0.02
     assert result.steps <= 4 * 2  # only the two left cores ran
 
 
-def test_auto_tiles_only_when_memory_is_short(fake_weights, monkeypatch):
+def test_auto_tiles_only_when_memory_is_short(tiny_weights, monkeypatch):
+    # The planner's bytes per pixel are constants measured on VGG19, not read from
+    # the weights: the tiny encoder is planned exactly as the full one.
     assert tiles.auto_tile_side((208, 272), budget=10**12) is None
     side = tiles.auto_tile_side((4096, 4096), budget=tiles.BASE_BYTES + tiles.BYTES_PER_PIXEL * 600**2)
     assert side % tiles.ALIGN == 0 and tiles.window_side(side) <= 600
@@ -157,13 +161,13 @@ def test_auto_tiles_only_when_memory_is_short(fake_weights, monkeypatch):
     monkeypatch.setattr(tiles, "available_bytes",
                         lambda: (tiles.BASE_BYTES + tiles.BYTES_PER_PIXEL * 200**2) / tiles.MEMORY_SHARE)
     seen = []
-    result = _stylize(fake_weights, seen.append, steps=1)
+    result = _stylize(tiny_weights, seen.append, steps=1)
     assert seen[-1].steps == len(tiles.cores(CONTENT.shape[:2], 128)) and result.steps > 1
-    assert _stylize(fake_weights, steps=1, tile_size=0).steps == 1
+    assert _stylize(tiny_weights, steps=1, tile_size=0).steps == 1
 
 
 @pytest.mark.parametrize("value, message", [(64, "at least 128"), (-1, "at least 128"),
-                                            ("big", "at least 128")])
+                                            ("big", "'auto', 'none' or a tile side")])
 def test_bad_tile_sizes_are_refused(value, message):
     with pytest.raises(ConfigError, match=message):
         StyleConfig(tile_size=value)

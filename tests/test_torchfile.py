@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import torch_writer
-from tfstyle import torchfile
-from tfstyle.errors import WeightsError
+from tfstyle.core import torchfile
+from tfstyle.core.errors import WeightsError
 
 
 class _Payload:

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tfstyle import samples, vgg
-from tfstyle.errors import ConfigError
+from tfstyle.core import samples, vgg
+from tfstyle.core.errors import ConfigError
 
 
 def test_layer_names_accept_paper_and_keras_forms():
@@ -38,6 +38,29 @@ def test_network_stops_at_deepest_requested_layer(fake_weights):
     assert convs == ["block1_conv1", "block1_conv2", "block2_conv1"]
     pools = [type(l).__name__ for l in model.layers if l.name.endswith("_pool")]
     assert pools == ["AveragePooling2D"]
+
+
+def test_tiny_weights_build_vgg19s_layers_at_a_sixteenth_of_its_widths(tiny_weights, fake_weights):
+    import keras
+
+    model = vgg.build_extractor(tiny_weights, vgg.LAYER_NAMES, normalize=False)
+    widths = {1: 4, 2: 8, 3: 16, 4: 32, 5: 32}  # by block: VGG19's 64, 128, 256, 512, 512 / 16
+    convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+    assert [l.name for l in convs] == list(vgg.LAYER_NAMES)
+    inputs = 3
+    for conv in convs:
+        kernel, bias = conv.get_weights()
+        width = widths[vgg.pools_before(conv.name) + 1]
+        assert (kernel.shape, bias.shape) == ((3, 3, inputs, width), (width,)), conv.name
+        inputs = width
+    pools = [l.name for l in model.layers if l.name.endswith("_pool")]
+    assert pools == [f"block{b}_pool" for b in range(1, 5)]
+    x = np.random.default_rng(0).uniform(0, 1, (1, 32, 48, 3)).astype(np.float32)
+    for name, feats in model(x).items():
+        p = vgg.pools_before(name)
+        assert feats.shape == (1, 32 >> p, 48 >> p, widths[p + 1]), name
+    # Its own identity: factors computed for it are never taken for the full-width weights'.
+    assert vgg.factors_filename(tiny_weights.sha256) != vgg.factors_filename(fake_weights.sha256)
 
 
 @pytest.mark.parametrize("pooling", vgg.POOLINGS)
@@ -86,7 +109,7 @@ def test_mean_activation_is_one_on_calibration_set(real_weights, pooling):
 @pytest.mark.slow
 @pytest.mark.parametrize("pooling", vgg.POOLINGS)
 def test_shipped_factors_match_a_fresh_calibration(real_weights, pooling):
-    shipped_file = vgg._DATA_DIR / vgg._factors_filename(real_weights.sha256)
+    shipped_file = vgg._DATA_DIR / vgg.factors_filename(real_weights.sha256)
     shipped = vgg._read_factors(shipped_file, real_weights.sha256, pooling)
     assert shipped is not None, f"{shipped_file} must ship factors for the offline weights"
     fresh = vgg.compute_factors(real_weights, samples.calibration_images(), pooling)

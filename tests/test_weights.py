@@ -6,8 +6,8 @@ import pytest
 
 import torch_writer
 from conftest import random_vgg_weights
-from tfstyle import weights
-from tfstyle.errors import WeightsError
+from tfstyle.core import weights
+from tfstyle.core.errors import WeightsError
 
 
 def _write_legacy_keras_h5(path, layers):

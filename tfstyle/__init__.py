@@ -4,38 +4,55 @@
     result = tfstyle.stylize("photo.jpg", "painting.jpg", tfstyle.StyleConfig(size=512))
     tfstyle.save_image("out.png", result.image)
 
-    image = tfstyle.adain("photo.jpg", "painting.jpg", "adain.weights.h5", alpha=0.8)
+    image = tfstyle.adain_transfer("photo.jpg", "painting.jpg", "adain.weights.h5", alpha=0.8)
+
+Layout (docs/architecture.md): `tfstyle.core` holds what every method shares,
+`tfstyle.gatys` and `tfstyle.adain` one method each, `tfstyle.batch` runs any
+method over folders (and Beam), `tfstyle.cli` is the command line's plumbing.
+TensorFlow loads only when a network is first needed, so `import tfstyle`
+stays quick for image and config work.
 """
 
-from tfstyle import config, errors, image, samples, tiles, vgg, weights
-from tfstyle.config import StyleConfig
-from tfstyle.errors import ConfigError, ImageError, TfstyleError, WeightsError
-from tfstyle.image import load_image, save_image
-from tfstyle.weights import VGGWeights, find_vgg19_weights
+from tfstyle.core.errors import ConfigError, ImageError, TfstyleError, WeightsError
+from tfstyle.core.image import load_image, save_image
+from tfstyle.core.lazy import attach
+from tfstyle.core.weights import VGGWeights, find_vgg19_weights
+from tfstyle.gatys.config import StyleConfig
 
 __version__ = "0.1.0"
 
 __all__ = [
     "StyleConfig", "StyleResult", "stylize", "stylize_seeds", "reconstruct_content",
-    "synthesize_texture", "style_grid", "adain", "load_image", "save_image", "find_vgg19_weights",
-    "VGGWeights", "TfstyleError", "ConfigError", "ImageError", "WeightsError",
+    "synthesize_texture", "style_grid", "adain_transfer", "load_image", "save_image",
+    "find_vgg19_weights", "VGGWeights", "TfstyleError", "ConfigError", "ImageError",
+    "WeightsError",
 ]
 
 
-_GATYS = ("stylize", "stylize_seeds", "StyleResult", "reconstruct_content", "synthesize_texture")
-_MODULES = ("gatys", "optim", "losses", "grid", "summary", "adain", "adain_train", "batch",
-            "beam", "metrics")
+def adain_transfer(content, styles, model, **controls):
+    """AdaIN style transfer in one call: `tfstyle.adain.transfer`.
+
+    `model` is an `AdaIN`, a `.weights.h5` path or the official release's
+    (vgg_normalised.pth, decoder.pth) pair (read once, then cached);
+    `controls` are `AdaIN.stylize`'s (alpha, style_weights, masks,
+    preserve_color, size, style_size). Returns float32 [H, W, 3] in [0, 1].
+    """
+    from tfstyle.adain.model import transfer
+
+    return transfer(content, styles, model, **controls)
 
 
-def __getattr__(name):
-    # TensorFlow loads only when the optimization is first needed, so
-    # `import tfstyle` stays quick for image and config work.
-    import importlib
-
-    if name in _GATYS:
-        return getattr(importlib.import_module("tfstyle.gatys"), name)
-    if name == "style_grid":
-        return importlib.import_module("tfstyle.grid").style_grid
-    if name in _MODULES:
-        return importlib.import_module(f"tfstyle.{name}")
-    raise AttributeError(f"module 'tfstyle' has no attribute {name!r}")
+# Entry points load with their method; the old flat module names stay
+# reachable as attributes (`tfstyle.vgg`, `tfstyle.tiles`, ...).
+__getattr__, __dir__ = attach(__name__, {
+    **dict.fromkeys(("stylize", "stylize_seeds", "StyleResult"), "tfstyle.gatys.transfer"),
+    **dict.fromkeys(("reconstruct_content", "synthesize_texture"), "tfstyle.gatys.experiments"),
+    "style_grid": "tfstyle.gatys.grid",
+}, {
+    **{name: f"tfstyle.core.{name}" for name in (
+        "color", "errors", "fileio", "image", "losses", "metrics", "optim", "samples",
+        "summary", "torchfile", "vgg", "weights")},
+    **{name: f"tfstyle.gatys.{name}" for name in ("config", "grid", "tiles")},
+    "adain_train": "tfstyle.adain.train",
+    "beam": "tfstyle.batch.beam",
+})

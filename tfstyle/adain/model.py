@@ -23,185 +23,18 @@ import dataclasses
 import functools
 import logging
 import pathlib
-import sys
-import types
 from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from tfstyle import color, torchfile
-from tfstyle.errors import ConfigError, WeightsError
-from tfstyle.image import as_image, resize
-from tfstyle.vgg import normalized_layers
-from tfstyle.weights import CONV_LAYERS
+from tfstyle.core import color
+from tfstyle.core.errors import ConfigError, WeightsError
+from tfstyle.core.image import as_image, resize
+from tfstyle.adain.layers import (ENCODER_CONVS, EPS, Conv, adain, build_decoder, build_encoder,
+                                  mean_std)
+from tfstyle.adain.torch_import import read_pytorch_decoder, read_pytorch_encoder
 
 log = logging.getLogger(__name__)
-
-# (name, in, out) of the encoder's 3x3 convs up to relu4_1 (VGG19's first
-# nine), in order; a 2x2 max pooling follows each block's last conv.
-ENCODER_CONVS = CONV_LAYERS[:9]
-# The style loss reads these (relu1_1 ... relu4_1); the last is AdaIN's input.
-STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
-# (name, in, out) of the decoder's convs; "up" is a 2x nearest upsampling.
-DECODER_CONVS = (
-    ("dec4_1", 512, 256), "up",
-    ("dec3_4", 256, 256), ("dec3_3", 256, 256), ("dec3_2", 256, 256), ("dec3_1", 256, 128), "up",
-    ("dec2_2", 128, 128), ("dec2_1", 128, 64), "up",
-    ("dec1_2", 64, 64), ("dec1_1", 64, 3),
-)
-# Indices of the conv layers in pytorch-AdaIN's nn.Sequential models (their
-# state_dict keys are "<index>.weight" / "<index>.bias").
-_TORCH_ENCODER_INDICES = (0, 2, 5, 9, 12, 16, 19, 22, 25, 29)  # 0: the 1x1 conv
-_TORCH_DECODER_INDICES = (1, 5, 8, 11, 14, 18, 21, 25, 28)
-
-CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
-# Added to the variance before the square root (the reference implementation's).
-EPS = 1e-5
-
-Conv = Tuple[np.ndarray, np.ndarray]  # (kernel [kh, kw, in, out], bias [out]) in Keras layout
-
-
-def mean_std(features, eps: float = EPS):
-    """Per-channel mean and standard deviation over the spatial dims of
-    [B, h, w, C] features, each [B, 1, 1, C]. The variance is the unbiased
-    one, as torch's (and pytorch-AdaIN's), plus `eps`."""
-    import tensorflow as tf
-
-    mean, var = tf.nn.moments(features, axes=[1, 2], keepdims=True)
-    n = tf.cast(tf.shape(features)[1] * tf.shape(features)[2], features.dtype)
-    var = var * n / tf.maximum(n - 1.0, 1.0)
-    return mean, tf.sqrt(var + eps)
-
-
-def adain(content, style, eps: float = EPS):
-    """Eq. 8: AdaIN(x, y) = sigma(y) (x - mu(x)) / sigma(x) + mu(y), per channel.
-
-    Args:
-      content: x, [B, h, w, C] features.
-      style: y, [B, h', w', C] features (any spatial size), or a
-        (mean, std) pair of [B, 1, 1, C] tensors (cached style statistics).
-    """
-    style_mean, style_std = style if isinstance(style, tuple) else mean_std(style, eps)
-    content_mean, content_std = mean_std(content, eps)
-    return style_std * (content - content_mean) / content_std + style_mean
-
-
-def imagenet_encoder_weights(vgg, factors: Optional[Mapping[str, np.ndarray]] = None
-                             ) -> Dict[str, Conv]:
-    """Encoder weights from tfstyle's ImageNet VGG19 (`weights.VGGWeights`):
-    the caffe preprocessing (x255, RGB -> BGR, minus the mean) as the 1x1 conv.
-
-    With `factors` (`vgg.normalization_factors(vgg, "max")`) the convs are
-    rescaled so each filter's mean activation is one, as the release's
-    `vgg_normalised` is; every style layer then weighs alike in the style loss.
-    """
-    kernel = np.zeros((1, 1, 3, 3), np.float32)
-    for out, rgb in enumerate((2, 1, 0)):
-        kernel[0, 0, rgb, out] = 255.0
-    layers = {"preprocess": (kernel, -np.array(CAFFE_MEAN_BGR, np.float32))}
-    source = normalized_layers(vgg, factors) if factors is not None else vgg.layers
-    for name, _, _ in ENCODER_CONVS:
-        layers[name] = tuple(np.asarray(a, np.float32) for a in source[name])
-    return layers
-
-
-def _torch_conv(state: Mapping, index: int, what: str, cin: int, cout: int, k: int) -> Conv:
-    try:
-        weight, bias = state[f"{index}.weight"], state[f"{index}.bias"]
-    except KeyError as exc:
-        raise WeightsError(f"{what}: no {exc.args[0]!r}; not a pytorch-AdaIN file") from None
-    weight, bias = np.asarray(weight, np.float32), np.asarray(bias, np.float32)
-    if weight.shape != (cout, cin, k, k) or bias.shape != (cout,):
-        raise WeightsError(f"{what}: layer {index} has shape {weight.shape}, expected "
-                           f"{(cout, cin, k, k)}; not a pytorch-AdaIN file")
-    if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
-        raise WeightsError(f"{what}: layer {index} holds non-finite values")
-    return weight.transpose(2, 3, 1, 0), bias  # OIHW -> HWIO
-
-
-def _state_dict(path, what: str) -> Mapping:
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise WeightsError(f"no such file: {path}")
-    state = torchfile.load(path)
-    if not isinstance(state, Mapping):
-        raise WeightsError(f"{what}: {path} holds a {type(state).__name__}, not a state_dict")
-    return state
-
-
-def read_pytorch_encoder(path) -> Dict[str, Conv]:
-    """Encoder weights from pytorch-AdaIN's `vgg_normalised.pth` (layers after
-    relu4_1 are ignored)."""
-    state = _state_dict(path, "vgg_normalised")
-    layers = {"preprocess": _torch_conv(state, 0, "vgg_normalised", 3, 3, 1)}
-    for (name, cin, cout), index in zip(ENCODER_CONVS, _TORCH_ENCODER_INDICES[1:]):
-        layers[name] = _torch_conv(state, index, "vgg_normalised", cin, cout, 3)
-    return layers
-
-
-def read_pytorch_decoder(path) -> Dict[str, Conv]:
-    """Decoder weights from pytorch-AdaIN's `decoder.pth`."""
-    state = _state_dict(path, "decoder")
-    convs = [c for c in DECODER_CONVS if c != "up"]
-    return {name: _torch_conv(state, index, "decoder", cin, cout, 3)
-            for (name, cin, cout), index in zip(convs, _TORCH_DECODER_INDICES)}
-
-
-def _reflect_pad(x):
-    import tensorflow as tf
-
-    return tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
-
-
-def build_encoder(layers: Mapping[str, Conv], outputs: Sequence[str] = STYLE_LAYERS):
-    """Keras model: RGB in [0, 1] [B, H, W, 3] -> {layer: relu output} for
-    `outputs` (of `STYLE_LAYERS`), frozen. Reflection padding; 2x2 max
-    pooling that keeps an odd last row or column (torch's ceil mode)."""
-    import keras
-
-    inputs = keras.Input((None, None, 3), name="rgb01")
-    pre = keras.layers.Conv2D(3, 1, name="preprocess", trainable=False)
-    x = pre(inputs)
-    pre.set_weights(list(layers["preprocess"]))
-    found = {}
-    last = max(STYLE_LAYERS.index(n) for n in outputs)
-    for i, (name, _, cout) in enumerate(ENCODER_CONVS):
-        if i and name.split("_")[0] != ENCODER_CONVS[i - 1][0].split("_")[0]:
-            x = keras.layers.MaxPooling2D(2, 2, padding="same", name=f"pool{i}")(x)
-        x = keras.layers.Lambda(_reflect_pad, name=f"pad_{name}")(x)
-        conv = keras.layers.Conv2D(cout, 3, activation="relu", name=name, trainable=False)
-        x = conv(x)
-        conv.set_weights(list(layers[name]))
-        found[name] = x
-        if name == STYLE_LAYERS[last]:
-            break
-    return keras.Model(inputs, {n: found[n] for n in outputs}, name="adain_encoder")
-
-
-def build_decoder(layers: Optional[Mapping[str, Conv]] = None, seed: int = 0):
-    """Keras model: relu4_1-like features [B, h, w, 512] -> RGB [B, 8h, 8w, 3]
-    (not clipped; training needs the gradient beyond [0, 1]). Random
-    (Glorot-uniform, seeded) when `layers` is None."""
-    import keras
-
-    inputs = keras.Input((None, None, 512), name="features")
-    x = inputs
-    convs = [c for c in DECODER_CONVS if c != "up"]
-    for i, item in enumerate(DECODER_CONVS):
-        if item == "up":
-            x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{i}")(x)
-            continue
-        name, _, cout = item
-        x = keras.layers.Lambda(_reflect_pad, name=f"pad_{name}")(x)
-        # A seed per layer: one seeded initializer would give layers of one
-        # shape the same starting kernel.
-        conv = keras.layers.Conv2D(cout, 3, activation=None if item is convs[-1] else "relu",
-                                   kernel_initializer=keras.initializers.GlorotUniform(seed + i),
-                                   name=name)
-        x = conv(x)
-        if layers is not None:
-            conv.set_weights(list(layers[name]))
-    return keras.Model(inputs, x, name="adain_decoder")
 
 
 def _weights_of(model, names) -> Dict[str, Conv]:
@@ -325,14 +158,10 @@ class AdaIN:
 
         if not 0.0 <= alpha <= 1.0:
             raise ConfigError(f"alpha must be in [0, 1], got {alpha!r}")
-        if preserve_color not in color.PRESERVE_COLOR:
-            raise ConfigError(f"preserve_color must be one of {color.PRESERVE_COLOR}, "
-                              f"got {preserve_color!r}")
+        color.check_mode(preserve_color)
         photo = as_image(content, size)
         _check_size(photo.shape, "content")
-        image = photo
-        if preserve_color == "luminance":
-            image = color.gray_rgb(color.luminance(photo))
+        image, _ = color.before_transfer(photo, photo, preserve_color)
         styles = list(styles) if isinstance(styles, (list, tuple)) else [styles]
         if not styles:
             raise ConfigError("at least one style is needed")
@@ -347,12 +176,7 @@ class AdaIN:
                     raise ConfigError("preserve_color needs style images, not cached statistics")
                 stats.append(s)
             else:
-                s = as_image(s, style_size)
-                if preserve_color == "histogram":
-                    s = color.match_color_histogram(s, photo)
-                elif preserve_color == "luminance":
-                    s = color.gray_rgb(color.match_luminance(color.luminance(s),
-                                                             color.luminance(photo)))
+                _, s = color.before_transfer(photo, as_image(s, style_size), preserve_color)
                 stats.append(self.style_stats(s, None))
         height, width = photo.shape[:2]
         feats = self.encode(_pad_to_8(image[None]))
@@ -364,9 +188,7 @@ class AdaIN:
             target = self._masked_target(feats, stats, masks, alpha)
         out = self.decoder(target).numpy()[0, :height, :width]
         out = np.clip(out, 0.0, 1.0).astype(np.float32)
-        if preserve_color == "luminance":
-            out = color.with_content_chroma(color.luminance(out), photo)
-        return out
+        return color.after_transfer(out, photo, preserve_color)
 
     def stylize_tensor(self, images, style: StyleStats, alpha: float = 1.0):
         """The plain method on tensors, for `tf.data` and batches: [H, W, 3]
@@ -479,7 +301,7 @@ def load_model(model: ModelSpec) -> AdaIN:
 
 
 def transfer(content, styles, model: ModelSpec, **controls) -> np.ndarray:
-    """`tfstyle.adain(content, styles, model, ...)`: AdaIN style transfer in one call.
+    """AdaIN style transfer in one call (`tfstyle.adain_transfer`).
 
     `model` is an `AdaIN`, a `.weights.h5` path or a (vgg_normalised.pth,
     decoder.pth) pair (read once, then cached); `controls` are those of
@@ -487,14 +309,3 @@ def transfer(content, styles, model: ModelSpec, **controls) -> np.ndarray:
     style_size). Returns float32 [H, W, 3] in [0, 1].
     """
     return load_model(model).stylize(content, styles, **controls)
-
-
-class _CallableModule(types.ModuleType):
-    """Lets `tfstyle.adain(...)` call `transfer` while `tfstyle.adain.AdaIN`
-    and the other names stay reachable as module attributes."""
-
-    def __call__(self, content, styles, model: ModelSpec, **controls) -> np.ndarray:
-        return transfer(content, styles, model, **controls)
-
-
-sys.modules[__name__].__class__ = _CallableModule

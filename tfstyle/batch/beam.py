@@ -1,9 +1,10 @@
 """Folder stylization as an Apache Beam pipeline: the same `batch.Recipe` on
 many workers (Dataflow, Flink, Spark, or the DirectRunner on one machine).
 
-    from tfstyle import batch, beam
-    recipe = batch.Recipe("adain", styles=("gs://b/painting.jpg",),
-                          adain_model=("gs://b/adain.weights.h5",))
+    from tfstyle import adain
+    from tfstyle.batch import beam
+
+    recipe = adain.AdainRecipe(("gs://b/adain.weights.h5",), styles=("gs://b/painting.jpg",))
     beam.run(recipe, "gs://b/photos", "gs://b/styled", runner="DataflowRunner",
              options="--project=p --region=europe-west1 --temp_location=gs://b/tmp")
 
@@ -27,10 +28,11 @@ import secrets
 import shlex
 import time
 
-from tfstyle import batch
-from tfstyle.batch import BatchItem, BatchResult, Recipe
-from tfstyle.errors import ConfigError, ImageError, TfstyleError
-from tfstyle.image import INPUT_SUFFIXES, as_image, encode_image
+from tfstyle.batch import folders
+from tfstyle.batch.folders import BatchItem, BatchResult
+from tfstyle.batch.recipe import Recipe
+from tfstyle.core.errors import ConfigError, ImageError, TfstyleError
+from tfstyle.core.image import INPUT_SUFFIXES, as_image, saved_settings
 
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def plan(content_dir: str, output_dir: str):
     from apache_beam.io.filesystems import FileSystems
 
     if not _remote(content_dir) and not _remote(output_dir):
-        return [(str(a), str(b)) for a, b in batch.plan(content_dir, output_dir)]
+        return [(str(a), str(b)) for a, b in folders.plan(content_dir, output_dir)]
     root = content_dir.rstrip("/") + "/"
     out_root = output_dir.rstrip("/") + "/"
     if root == out_root:
@@ -96,7 +98,7 @@ def plan(content_dir: str, output_dir: str):
         pairs.append((meta.path, _join(output_dir, relative.rsplit(".", 1)[0] + ".png")))
     if not pairs:
         raise ImageError(f"content_dir {content_dir} holds no images")
-    batch.check_clashes(pairs)
+    folders.check_clashes(pairs)
     return pairs
 
 
@@ -152,31 +154,36 @@ class StylizeFn:
         self.render = self.recipe.renderer(read=read_image, fetch=fetch)
 
     def process(self, pair):
-        from apache_beam.io.filesystems import FileSystems
-
         path, target = pair
         began = time.monotonic()
         try:
-            if not self.overwrite and FileSystems.exists(target):
-                why = None if _remote(target) else batch.changed_settings(target, self.settings)
-                if why:
-                    raise ImageError(why)
-                return [BatchItem(path, target, "skipped")]
-            image = self.render(read_image(path))
-            data = encode_image(image, ".png", {
-                "Software": "tfstyle", "tfstyle:input": path,
-                "tfstyle:settings": json.dumps(self.settings, sort_keys=True)}, self.channels)
-            tmp = f"{target}.{secrets.token_hex(4)}.tmp"
-            with FileSystems.create(tmp) as f:
-                f.write(data)
-            if FileSystems.exists(target):
-                FileSystems.delete([target])
-            FileSystems.rename([tmp], [target])
-            return [BatchItem(path, target, "done", time.monotonic() - began)]
+            return [folders.render_one(path, target, self.render, self.settings,
+                                       overwrite=self.overwrite, channels=self.channels,
+                                       storage=_storage())]
         except Exception as exc:  # one bad file is recorded, the run goes on
             message = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
             log.warning("skipping %s: %s", path, message)
             return [BatchItem(path, target, "error", time.monotonic() - began, message)]
+
+
+def _storage() -> folders.Storage:
+    """Inputs and outputs on Beam's file systems; outputs go under a temporary
+    name first, so none is ever half-written."""
+    from apache_beam.io.filesystems import FileSystems
+
+    def write(target, data: bytes):
+        tmp = f"{target}.{secrets.token_hex(4)}.tmp"
+        with FileSystems.create(tmp) as f:
+            f.write(data)
+        if FileSystems.exists(target):
+            FileSystems.delete([target])
+        FileSystems.rename([tmp], [target])
+
+    def settings_of(target):
+        return None if _remote(target) else saved_settings(target)
+
+    return folders.Storage(read=read_image, exists=FileSystems.exists, settings_of=settings_of,
+                           write=write)
 
 
 def build(pipeline, recipe: Recipe, pairs, *, overwrite: bool = False, channels: int = 3,
@@ -218,11 +225,11 @@ def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "Dir
     try:
         args = shlex.split(options or "")
     except ValueError as exc:
-        raise ConfigError(f"--beam_options: {exc}") from None
+        raise ConfigError(f"beam_options: {exc}") from None
     content_dir, output_dir = str(content_dir), str(output_dir)
     pairs = pairs if pairs is not None else plan(content_dir, output_dir)
     if not _remote(output_dir):
-        batch.check_writable(output_dir)
+        folders.check_writable(output_dir)
     # One name per run (time, then a random tag), so no run replaces another's records.
     manifest = _join(output_dir, f"manifest-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-"
                                  f"{secrets.token_hex(2)}")

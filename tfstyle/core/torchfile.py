@@ -15,7 +15,7 @@ import zipfile
 
 import numpy as np
 
-from tfstyle.errors import WeightsError
+from tfstyle.core.errors import WeightsError
 
 # torch.save writes this number first in the legacy format.
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C

@@ -9,32 +9,14 @@ import collections
 import dataclasses
 import logging
 import time
-from typing import Callable, Dict, Mapping, Optional
+from typing import Dict, Mapping
 
 import numpy as np
 import tensorflow as tf
 
-
-@dataclasses.dataclass(frozen=True)
-class Progress:
-    """What a progress callback receives after each step."""
-    step: int                      # steps done so far (1-based)
-    steps: int                     # steps planned
-    losses: Mapping[str, float]    # loss parts at this step ("total", "content", "style", ...)
-    elapsed: float                 # seconds since optimization started
-    image: np.ndarray              # current image, float32 [H, W, 3] in [0, 1] (a batch: [B, H, W, 3])
-
-    @property
-    def seconds_per_step(self) -> float:
-        return self.elapsed / max(self.step, 1)
-
-    @property
-    def eta(self) -> float:
-        """Seconds left at the mean pace so far."""
-        return self.seconds_per_step * (self.steps - self.step)
+from tfstyle.core.progress import Callback, Progress  # noqa: F401 (optim.Progress)
 
 
-Callback = Optional[Callable[[Progress], None]]
 
 log = logging.getLogger(__name__)
 

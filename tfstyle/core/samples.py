@@ -17,8 +17,8 @@ import pathlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from tfstyle.errors import ImageError
-from tfstyle.image import load_image, resize
+from tfstyle.core.errors import ImageError
+from tfstyle.core.image import load_image, resize
 
 DEFAULT_CONTENT = "chelsea.png"  # Chelsea the cat, CC0 (Stefan van der Walt)
 CALIBRATION_FILES = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "camera.png",

@@ -15,8 +15,8 @@ from typing import Mapping, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from tfstyle.errors import ImageError
-from tfstyle.fileio import atomic_write
+from tfstyle.core.errors import ImageError
+from tfstyle.core.fileio import atomic_write
 
 # Inputs are refused above this many pixels before decoding (as float32 RGB a
 # 100 Mpx image is 1.2 GB; it would be resized down anyway).
@@ -161,7 +161,7 @@ def check_output_path(path, inputs: Sequence = (), overwrite: bool = False) -> p
     if path.is_dir():
         raise ImageError(f"output {path} is a directory")
     if path.exists() and not overwrite:
-        raise ImageError(f"output {path} exists; pass --overwrite to replace it")
+        raise ImageError(f"output {path} exists; pass `overwrite` to replace it")
     parent = path.parent if str(path.parent) else pathlib.Path(".")
     if not parent.is_dir():
         raise ImageError(f"output directory does not exist: {parent}")
@@ -182,7 +182,7 @@ def encode_image(image: np.ndarray, suffix: str = ".png",
     if channels not in (1, 3):
         raise ImageError(f"output channels must be 1 or 3, got {channels!r}")
     if channels == 1:
-        from tfstyle.color import luminance
+        from tfstyle.core.color import luminance
 
         rgb = np.asarray(image)
         pil = Image.fromarray(to_uint8(luminance(rgb[0] if rgb.ndim == 4 else rgb)), "L")

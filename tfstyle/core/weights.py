@@ -24,9 +24,9 @@ from typing import Mapping, Optional, Tuple
 
 import numpy as np
 
-from tfstyle import torchfile
-from tfstyle.fileio import atomic_write
-from tfstyle.errors import WeightsError
+from tfstyle.core import torchfile
+from tfstyle.core.fileio import atomic_write
+from tfstyle.core.errors import WeightsError
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ def load_file(path) -> VGGWeights:
     """
     path = pathlib.Path(path)
     if not path.is_file():
-        raise WeightsError(f"--vgg_weights: no such file: {path}")
+        raise WeightsError(f"vgg_weights: no such file: {path}")
     suffix = path.suffix.lower()
     if suffix in (".h5", ".hdf5"):
         layers = read_keras_h5(path)
@@ -302,5 +302,5 @@ def find_vgg19_weights(path=None, download=True) -> VGGWeights:
         except WeightsError as exc:
             tried.append(f"{label}: {exc}")
     raise WeightsError("no VGG19 weights found (" + "; ".join(tried)
-                       + f"). Fix: `{INSTALL_HINT}`, or pass --vgg_weights=PATH to Keras' "
+                       + f"). Fix: `{INSTALL_HINT}`, or pass `vgg_weights` (a path) to Keras' "
                        f"{KERAS_FILENAME}")

@@ -8,9 +8,9 @@ import math
 import numbers
 from typing import Optional, Tuple
 
-from tfstyle.color import PRESERVE_COLOR
-from tfstyle.errors import ConfigError
-from tfstyle.vgg import LAYER_NAMES, POOLINGS, canonical_layer
+from tfstyle.core.color import PRESERVE_COLOR
+from tfstyle.core.errors import ConfigError
+from tfstyle.core.vgg import LAYER_NAMES, POOLINGS, canonical_layer
 
 LayerWeights = Tuple[Tuple[str, float], ...]
 
@@ -73,6 +73,32 @@ def _check_layers(field, layers, default_weight=None):
     return layers
 
 
+def _parse_scales(text: str):
+    """'auto' -> None, 'none' -> (), '256,362' -> (256, 362)."""
+    text = text.strip().lower()
+    if text == "auto":
+        return None
+    if text in ("none", ""):
+        return ()
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(f"scales must be 'auto', 'none' or long sides in pixels such as "
+                          f"256,362, got {text!r}") from None
+
+
+def _parse_tile_size(text: str):
+    """'auto' -> None, 'none' -> 0, '512' -> 512."""
+    text = text.strip().lower()
+    if text in ("auto", "none"):
+        return None if text == "auto" else 0
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"tile_size must be 'auto', 'none' or a tile side in pixels, "
+                          f"got {text!r}") from None
+
+
 @dataclasses.dataclass(frozen=True)
 class StyleConfig:
     """Settings of `tfstyle.stylize`. Defaults follow Gatys et al. (CVPR 2016)."""
@@ -117,7 +143,7 @@ class StyleConfig:
     # luminance only and puts back the content's chroma (YIQ); 'histogram'
     # matches the style's colour mean and covariance to the content's first.
     preserve_color: str = "none"
-    # Coarse-to-fine: long sides of coarser passes run before the final pass
+    # Coarse-to-fine (a string is parsed: 'auto', 'none' or '256,362'): long sides of coarser passes run before the final pass
     # at `size`, each pass starting from the previous result upsampled, with
     # Gram targets of its own and beta scaled by its pixel count so alpha/beta
     # keeps its meaning. None: automatic (the output's long side halved while
@@ -125,7 +151,7 @@ class StyleConfig:
     scales: Optional[Tuple[int, ...]] = None
     # Iterations of each coarser pass; `steps` counts the final pass's.
     coarse_steps: int = 200
-    # Passes too large for memory are optimized tile by tile, each tile
+    # Passes too large for memory ('auto', 'none' or a side as text too) are optimized tile by tile, each tile
     # seeing a 96 px halo of its neighbours and matching the global style targets.
     # None: automatic (only a pass that would not fit in the available
     # memory, in the largest tiles that do); 0: never; N: tiles of N x N px
@@ -158,6 +184,10 @@ class StyleConfig:
                               f"got {self.style_blend!r}")
         if not (math.isfinite(self.tv_weight) and self.tv_weight >= 0):
             raise ConfigError(f"tv_weight must be a finite number >= 0, got {self.tv_weight!r}")
+        if isinstance(self.scales, str):
+            object.__setattr__(self, "scales", _parse_scales(self.scales))
+        if isinstance(self.tile_size, str):
+            object.__setattr__(self, "tile_size", _parse_tile_size(self.tile_size))
         if self.scales is not None:
             scales = (self.scales,) if isinstance(self.scales, numbers.Integral) else tuple(self.scales)
             if not all(is_int(v) and v >= 16 for v in scales):
@@ -241,60 +271,3 @@ class StyleConfig:
         out["content_layers"] = format_layer_weights(self.content_layers)
         out["style_layers"] = format_layer_weights(self.style_layers)
         return out
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainConfig:
-    """Settings of `tfstyle.adain_train.train` (`--mode=train_adain`). Defaults are the paper's (and pytorch-AdaIN's)."""
-
-    # Training iterations in all (a resumed run continues up to this count);
-    # the paper trains 160,000.
-    steps: int = 160_000
-    # Content images and style images per batch.
-    batch_size: int = 8
-    # Adam's initial step size.
-    learning_rate: float = 1e-4
-    # Inverse-time decay of the step size: lr / (1 + decay * step).
-    lr_decay: float = 5e-5
-    # lambda of eq. 11, the style loss's weight (content's is 1).
-    style_weight: float = 10.0
-    # Images are resized so their shorter side is this many pixels ...
-    load_size: int = 512
-    # ... and random crops of crop_size x crop_size are taken from them.
-    crop_size: int = 256
-    # Save a checkpoint every this many steps (and at the end or on Ctrl-C).
-    checkpoint_every: int = 500
-    # TensorBoard: scalars every this many steps, a preview image every
-    # image_every (0: only at the end).
-    log_every: int = 10
-    image_every: int = 500
-    # Seed of the decoder's initialization and of the data order.
-    seed: int = 0
-
-    # Fields a resumed run may change; the others must match the checkpoint's.
-    RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
-
-    def __post_init__(self):
-        for name in ("steps", "batch_size", "load_size", "crop_size",
-                     "checkpoint_every", "log_every", "image_every"):
-            value = getattr(self, name)
-            low = 0 if name == "image_every" else 1
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not isinstance(self.seed, numbers.Integral) or self.seed < 0:
-            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
-        for name in ("learning_rate", "lr_decay", "style_weight"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
-        if self.learning_rate == 0:
-            raise ConfigError("learning_rate must be > 0")
-        if self.crop_size % 8:
-            raise ConfigError(f"crop_size must be a multiple of 8 (three 2x poolings), "
-                              f"got {self.crop_size}")
-        if self.crop_size > self.load_size:
-            raise ConfigError(f"crop_size ({self.crop_size}) cannot exceed load_size "
-                              f"({self.load_size})")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)

@@ -9,9 +9,9 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from tfstyle.color import luminance
-from tfstyle.errors import ImageError
-from tfstyle.image import as_image
+from tfstyle.core.color import luminance
+from tfstyle.core.errors import ImageError
+from tfstyle.core.image import as_image
 
 
 def gray(image, size: Optional[int] = 256) -> np.ndarray:

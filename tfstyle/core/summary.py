@@ -15,7 +15,7 @@ from typing import Mapping, Optional
 import numpy as np
 import tensorflow as tf
 
-from tfstyle.errors import ImageError
+from tfstyle.core.errors import ImageError
 
 
 class TensorBoardLogger:
@@ -31,7 +31,7 @@ class TensorBoardLogger:
     def __init__(self, logdir, image_every: int = 0, settings: Optional[Mapping] = None):
         path = pathlib.Path(logdir)
         if path.exists() and not path.is_dir():
-            raise ImageError(f"--logdir {path} is a file, not a directory")
+            raise ImageError(f"logdir {path} is a file, not a directory")
         try:
             path.mkdir(parents=True, exist_ok=True)
             self.writer = tf.summary.create_file_writer(str(path))

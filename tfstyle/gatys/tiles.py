@@ -30,9 +30,8 @@ from typing import Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from tfstyle.config import MIN_TILE
-from tfstyle.image import fit_long_side
-from tfstyle.vgg import pools_before
+from tfstyle.gatys.config import MIN_TILE, StyleConfig
+from tfstyle.core.vgg import pools_before
 
 log = logging.getLogger(__name__)
 
@@ -152,20 +151,7 @@ def core_side(budget: Optional[int] = None) -> int:
     return max(_largest_core(_budget(budget)), 4 * ALIGN)
 
 
-def total_steps(shape: Tuple[int, int], config: "StyleConfig") -> int:
-    """Iterations `gatys.stylize` plans for a content image of `shape` (h, w) at
-    `config.size`: every coarse-to-fine pass, times its tiles when tiled."""
-    plan = config.scale_plan(max(shape))
-    total = 0
-    for side in plan:
-        pass_shape = fit_long_side(shape, side)
-        tile = tile_side(config, pass_shape)
-        count = len(cores(pass_shape, tile)) if tile else 1
-        total += (config.steps if side == plan[-1] else config.coarse_steps) * count
-    return total
-
-
-def tile_side(config: "StyleConfig", shape: Tuple[int, int]) -> Optional[int]:
+def tile_side(config: StyleConfig, shape: Tuple[int, int]) -> Optional[int]:
     """The tile side for a pass of `shape`, or None to run it whole."""
     if config.tile_size == 0:
         if not fits(shape, available_bytes()):
@@ -195,7 +181,7 @@ def crop_layer_map(array, tile: Tile, name: str, shape: Tuple[int, int]):
 
 
 def encode_by_cores(extractor, image: np.ndarray, layers: Sequence[str],
-                    core: int) -> Iterator[Tuple[Tile, Mapping[str, "tf.Tensor"]]]:
+                    core: int) -> Iterator[Tuple[Tile, Mapping[str, object]]]:
     """Yields (core, {layer: features of the core's positions [1, h, w, N]})
     over the cores of `image` ([H, W, 3]); together they are the whole
     image's features at `layers`."""

@@ -1,13 +1,14 @@
 """Stylizing a folder of images: mirrored output names, resumable, one bad
 file never stops the run, and a manifest of what happened.
 
-    from tfstyle import batch
-    recipe = batch.Recipe("adain", styles=("painting.jpg",), adain_model=("m.weights.h5",))
+    from tfstyle import adain, batch
+    recipe = adain.AdainRecipe(("m.weights.h5",), styles=("painting.jpg",))
     batch.stylize_dir("photos/", "styled/", recipe.renderer(), settings=recipe.settings())
 
-`Recipe` says what is done to each image, for either method, as plain data:
-the command line, this module and the Beam pipeline (`tfstyle.beam`, which
-rebuilds it once per worker) share it.
+A `batch.Recipe` (one per method) says what is done to each image as plain
+data: the command line, this module and the Beam pipeline (`batch.beam`,
+which rebuilds it once per worker) share it, and `render_one` is the per-file
+step both run.
 
 Outputs are written atomically, so an interrupted run (a crash, Ctrl-C) leaves
 only complete files, and running it again skips them. Each processed image
@@ -17,101 +18,20 @@ adds a line to ``<output_dir>/manifest.jsonl``.
 import dataclasses
 import json
 import logging
+import os
 import pathlib
 import time
-from typing import Callable, List, Mapping, Optional, Tuple
+from typing import Callable, List, Mapping, Optional
 
 import numpy as np
 
-from tfstyle.color import PRESERVE_COLOR
-from tfstyle.config import StyleConfig
-from tfstyle.errors import ConfigError, ImageError, TfstyleError
-from tfstyle.fileio import append_line
-from tfstyle.image import list_images, load_image, save_image, writable_suffixes
+from tfstyle.core.errors import ImageError, TfstyleError
+from tfstyle.core.fileio import append_line, atomic_write
+from tfstyle.core.image import encode_image, list_images, saved_settings, writable_suffixes
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
-
-
-METHODS = ("gatys", "adain")
-EMBEDDED_STYLE = "embedded:brushstrokes(512, seed=0)"
-
-
-@dataclasses.dataclass(frozen=True)
-class Recipe:
-    """What is done to every image of a batch (picklable plain data)."""
-
-    # "gatys" (an optimization per image, minutes) or "adain" (one pass, seconds).
-    method: str
-    # Style image paths; empty: tfstyle's embedded painting.
-    styles: Tuple[str, ...] = ()
-    # gatys: every setting of the optimization (size, steps, weights, ...).
-    config: StyleConfig = StyleConfig()
-    # gatys: a VGG19 weights file (None: `find_vgg19_weights`' search).
-    vgg_weights: Optional[str] = None
-    # adain: a .weights.h5 path, or the release's (vgg_normalised.pth, decoder.pth).
-    adain_model: Tuple[str, ...] = ()
-    # adain: the controls of `AdaIN.stylize`.
-    alpha: float = 1.0
-    style_weights: Tuple[float, ...] = ()
-    preserve_color: str = "none"
-    size: Optional[int] = 512
-    style_size: Optional[int] = 512
-
-    def __post_init__(self):
-        if self.method not in METHODS:
-            raise ConfigError(f"method must be one of {METHODS}, got {self.method!r}")
-        object.__setattr__(self, "styles", tuple(str(s) for s in self.styles))
-        object.__setattr__(self, "adain_model", tuple(str(p) for p in self.adain_model))
-        object.__setattr__(self, "style_weights", tuple(float(w) for w in self.style_weights))
-        if self.method == "adain" and len(self.adain_model) not in (1, 2):
-            raise ConfigError("an AdaIN recipe needs adain_model: a .weights.h5 path or the "
-                              "(vgg_normalised.pth, decoder.pth) pair")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ConfigError(f"alpha must be in [0, 1], got {self.alpha!r}")
-        if self.preserve_color not in PRESERVE_COLOR:
-            raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
-                              f"got {self.preserve_color!r}")
-        count = max(len(self.styles), 1)
-        blend = self.style_weights if self.method == "adain" else self.config.style_blend
-        if blend and len(blend) != count:
-            raise ConfigError(f"{len(blend)} style weights for {count} styles")
-
-    def renderer(self, read: Callable = load_image, fetch: Callable = str) -> Callable:
-        """Loads what every image needs once (weights, model, encoded styles)
-        and returns render(content: path or array) -> [H, W, 3] in [0, 1].
-        `read(path)` reads the style images and `fetch(path)` gives a local
-        copy of a model or weights file (Beam passes both for its file
-        systems)."""
-        from tfstyle.samples import brushstrokes
-
-        styles = [read(s) for s in self.styles] or [brushstrokes(512)]
-        if self.method == "gatys":
-            from tfstyle.gatys import stylize
-            from tfstyle.weights import find_vgg19_weights
-
-            weights = find_vgg19_weights(self.vgg_weights and fetch(self.vgg_weights))
-            return lambda content: stylize(content, styles, self.config, weights=weights).image
-        from tfstyle.adain import load_model
-
-        model = load_model(tuple(fetch(p) for p in self.adain_model))
-        if self.preserve_color == "none":  # the same styles for every image: encode them once
-            styles = [model.style_stats(s, self.style_size) for s in styles]
-        return lambda content: model.stylize(
-            content, styles, alpha=self.alpha, style_weights=self.style_weights or None,
-            preserve_color=self.preserve_color, size=self.size, style_size=self.style_size)
-
-    def settings(self) -> dict:
-        """The recipe as the manifest and the PNGs record it."""
-        out = {"method": self.method, "style": list(self.styles) or [EMBEDDED_STYLE]}
-        if self.method == "gatys":
-            out.update(self.config.to_dict())
-        else:
-            out.update(model=list(self.adain_model), alpha=self.alpha,
-                       style_blend=list(self.style_weights), preserve_color=self.preserve_color,
-                       size=self.size, style_size=self.style_size)
-        return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,12 +125,11 @@ def check_writable(output_dir):
                          f"{exc.strerror or exc}") from None
 
 
-def changed_settings(target, settings: Mapping) -> Optional[str]:
+def changed_settings(target, settings: Mapping, settings_of: Callable = saved_settings
+                     ) -> Optional[str]:
     """Why an existing output does not match `settings` (None if it does, or
     if it records none)."""
-    from tfstyle.image import saved_settings
-
-    old = saved_settings(target)
+    old = settings_of(target)
     if old is None:
         return None
     settings = json.loads(json.dumps(settings))  # tuples as lists, as they were saved
@@ -218,7 +137,7 @@ def changed_settings(target, settings: Mapping) -> Optional[str]:
     if not differ:
         return None
     return (f"{target} exists, made with other settings ({', '.join(differ)}); use another "
-            "output folder, or --overwrite to replace it")
+            "output folder, or `overwrite` to replace it")
 
 
 def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.ndarray], *,
@@ -241,32 +160,12 @@ def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.nda
     output_dir = pathlib.Path(output_dir)
     check_writable(output_dir)
     settings = dict(settings or {})
-    metadata = {"Software": "tfstyle", "tfstyle:settings": json.dumps(settings, sort_keys=True)}
     manifest = output_dir / MANIFEST
     start = time.monotonic()
     items, rendered = [], 0
     for index, (source, target) in enumerate(pairs):
-        if target.exists() and not overwrite:
-            # A rerun resumes; a run with other settings must not pass old
-            # outputs off as its own.
-            why = changed_settings(target, settings)
-            if why:
-                raise ImageError(why)
-            item = BatchItem(str(source), str(target), "skipped")
-        else:
-            began = time.monotonic()
-            try:
-                image = render(source)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                save_image(target, image, dict(metadata, **{"tfstyle:input": str(source)}),
-                           channels)
-                item = BatchItem(str(source), str(target), "done", time.monotonic() - began)
-            except (TfstyleError, OSError) as exc:
-                item = _failed(source, target, began, exc)
-            except Exception as exc:  # e.g. TensorFlow out of memory on one huge image
-                if not _is_tf_error(exc):
-                    raise
-                item = _failed(source, target, began, exc)
+        item = render_one(source, target, render, settings, overwrite=overwrite, channels=channels)
+        if item.status != "skipped":
             rendered += 1
             append_line(manifest, json.dumps(dict(dataclasses.asdict(item), settings=settings),
                                              sort_keys=True))
@@ -275,6 +174,52 @@ def stylize_dir(content_dir, output_dir, render: Callable[[pathlib.Path], np.nda
             callback(BatchProgress(index + 1, len(pairs), item, time.monotonic() - start,
                                    rendered))
     return BatchResult(items, time.monotonic() - start)
+
+
+@dataclasses.dataclass(frozen=True)
+class Storage:
+    """Where a run's files live: the local disk, or any Beam file system."""
+    read: Callable = pathlib.Path                 # input path -> what `render` takes
+    exists: Callable[[object], bool] = os.path.exists
+    settings_of: Callable = saved_settings        # an output's recorded settings, or None
+    write: Callable = None                        # (output path, bytes): complete or nothing
+
+
+def _write_local(path, data: bytes):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as f:
+        f.write(data)
+
+
+LOCAL = Storage(write=_write_local)
+
+
+def render_one(source, target, render: Callable, settings: Mapping, *, overwrite: bool = False,
+               channels: int = 3, storage: Storage = LOCAL) -> BatchItem:
+    """One input of a folder run: skipped when its output exists (unless
+    `overwrite`), else rendered and written with `settings` in its metadata.
+    A file that fails is an "error" item; an output made with other settings
+    raises, so a rerun never passes old outputs off as its own."""
+    if storage.exists(target) and not overwrite:
+        why = changed_settings(target, settings, storage.settings_of)
+        if why:
+            raise ImageError(why)
+        return BatchItem(str(source), str(target), "skipped")
+    began = time.monotonic()
+    metadata = {"Software": "tfstyle", "tfstyle:input": str(source),
+                "tfstyle:settings": json.dumps(dict(settings), sort_keys=True)}
+    try:
+        image = render(storage.read(source))
+        storage.write(target, encode_image(image, pathlib.PurePath(str(target)).suffix,
+                                           metadata, channels))
+        return BatchItem(str(source), str(target), "done", time.monotonic() - began)
+    except (TfstyleError, OSError) as exc:
+        return _failed(source, target, began, exc)
+    except Exception as exc:  # e.g. TensorFlow out of memory on one huge image
+        if not _is_tf_error(exc):
+            raise
+        return _failed(source, target, began, exc)
 
 
 def _failed(source, target, began, exc) -> BatchItem:

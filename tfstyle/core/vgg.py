@@ -18,9 +18,9 @@ from typing import Dict, Mapping, Optional, Sequence
 
 import numpy as np
 
-from tfstyle import samples
-from tfstyle.errors import ConfigError
-from tfstyle.weights import CONV_LAYERS, VGGWeights, cache_dir, write_npz_atomic
+from tfstyle.core import samples
+from tfstyle.core.errors import ConfigError
+from tfstyle.core.weights import CONV_LAYERS, VGGWeights, cache_dir, write_npz_atomic
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def pools_before(layer: str) -> int:
     return int(canonical_layer(layer)[len("block")]) - 1
 
 
-def _factors_filename(sha256: str) -> str:
+def factors_filename(sha256: str) -> str:
     return f"vgg19_norm_{sha256[:16]}.npz"
 
 
@@ -108,7 +108,7 @@ def normalization_factors(weights: VGGWeights, pooling: str) -> Dict[str, np.nda
     weights tfstyle finds offline; other weights (Keras' own download, a user's
     file) are calibrated on first use on the same image set, then cached.
     """
-    name = _factors_filename(weights.sha256)
+    name = factors_filename(weights.sha256)
     for path in (_DATA_DIR / name, cache_dir() / name):
         factors = _read_factors(path, weights.sha256, pooling)
         if factors is not None:

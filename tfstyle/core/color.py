@@ -77,3 +77,31 @@ def match_color_histogram(style: np.ndarray, content: np.ndarray) -> np.ndarray:
     a = _sqrtm(cov_c) @ _sqrtm(cov_s, inverse=True)
     out = (s - mu_s) @ a.T + mu_c
     return np.clip(out, 0.0, 1.0).reshape(style.shape).astype(np.float32)
+
+
+def check_mode(mode: str):
+    if mode not in PRESERVE_COLOR:
+        from tfstyle.core.errors import ConfigError
+
+        raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, got {mode!r}")
+
+
+def before_transfer(content: np.ndarray, style: np.ndarray, mode: str):
+    """(content, style) as a method should see them to keep the content's
+    colours with `mode` ('none', 'luminance' or 'histogram'): unchanged, the
+    style's colours matched to the content's, or both as grey luminance."""
+    check_mode(mode)
+    if mode == "histogram":
+        return content, match_color_histogram(style, content)
+    if mode == "luminance":
+        content_y = luminance(content)
+        return gray_rgb(content_y), gray_rgb(match_luminance(luminance(style), content_y))
+    return content, style
+
+
+def after_transfer(image: np.ndarray, content: np.ndarray, mode: str) -> np.ndarray:
+    """The method's output as the user gets it: with the content's chroma put
+    back after a luminance-only transfer."""
+    if mode == "luminance":
+        return with_content_chroma(luminance(image), content)
+    return image

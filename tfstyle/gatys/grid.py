@@ -14,9 +14,9 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from tfstyle.config import PAPER_STYLE_LAYERS, LayerWeights, StyleConfig
-from tfstyle.errors import ConfigError
-from tfstyle.image import resize, to_uint8
+from tfstyle.gatys.config import PAPER_STYLE_LAYERS, LayerWeights, StyleConfig
+from tfstyle.core.errors import ConfigError
+from tfstyle.core.image import resize, to_uint8
 
 # Fig. 3's rows: conv1_1; conv1_1 + conv2_1; ...; conv1_1 ... conv5_1, equal weights.
 PAPER_STYLE_LAYER_SETS: Tuple[LayerWeights, ...] = tuple(
@@ -41,7 +41,7 @@ def layer_set_label(layers: LayerWeights) -> str:
 class GridCell:
     row: int
     column: int
-    result: "object"               # a gatys.StyleResult; its .config holds the cell's settings
+    result: "object"               # a StyleResult; its .config holds the cell's settings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +122,7 @@ def format_layer_sets(sets: Sequence[LayerWeights]) -> str:
 
 def parse_layer_sets(text: str, default_weight: Optional[float] = None) -> Tuple[LayerWeights, ...]:
     """``"conv1_1;conv1_1,conv2_1"`` -> one `LayerWeights` per ``;``-separated set."""
-    from tfstyle.config import parse_layer_weights
+    from tfstyle.gatys.config import parse_layer_weights
 
     sets = [part for part in str(text).split(";") if part.strip()]
     if not sets:
@@ -151,8 +151,12 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
     Every cell starts from the same image (same seed), so the differences
     come from the settings alone.
     """
-    from tfstyle import gatys
-    from tfstyle.weights import find_vgg19_weights
+    from tfstyle.core.weights import find_vgg19_weights
+    from tfstyle.gatys.inputs import finish_image, initial_image, prepare_images, target_images
+    from tfstyle.gatys.objective import GatysObjective
+    from tfstyle.gatys.passes import network, offset_progress, optimize
+    from tfstyle.gatys.targets import compute_targets
+    from tfstyle.gatys.transfer import StyleResult
 
     config = config or StyleConfig()
     content_layer_sets = tuple(content_layer_sets or (config.content_layers,))
@@ -178,27 +182,27 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
     # network and the targets for the whole grid.
     union = dataclasses.replace(
         config, content_layers=_union(content_layer_sets), style_layers=_union(style_layer_sets))
-    content, styles = gatys.prepare_images(content, style, union)
+    content, styles = prepare_images(content, style, union)
     weights = weights or find_vgg19_weights()
-    extractor = gatys.network(weights, union, union.layers)
-    target_content, target_styles = gatys.target_images(content, styles, config)
-    targets = gatys.compute_targets(
+    extractor = network(weights, union, union.layers)
+    target_content, target_styles = target_images(content, styles, config)
+    targets = compute_targets(
         extractor, target_content, target_styles,
         content_layers=[n for n, _ in union.content_layers],
         style_layers=[n for n, _ in union.style_layers], blend=config.blend_weights(len(styles)))
-    init = gatys.initial_image(config, content.shape[:2], target_content, target_styles[0])
+    init = initial_image(config, content.shape[:2], target_content, target_styles[0])
     total_steps = len(rows) * len(ratios) * config.steps
     start = time.perf_counter()
     cells = []
     for r, row in enumerate(cell_configs):
         for c, cell_config in enumerate(row):
-            objective = gatys.GatysObjective.from_config(extractor, targets, cell_config)
+            objective = GatysObjective.from_config(extractor, targets, cell_config)
             done = (r * len(ratios) + c) * config.steps
             cell_start = time.perf_counter()
-            out = gatys.optimize(objective, init, cell_config,
-                                 gatys.offset_progress(callback, done, total_steps, start))
-            image = gatys.finish_image(out.image, content, cell_config)
-            cells.append(GridCell(r, c, gatys.StyleResult(
+            out = optimize(objective, init, cell_config,
+                                 offset_progress(callback, done, total_steps, start))
+            image = finish_image(out.image, content, cell_config)
+            cells.append(GridCell(r, c, StyleResult(
                 image, out.losses, out.steps, out.evaluations,
                 time.perf_counter() - cell_start, weights.sha256, cell_config)))
     multi = len(content_layer_sets) > 1

@@ -30,32 +30,16 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from tfstyle import adain, vgg
-from tfstyle.config import TrainConfig
-from tfstyle.errors import ConfigError, ImageError, WeightsError
-from tfstyle.fileio import atomic_write
-from tfstyle.image import list_images, load_image, resize
+from tfstyle import adain
+
+from tfstyle.core import vgg
+from tfstyle.adain.config import TrainConfig
+from tfstyle.core.errors import ConfigError, ImageError, WeightsError
+from tfstyle.core.fileio import atomic_write
+from tfstyle.core.image import list_images, load_image, resize
+from tfstyle.core.progress import Progress
 
 log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainProgress:
-    """What a progress callback receives after each training step."""
-    step: int                      # global step (counting a resumed run's earlier steps)
-    steps: int                     # steps planned in all
-    losses: Mapping[str, float]    # "total", "content", "style" of this batch
-    elapsed: float                 # seconds since this run (not the first) started
-    first_step: int                # the step this run started from (0 unless resumed)
-    image: Optional[np.ndarray] = None
-
-    @property
-    def seconds_per_step(self) -> float:
-        return self.elapsed / max(self.step - self.first_step, 1)
-
-    @property
-    def eta(self) -> float:
-        return self.seconds_per_step * (self.steps - self.step)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,7 +169,7 @@ def _resume(checkpoint, manager, directory: pathlib.Path, config: TrainConfig, w
 
 def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *,
           weights=None, checkpoint_dir=None, logdir=None,
-          callback: Optional[Callable[[TrainProgress], None]] = None,
+          callback: Optional[Callable[[Progress], None]] = None,
           overwrite: bool = False, init_model=None) -> TrainResult:
     """Trains a decoder and writes the encoder/decoder pair to `output`
     (`<name>.weights.h5`, read by `AdaIN.load`).
@@ -198,19 +182,19 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
         name with `_checkpoints`.
       logdir: TensorBoard logs: losses, step size, and preview images (the
         first content crop in the first style crop's style).
-      callback: called with a `TrainProgress` after every step.
+      callback: called with a `core.progress.Progress` after every step.
       overwrite: replace `output` if it exists.
       init_model: fine-tuning: start from this model's decoder (a
         `.weights.h5` from `AdaIN.save` with the same encoder) instead of a
         random one. A checkpoint to resume from takes precedence.
     """
-    from tfstyle.weights import find_vgg19_weights
+    from tfstyle.core.weights import find_vgg19_weights
 
     output = pathlib.Path(output)
     if not output.name.endswith(".weights.h5"):
         raise ConfigError(f"the trained model is saved as <name>.weights.h5, got {output.name}")
     if output.exists() and not overwrite:
-        raise ImageError(f"output {output} exists; pass --overwrite to replace it")
+        raise ImageError(f"output {output} exists; pass `overwrite` to replace it")
     try:  # hours of training must not end on an unwritable folder
         with tempfile.TemporaryFile(dir=output.parent):
             pass
@@ -276,8 +260,8 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
             if step % config.checkpoint_every == 0:
                 manager.save(checkpoint_number=step)
             if callback is not None:
-                callback(TrainProgress(step, config.steps, values, time.monotonic() - start,
-                                       first_step, preview))
+                callback(Progress(step, config.steps, values, time.monotonic() - start,
+                                   preview, first_step))
     except KeyboardInterrupt:
         step = int(step_var)  # the step may have run before the interrupt reached Python
         if step > first_step:
@@ -311,7 +295,7 @@ def _summary_writer(logdir, config: TrainConfig, first_step: int):
         return None
     path = pathlib.Path(logdir)
     if path.exists() and not path.is_dir():
-        raise ImageError(f"--logdir {path} is a file, not a directory")
+        raise ImageError(f"logdir {path} is a file, not a directory")
     path.mkdir(parents=True, exist_ok=True)
     writer = tf.summary.create_file_writer(str(path))
     with writer.as_default(step=first_step):

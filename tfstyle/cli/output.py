@@ -8,10 +8,10 @@ import pathlib
 import platform
 import time
 
-from tfstyle.errors import ImageError
-from tfstyle.fileio import atomic_write
+from tfstyle.core.errors import ImageError
+from tfstyle.core.fileio import atomic_write
 
-from tfstyle.image import check_output_path, save_image
+from tfstyle.core.image import check_output_path, save_image
 
 
 def _duration(seconds: float) -> str:
@@ -54,7 +54,7 @@ class ProgressPrinter:
                 f" ({parts}) {p.seconds_per_step:.2f} s/step, {_duration(p.eta)} left")
 
     def __call__(self, p):
-        """Receives a `tfstyle.optim.Progress` (or `adain_train.TrainProgress`)."""
+        """Receives a `tfstyle.core.progress.Progress`."""
         if self.save_every and p.step % self.save_every == 0:
             path = snapshot_path(self.output, p.step)
             if p.step > self._checked:  # a run longer than planned: check as it goes
@@ -68,7 +68,7 @@ class ProgressPrinter:
                 self.stream.flush()
                 self._open = True
                 self._last = now
-        elif (p.step == getattr(p, "first_step", 0) + 1 or last_step
+        elif (p.step == p.first_step + 1 or last_step
               or p.step % max(1, p.steps // 10) == 0 or now - self._last >= 60):
             # Logs get a line at the start, every tenth of the run and at
             # least every minute (long trainings), and at the end.
@@ -92,7 +92,7 @@ def check_sidecar(output, overwrite: bool):
     path = sidecar_path(output)
     if path.exists() and not overwrite:
         raise ImageError(f"{path} (the run record for {output}) exists; "
-                         "pass --overwrite to replace it")
+                         "pass `overwrite` to replace it")
 
 
 def _save(output, image, settings: dict, losses, weights_sha256: str, record: dict,

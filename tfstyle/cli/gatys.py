@@ -1,0 +1,233 @@
+"""The command line's Gatys modes: transfer (one image, several seeds, or a
+folder), content_reconstruction, texture and grid."""
+
+import dataclasses
+import pathlib
+import sys
+from typing import Optional, Tuple
+
+from tfstyle.cli import common, output
+from tfstyle.core.errors import ConfigError
+from tfstyle.gatys.config import StyleConfig
+
+MODES = ("transfer", "content_reconstruction", "texture", "grid")
+_GRID = ("grid_style_layers", "grid_ratios", "grid_content_layers")
+_FOLDER = ("content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
+_ADAIN = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "style_dir",
+          "checkpoint_dir", "batch_size", "load_size", "crop_size", "checkpoint_every",
+          "init_model")
+_MASKS = ("seeds", "style_mask", "style_source_mask")
+# Inputs a mode has no use for; settings it does not read are ignored, so
+# presets work in every mode.
+REFUSED = {
+    "transfer": ("output_size",) + _GRID + _ADAIN,
+    "content_reconstruction": ("style", "output_size", "tile_size") + _MASKS + _GRID + _FOLDER
+    + _ADAIN,
+    "texture": ("content", "tile_size") + _MASKS + _GRID + _FOLDER + _ADAIN,
+    "grid": ("output_size", "save_every", "tile_size") + _MASKS + _FOLDER + _ADAIN,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Extras:
+    """The inputs of single modes (field names are the flags')."""
+    seeds: Tuple[int, ...] = ()                  # transfer: several noise starts
+    output_size: Optional[str] = None            # texture: WIDTHxHEIGHT
+    grid_style_layers: Optional[str] = None      # grid rows
+    grid_ratios: Tuple[float, ...] = ()          # grid columns
+    grid_content_layers: Optional[str] = None    # grid: rows repeat per set
+
+
+def seed_output(path: pathlib.Path, seed: int) -> pathlib.Path:
+    """``out.png`` -> ``out_seed3.png``: one output of a seeds run."""
+    return path.with_name(f"{path.stem}_seed{seed}{path.suffix}")
+
+
+def texture_size(text: Optional[str]):
+    """'640x360' -> (360, 640), (height, width)."""
+    if text is None:
+        return None
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(height), int(width))
+    except ValueError:
+        size = None
+    if not sep or size is None or min(size) < 1:
+        raise ConfigError(f"output_size must be WIDTHxHEIGHT in pixels, e.g. 640x360, got {text!r}")
+    return size
+
+
+def _check_seeds(run: common.Run, config: StyleConfig, seeds):
+    """The command line's own limits on seeds (the library checks the seeds)."""
+    for name, why in (("seed", "`seeds` lists every seed; drop `seed`"),
+                      ("save_every", "snapshots belong to one image; not with `seeds`"),
+                      ("logdir", "TensorBoard logs belong to one image; not with `seeds`")):
+        if run.given(name):
+            raise ConfigError(f"`{name}`: {why}")
+    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds must be different integers >= 0, got "
+                          f"{','.join(str(s) for s in seeds)!r}")
+    if config.init != "noise":
+        raise ConfigError(f"`seeds` needs `init`=noise; `init`={config.init} starts every seed "
+                          "from the same image")
+
+
+def run(run: common.Run, config: StyleConfig, extras: Extras) -> int:
+    if run.mode == "transfer":
+        where = common.folder(run, [("seeds", "several seeds make several outputs of one "
+                                              "image; not with `content_dir`")])
+        if where:
+            return _run_folder(run, config, where)
+        if extras.seeds:
+            _check_seeds(run, config, extras.seeds)
+    job = _Job.plan(run, config, extras)
+    progress = output.ProgressPrinter(sys.stderr, job.output, job.steps, run.save_every,
+                                      run.overwrite, job.inputs)
+    common.start_library(run.verbose)
+    from tfstyle.core.weights import find_vgg19_weights
+
+    weights = find_vgg19_weights(run.vgg_weights)
+    board = None
+    if run.logdir:
+        from tfstyle.core.summary import TensorBoardLogger
+
+        board = TensorBoardLogger(run.logdir, run.log_images_every, job.settings)
+    try:
+        result = job.call(weights, _both(progress, board))
+    finally:
+        progress.close()
+        if board:
+            board.close()
+    job.save(result)
+    return 0
+
+
+def _run_folder(run: common.Run, config: StyleConfig, where) -> int:
+    from tfstyle.core.image import as_image
+    from tfstyle.gatys.recipe import GatysRecipe
+
+    for style in run.style:  # a bad style stops the run before any image
+        if "://" not in style:
+            as_image(style, 16)
+    return common.run_folder(run, where, GatysRecipe(run.style, config, run.vgg_weights))
+
+
+def _both(*callbacks):
+    callbacks = [c for c in callbacks if c is not None]
+
+    def call(progress):
+        for callback in callbacks:
+            callback(progress)
+
+    return call
+
+
+@dataclasses.dataclass
+class _Job:
+    """One Gatys command after every check that needs no network."""
+    run: common.Run
+    config: StyleConfig
+    extras: Extras
+    content: object
+    style: object
+    output: pathlib.Path
+    outputs: list
+    inputs: list
+    steps: int
+    settings: dict
+
+    @classmethod
+    def plan(cls, run: common.Run, config: StyleConfig, extras: Extras) -> "_Job":
+        from tfstyle.core import samples
+        from tfstyle.gatys.grid import parse_layer_sets
+
+        mode = run.mode
+        texture_size(extras.output_size)  # malformed inputs fail before any file is touched
+        if mode == "grid":
+            parse_layer_sets(extras.grid_style_layers)
+            if extras.grid_content_layers:
+                parse_layer_sets(extras.grid_content_layers, 1.0)
+        content = None if mode == "texture" else (run.content or samples.default_content())
+        style = None if mode == "content_reconstruction" else (
+            list(run.style) or [samples.brushstrokes(512)])
+        source_masks = [m or None for m in run.style_source_mask] or None
+        inputs = [c for c in (content, *run.style, *run.style_mask, *(source_masks or ()))
+                  if c is not None]
+        out = pathlib.Path(run.output)
+        outputs = [seed_output(out, s) for s in extras.seeds] or [out]  # seeds: only theirs
+        from tfstyle.core.image import as_image, check_output_path
+
+        for path in outputs:
+            check_output_path(path, inputs, run.overwrite)
+            output.check_sidecar(path, run.overwrite)
+        steps = config.steps
+        if mode == "transfer" and run.save_every:  # snapshots over every pass, checked now
+            from tfstyle.gatys.passes import total_steps
+
+            steps = total_steps(as_image(content, config.size).shape[:2], config)
+        return cls(run, config, extras, content, style, out, outputs, inputs, steps,
+                   _settings(run, config, extras, content))
+
+    def call(self, weights, callback):
+        from tfstyle import gatys
+
+        run, config, extras = self.run, self.config, self.extras
+        masks = list(run.style_mask) or None
+        source_masks = [m or None for m in run.style_source_mask] or None
+        kwargs = dict(weights=weights, callback=callback)
+        if run.mode == "grid":
+            from tfstyle.gatys.grid import parse_layer_sets
+
+            return gatys.style_grid(
+                self.content, self.style, config, ratios=extras.grid_ratios or None,
+                style_layer_sets=parse_layer_sets(extras.grid_style_layers),
+                content_layer_sets=(parse_layer_sets(extras.grid_content_layers, 1.0)
+                                    if extras.grid_content_layers else None), **kwargs)
+        if run.mode == "texture":
+            return gatys.synthesize_texture(self.style, config,
+                                            output_size=texture_size(extras.output_size), **kwargs)
+        if run.mode == "content_reconstruction":
+            return gatys.reconstruct_content(self.content, config, **kwargs)
+        if extras.seeds:
+            return gatys.stylize_seeds(self.content, self.style, config, seeds=extras.seeds,
+                                       masks=masks, style_masks=source_masks, **kwargs)
+        return gatys.stylize(self.content, self.style, config, masks=masks,
+                             style_masks=source_masks, **kwargs)
+
+    def save(self, result):
+        channels = self.run.output_channels
+        if self.run.mode == "grid":
+            output.save_grid(self.output, result, self.settings)
+            print(output.grid_summary(self.output, result), file=sys.stderr)
+            return
+        pairs = (zip(self.outputs, result) if self.extras.seeds else [(self.output, result)])
+        for path, one in pairs:
+            settings = self.settings
+            if self.extras.seeds:
+                settings = dict(settings, seed=one.config.seed, seeds=list(self.extras.seeds))
+            output.save_result(path, one, settings, channels)
+            print(output.summary(path, one), file=sys.stderr)
+
+
+def _settings(run: common.Run, config: StyleConfig, extras: Extras, content) -> dict:
+    """The run as its outputs record it."""
+    from tfstyle.batch.recipe import EMBEDDED_STYLE
+
+    settings = dict(config.to_dict(), mode=run.mode)
+    if run.mode == "transfer":
+        settings["output_channels"] = run.output_channels
+    if content is not None:
+        settings["content"] = str(run.content or f"embedded:{pathlib.Path(content).name}")
+    if run.mode != "content_reconstruction":
+        settings["style"] = list(run.style) or [EMBEDDED_STYLE]
+    if run.style_mask:
+        settings.update(style_mask=list(run.style_mask),
+                        style_source_mask=[m or None for m in run.style_source_mask] or None)
+    size = texture_size(extras.output_size)
+    if size:
+        settings["output_size"] = f"{size[1]}x{size[0]}"
+    if run.mode == "grid":
+        settings.update(grid_style_layers=extras.grid_style_layers,
+                        grid_ratios=list(extras.grid_ratios) or None,
+                        grid_content_layers=extras.grid_content_layers)
+    return settings

@@ -1,0 +1,225 @@
+"""The objective of Gatys et al. 2016: L = alpha L_content + beta L_style
+(eq. 7) against fixed `Targets`, for a whole image, an image encoded by
+cores, or one tile of a tiled pass."""
+
+import logging
+from typing import Dict, Mapping, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tfstyle.core import losses
+from tfstyle.core.errors import ConfigError
+from tfstyle.gatys import tiles
+from tfstyle.gatys.config import LayerWeights, StyleConfig
+from tfstyle.gatys.targets import StyleRegion, Targets
+
+log = logging.getLogger(__name__)
+
+
+def scaled_style_weight(style_weight: float, share: float) -> float:
+    """beta for a part of the run holding `share` of the final image's pixels
+    (a coarse pass, a tile's core). L_content sums over positions and so grows
+    with the pixel count while E_l does not: beta scaled the same way keeps
+    the balance alpha/beta strikes at full size."""
+    return style_weight * share
+
+
+class GatysObjective:
+    """L = alpha * L_content + beta * L_style (+ tv_weight * TV) against fixed targets.
+
+    Call it on a [1, H, W, 3] image in [0, 1]; it returns the loss parts as
+    scalar tensors. The targets are tensors computed once, so a tf.function
+    that calls this captures them instead of re-encoding the content and
+    style images at every step. Several objectives (a grid's cells) can share
+    one extractor and one `Targets`, each reading its own layers from them.
+    With a keep region, the image seen by the network is
+    ``keep * photo + (1 - keep) * x``: those pixels are the photo's, and the
+    styled regions blend into them.
+    """
+
+    def __init__(self, extractor, targets: Targets, *, content_layers: LayerWeights,
+                 style_layers: LayerWeights, content_weight: float, style_weight: float,
+                 tv_weight: float = 0.0):
+        self.extractor = extractor
+        self.targets = targets
+        self.content_layers = tuple(content_layers) if targets.content else ()
+        self.style_layers = tuple(style_layers) if targets.styles else ()
+        if not self.content_layers and not self.style_layers:
+            raise ConfigError("nothing to optimize: no content and no style target")
+        self.content_weight = float(content_weight)
+        self.style_weight = float(style_weight)
+        self.tv_weight = float(tv_weight)
+        # (region, layer, weight, mask at the layer or None). A region's E_l
+        # compares Gram matrices averaged over the region, so its gradient per
+        # position grows as the region shrinks; weighting it by the region's
+        # share of the positions gives every pixel the push an unmasked run
+        # gives it (a mask covering everything is exactly the unmasked loss).
+        # A region too small to cover one position of a deep layer has no term there.
+        self._style_terms = []
+        for region in targets.styles:
+            for name, weight in self.style_layers:
+                mask = None if region.masks is None else region.masks[name]
+                if mask is not None:
+                    if float(mask.sum()) < 1e-3:
+                        log.info("a style region vanishes at %s; it has no term there", name)
+                        continue
+                    weight = weight * float(mask.sum()) / mask.size
+                self._style_terms.append((region, name, weight, mask))
+        if self.style_layers and not self._style_terms:
+            raise ConfigError("every style mask vanishes at the style layers' resolution; "
+                              "use larger masks, a larger `size` or shallower `style_layers`")
+        self._keep = None if targets.keep is None else tf.constant(targets.keep)
+        self._photo = None if targets.photo is None else tf.constant(targets.photo)
+        # For a tile (see `for_tile`): the slices of its core's positions per layer.
+        self._spans = None
+
+    @classmethod
+    def from_config(cls, extractor, targets: Targets, config: StyleConfig) -> "GatysObjective":
+        return cls(extractor, targets, content_layers=config.content_layers,
+                   style_layers=config.style_layers, content_weight=config.content_weight,
+                   style_weight=config.style_weight, tv_weight=config.tv_weight)
+
+    @property
+    def style_targets(self) -> Dict[str, tf.Tensor]:
+        """The (first) style region's A / M per layer."""
+        return dict(self.targets.styles[0].grams)
+
+    def render(self, x):
+        """The image the loss sees for optimization variable `x` ([1, H, W, 3])."""
+        if self._keep is None:
+            return x
+        return self._keep * self._photo + (1.0 - self._keep) * x
+
+    def render_numpy(self, x: np.ndarray) -> np.ndarray:
+        """`render` for a [H, W, 3] array."""
+        if self._keep is None:
+            return x
+        keep, photo = self.targets.keep[0], self.targets.photo[0]
+        return (keep * photo + (1.0 - keep) * x).astype(np.float32)
+
+    def __call__(self, x) -> Dict[str, tf.Tensor]:
+        return self.losses_of(self.render(x))
+
+    def losses_of(self, image) -> Dict[str, tf.Tensor]:
+        """The loss parts of an image already rendered (keep region filled in)."""
+        feats = self._core_features(self.extractor(image))
+        content = {name: losses.content_loss(feats[name], self.targets.content[name])
+                   for name, _ in self.content_layers}
+        tv = losses.total_variation_loss(image) if self.tv_weight else None
+        return self.combine(content, self._term_sums(feats), tv)
+
+    def _term_sums(self, feats) -> list:
+        """(G, M) of each style term."""
+        return [(losses.gram_matrix(feats[name], mask), losses.num_positions(feats[name], mask))
+                for _, name, _, mask in self._style_terms]
+
+    def combine(self, content: Mapping[str, tf.Tensor], grams: Sequence, tv) -> Dict[str, tf.Tensor]:
+        """The loss parts from their sums over positions: L_content per content
+        layer, (G, M) per style term, and the TV sum (None without TV). Sums
+        over an image's tiles give the whole image's loss."""
+        parts = {}
+        if self.content_layers:
+            parts["content"] = tf.add_n([weight * content[name]
+                                         for name, weight in self.content_layers])
+        if self.style_layers:
+            per_term = [losses.layer_style_loss(gram, region.grams[name],
+                                                float(gram.shape[-1]), positions)
+                        for (gram, positions), (region, name, _, _) in zip(grams, self._style_terms)]
+            parts["style"] = losses.style_loss(per_term, [w for _, _, w, _ in self._style_terms])
+        total = losses.total_loss(parts.get("content", 0.0), parts.get("style", 0.0),
+                                  self.content_weight, self.style_weight)
+        if self.tv_weight:
+            parts["tv"] = tv
+            total = total + self.tv_weight * parts["tv"]
+        parts["total"] = total
+        return parts
+
+    def sums_by_cores(self, image: np.ndarray, content: Optional[np.ndarray], core: int):
+        """(L_content per content layer, (G, M) per style term) of the rendered
+        [H, W, 3] `image`, encoded by cores of side `core` (see
+        `tiles.encode_by_cores`): the whole image's sums, for images too large
+        to encode at once. Content sums need `content`, the content image
+        (encoded the same way); with None they are left out."""
+        shape = image.shape[:2]
+        layers = sorted({n for n, _ in self.content_layers} | {n for _, n, _, _ in self._style_terms})
+        content_sums = {name: 0.0 for name, _ in self.content_layers} if content is not None else {}
+        term_sums = [[0.0, 0.0] for _ in self._style_terms]
+        targets = (tiles.encode_by_cores(self.extractor, content, list(content_sums), core)
+                   if content_sums else None)
+        for c, feats in tiles.encode_by_cores(self.extractor, image, layers, core):
+            if targets is not None:
+                _, target = next(targets)
+                for name in content_sums:
+                    content_sums[name] += losses.content_loss(feats[name], target[name])
+            for sums, (_, name, _, mask) in zip(term_sums, self._style_terms):
+                mask = None if mask is None else tiles.crop_layer_map(mask, c, name, shape)
+                sums[0] += losses.gram_matrix(feats[name], mask)
+                sums[1] += losses.num_positions(feats[name], mask)
+        return content_sums, [tuple(t) for t in term_sums]
+
+    def evaluate_by_cores(self, x: np.ndarray, content: Optional[np.ndarray],
+                          core: int) -> Dict[str, float]:
+        """The loss parts of the [H, W, 3] image `x` (see `sums_by_cores`)."""
+        image = self.render_numpy(x)
+        content_sums, term_sums = self.sums_by_cores(image, content, core)
+        tv = losses.total_variation_loss(tf.constant(image[None])) if self.tv_weight else None
+        return {k: float(v) for k, v in self.combine(content_sums, term_sums, tv).items()}
+
+    def for_tile(self, core: tiles.Tile, content: np.ndarray,
+                 image: np.ndarray) -> Optional["GatysObjective"]:
+        """This objective for the pixels of `core` alone, the rest of the
+        [H, W, 3] `image` held fixed; None when the photo is kept on all of
+        the core. Call it on the core's window (`tiles.window`).
+
+        The window's halo is fixed context (a keep region holding the current
+        pixels) and only the core's positions count. Every tile matches the
+        global style targets itself, so all tiles share one style (matching
+        only the whole image's sum lets tiles drift apart, each making up
+        for the others); its content term is its own piece of the content,
+        and beta is scaled by the core's share of the pixels, as for coarse
+        passes, so alpha/beta keeps its balance.
+        """
+        shape = image.shape[:2]
+        win = tiles.window(core, shape)
+        inside = np.zeros(win.shape + (1,), np.float32)
+        inside[core.y0 - win.y0:core.y1 - win.y0, core.x0 - win.x0:core.x1 - win.x0] = 1.0
+        current = win.crop(image)
+        keep, photo = 1.0 - inside, current
+        if self.targets.keep is not None:
+            core_keep = win.crop(self.targets.keep[0])
+            if float(core_keep[inside[..., 0] > 0].min()) >= 1.0:
+                return None
+            keep = keep + inside * core_keep
+            photo = inside * win.crop(self.targets.photo[0]) + (1.0 - inside) * current
+        spans = {name: tiles.layer_span(core, win, name, shape)
+                 for name in {n for n, _ in self.content_layers} |
+                 {n for n, _ in self.style_layers}}
+        content_targets = {}
+        if self.content_layers:
+            feats = self.extractor(tf.constant(win.crop(content)[None]))
+            content_targets = {n: tf.constant(feats[n][:, spans[n][0], spans[n][1]])
+                               for n, _ in self.content_layers}
+        regions = tuple(
+            StyleRegion(r.grams, None if r.masks is None else
+                        {n: tiles.crop_layer_map(m, core, n, shape) for n, m in r.masks.items()})
+            for r in self.targets.styles)
+        share = core.shape[0] * core.shape[1] / (shape[0] * shape[1])
+        try:
+            tile = GatysObjective(
+                self.extractor, Targets(content_targets, regions, keep[None], photo[None]),
+                content_layers=self.content_layers, style_layers=self.style_layers,
+                content_weight=self.content_weight, style_weight=scaled_style_weight(self.style_weight, share),
+                tv_weight=self.tv_weight)
+        except ConfigError:
+            # Every styled region is a sliver too thin for the style layers here.
+            log.info("tile %s has no style term; it keeps its pixels", core)
+            return None
+        tile._spans = spans
+        return tile
+
+    def _core_features(self, feats):
+        """A tile's features at its core's positions (all of them for a whole image)."""
+        if self._spans is None:
+            return feats
+        return {name: feats[name][:, rows, cols] for name, (rows, cols) in self._spans.items()}
