@@ -215,7 +215,7 @@ def test_style_interpolation_and_masks(model):
     assert split.shape == image.shape
     with pytest.raises(ConfigError, match="2 masks for 1 styles"):
         model.stylize(image, [a], masks=[left, left])
-    with pytest.raises(ConfigError, match="style weights"):
+    with pytest.raises(ConfigError, match="weights >= 0 with a positive sum"):
         model.stylize(image, [a, b], style_weights=[1, -1])
 
 

@@ -27,6 +27,7 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from tfstyle.adain.config import AdainConfig
 from tfstyle.core import color
 from tfstyle.core.errors import ConfigError, WeightsError
 from tfstyle.core.image import as_image, resize
@@ -35,6 +36,8 @@ from tfstyle.adain.layers import (ENCODER_CONVS, EPS, Conv, adain, build_decoder
 from tfstyle.adain.torch_import import read_pytorch_decoder, read_pytorch_encoder
 
 log = logging.getLogger(__name__)
+
+_DEFAULTS = AdainConfig()
 
 
 def _weights_of(model, names) -> Dict[str, Conv]:
@@ -126,10 +129,12 @@ class AdaIN:
         mean, std = mean_std(self.encode(image[None]))
         return StyleStats(mean.numpy(), std.numpy())
 
-    def stylize(self, content, styles, *, alpha: float = 1.0,
+    def stylize(self, content, styles, *, alpha: float = _DEFAULTS.alpha,
                 style_weights: Optional[Sequence[float]] = None,
-                masks: Optional[Sequence] = None, preserve_color: str = "none",
-                size: Optional[int] = 512, style_size: Optional[int] = 512) -> np.ndarray:
+                masks: Optional[Sequence] = None,
+                preserve_color: str = _DEFAULTS.preserve_color,
+                size: Optional[int] = _DEFAULTS.size,
+                style_size: Optional[int] = _DEFAULTS.style_size) -> np.ndarray:
         """Renders `content` in the style(s) of `styles`; returns [H, W, 3] in [0, 1].
 
         Args:
@@ -156,9 +161,9 @@ class AdaIN:
         """
         import tensorflow as tf
 
-        if not 0.0 <= alpha <= 1.0:
-            raise ConfigError(f"alpha must be in [0, 1], got {alpha!r}")
-        color.check_mode(preserve_color)
+        # The controls are validated once, by the config that holds their defaults.
+        AdainConfig(alpha=alpha, style_blend=tuple(style_weights or ()),
+                    preserve_color=preserve_color, size=size, style_size=style_size)
         photo = as_image(content, size)
         _check_size(photo.shape, "content")
         image, _ = color.before_transfer(photo, photo, preserve_color)
@@ -251,11 +256,9 @@ class AdaIN:
 def _normalized(weights, count: int) -> Tuple[float, ...]:
     if weights is None:
         return (1.0 / count,) * count
-    weights = tuple(float(w) for w in weights)
+    weights = tuple(float(w) for w in weights)  # each >= 0, a positive sum: AdainConfig
     if len(weights) != count:
         raise ConfigError(f"{len(weights)} style weights for {count} styles")
-    if any(w < 0 or not np.isfinite(w) for w in weights) or sum(weights) <= 0:
-        raise ConfigError(f"style weights must be >= 0 with a positive sum, got {weights}")
     return tuple(w / sum(weights) for w in weights)
 
 

@@ -58,18 +58,14 @@ def texture_size(text: Optional[str]):
 
 
 def _check_seeds(run: common.Run, config: StyleConfig, seeds):
-    """The command line's own limits on seeds (the library checks the seeds)."""
+    """Seeds checked before the network loads, with the command line's own
+    limits (one image's flags)."""
     for name, why in (("seed", "`seeds` lists every seed; drop `seed`"),
                       ("save_every", "snapshots belong to one image; not with `seeds`"),
                       ("logdir", "TensorBoard logs belong to one image; not with `seeds`")):
         if run.given(name):
             raise ConfigError(f"`{name}`: {why}")
-    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise ConfigError(f"seeds must be different integers >= 0, got "
-                          f"{','.join(str(s) for s in seeds)!r}")
-    if config.init != "noise":
-        raise ConfigError(f"`seeds` needs `init`=noise; `init`={config.init} starts every seed "
-                          "from the same image")
+    config.check_seeds(seeds)
 
 
 def run(run: common.Run, config: StyleConfig, extras: Extras) -> int:

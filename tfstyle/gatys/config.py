@@ -260,6 +260,18 @@ class StyleConfig:
                               f"({long_side} px)")
         return self.scales + (long_side,)
 
+    def check_seeds(self, seeds) -> Tuple[int, ...]:
+        """`seeds` as the white-noise starts of one batch (`stylize_seeds`)."""
+        seeds = tuple(seeds)
+        if (not seeds or not all(isinstance(s, numbers.Integral) and s >= 0 for s in seeds)
+                or len(set(seeds)) != len(seeds)):
+            raise ConfigError(f"seeds must be different integers >= 0, at least one, got "
+                              f"{','.join(str(s) for s in seeds)!r}")
+        if self.init != "noise":
+            raise ConfigError(f"`seeds` needs `init`=noise; `init`={self.init} starts every seed "
+                              "from the same image")
+        return tuple(int(s) for s in seeds)
+
     @property
     def layers(self) -> Tuple[str, ...]:
         """Every layer the run reads, in network order."""

@@ -16,7 +16,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfstyle.core import optim
-from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import as_image, resize
 from tfstyle.core.weights import VGGWeights, find_vgg19_weights
 from tfstyle.gatys.config import StyleConfig
@@ -98,14 +97,7 @@ def stylize_seeds(content, style, config: Optional[StyleConfig] = None, *,
       seconds are the batch's).
     """
     config = config or StyleConfig()
-    seeds = tuple(seeds)
-    if not seeds or not all(isinstance(s, (int, np.integer)) and s >= 0 for s in seeds):
-        raise ConfigError(f"seeds must be integers >= 0, at least one, got {seeds!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ConfigError(f"seeds lists a seed twice: {seeds!r}")
-    if config.init != "noise":
-        raise ConfigError(f"several seeds need init='noise'; init={config.init!r} starts every "
-                          "seed from the same image")
+    seeds = config.check_seeds(seeds)
     if len(seeds) == 1:  # one seed is a plain run (which may tile)
         return (stylize(content, style, dataclasses.replace(config, seed=int(seeds[0])),
                         masks=masks, style_masks=style_masks, weights=weights,
