@@ -7,10 +7,12 @@ Measures, in one process on this machine:
   * 256 x 256 images in batches (`AdaIN.stylize_tensor`), images per second;
 and for each the time bare `tf.nn.conv2d` forward passes over the same conv
 shapes take (the roofline: convolutions alone, nothing else), so the ratio
-shows what the rest costs. Decoder weights do not change the speed; a
-random decoder is used unless --model is given. Run nothing else meanwhile.
+shows what the rest costs. Content and style: Tübingen x The Starry Night from
+the --images folder (default ../shared/images). Decoder weights do not change
+the speed; a random decoder is used unless --model is given. Run nothing else
+meanwhile.
 
-    python benchmarks/adain_bench.py [--repeats=5] [--batch=8] [--model=m.weights.h5]
+    python benchmarks/adain_bench.py [--repeats=5] [--batch=8] [--model=m.weights.h5] [--images=DIR]
 """
 
 import argparse
@@ -22,7 +24,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import SHARED, setup_child  # noqa: E402
+from common import CONTENT, STYLE, add_images_argument, image_paths, setup_child  # noqa: E402
 
 
 def conv_shapes(height, width, what):
@@ -81,7 +83,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--model", default=None, help="a .weights.h5 AdaIN model (default: random decoder)")
+    add_images_argument(parser)
     args = parser.parse_args()
+    content_path, style_path = image_paths(parser, args, CONTENT, STYLE)
     setup_child()
     import numpy as np
     import tensorflow as tf
@@ -97,8 +101,8 @@ def main():
         weights = tfstyle.find_vgg19_weights()
         model = adain.AdaIN(adain.imagenet_encoder_weights(
             weights, vgg.normalization_factors(weights, "max")))
-    content = resize(tfstyle.load_image(SHARED / "tubingen.jpg"), (512, 512))
-    style = resize(tfstyle.load_image(SHARED / "starry_night.jpg"), (512, 512))
+    content = resize(tfstyle.load_image(content_path), (512, 512))
+    style = resize(tfstyle.load_image(style_path), (512, 512))
     enc, dec = conv_shapes(512, 512, "encoder"), conv_shapes(512, 512, "decoder")
     stats = model.style_stats(style, None)
 
@@ -120,7 +124,7 @@ def main():
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"{len(__import__('os').sched_getaffinity(0))} cores; TF {tf.__version__}; "
           f"median of {args.repeats}")
-    print(f"| case | conv GFLOP | s per call | images/s | roofline s | x roofline | GFLOP/s |")
+    print("| case | conv GFLOP | s per call | images/s | roofline s | x roofline | GFLOP/s |")
     print("|---|---|---|---|---|---|---|")
     for name, seconds, roof, work, count in rows:
         print(f"| {name} | {work:.0f} | {seconds:.3f} | {count / seconds:.2f} | {roof:.3f} | "

@@ -1,15 +1,16 @@
 """Folder throughput benchmark (issue 6): images per hour for each method and size,
 in one process and on Beam's DirectRunner with two worker processes.
 
-Each case runs `main.py` on a fresh folder of copies of the photos in
-../shared/images (resized to the case's size), exactly as a user would, and
-counts wall time from start to exit: model loading and Beam's start-up
-included. Gatys runs with presets/infrared.cfg (150 iterations from the
-photo, coarse-to-fine above 256 px), the dataset recipe; AdaIN with the
-model given by --adain_model (decoder weights do not change the speed).
-Run nothing else meanwhile.
+Each case runs `main.py` on a fresh folder of copies of the photos in the
+--images folder (default ../shared/images; resized to the case's size),
+exactly as a user would, and counts wall time from start to exit: model
+loading and Beam's start-up included. Gatys runs with presets/infrared.cfg
+(150 iterations from the photo, coarse-to-fine above 256 px), the dataset
+recipe; AdaIN with the model given by --adain_model (decoder weights do not
+change the speed). Run nothing else meanwhile.
 
     python benchmarks/batch_bench.py --adain_model=m.weights.h5 [--cases=adain:256:16,...]
+        [--images=DIR]
 """
 
 import argparse
@@ -22,20 +23,21 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import REPO, SHARED, setup_child  # noqa: E402
+from common import REPO, add_images_argument, image_paths, setup_child  # noqa: E402
 
 PHOTOS = ("tubingen.jpg", "golden_gate.jpg", "ir/visible/llvip_190004.jpg",
-          "ir/visible/m3fd_00471.png")
+          "ir/visible/m3fd_00471.png")  # in --images
+STYLE = "ir/thermal/m3fd_00471.png"  # in --images
 BEAM = ("--beam_runner=DirectRunner",
         "--beam_options=--direct_num_workers=2 --direct_running_mode=multi_processing")
 
 
-def make_folder(root: pathlib.Path, count: int, size: int):
+def make_folder(root: pathlib.Path, count: int, size: int, images: pathlib.Path):
     import tfstyle
 
     root.mkdir(parents=True)
     for i in range(count):
-        image = tfstyle.load_image(SHARED / PHOTOS[i % len(PHOTOS)], size)
+        image = tfstyle.load_image(images / PHOTOS[i % len(PHOTOS)], size)
         tfstyle.save_image(root / f"{i:03d}.png", image)
 
 
@@ -43,9 +45,9 @@ def run_case(method: str, size: int, count: int, beam: bool, args) -> float:
     """Seconds of wall time for `count` images."""
     with tempfile.TemporaryDirectory() as tmp:
         photos = pathlib.Path(tmp) / "photos"
-        make_folder(photos, count, size)
+        make_folder(photos, count, size, args.images)
         flags = [f"--content_dir={photos}", f"--output_dir={pathlib.Path(tmp) / 'out'}",
-                 f"--style={SHARED / 'ir' / 'thermal' / 'm3fd_00471.png'}", f"--size={size}",
+                 f"--style={args.images / STYLE}", f"--size={size}",
                  "--output_channels=1"]
         if method == "adain":
             flags += ["--mode=adain", f"--adain_model={args.adain_model}"]
@@ -70,7 +72,9 @@ def main():
                         help="method:size:images, comma-separated")
     parser.add_argument("--runners", default="process,beam",
                         help="process (one process), beam (DirectRunner, 2 workers), or both")
+    add_images_argument(parser)
     args = parser.parse_args()
+    image_paths(parser, args, *PHOTOS, STYLE)
     setup_child()
     import platform
 

@@ -1,5 +1,5 @@
-"""Shared by the benchmarks: paths, child-process set-up, convolution FLOP
-counts of a run and a plain `tf.nn.conv2d` roofline to compare with."""
+"""Shared by the benchmarks: paths, the --images folder, child-process set-up,
+convolution FLOP counts of a run and a plain `tf.nn.conv2d` roofline to compare with."""
 
 import os
 import pathlib
@@ -7,7 +7,49 @@ import sys
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
+# The default of --images: the shared folder beside the repository (its
+# photos and paintings may not be committed).
 SHARED = REPO.parent / "shared" / "images"
+CONTENT, STYLE = "tubingen.jpg", "starry_night.jpg"  # --content / --style defaults, in --images
+
+
+def add_images_argument(parser, content_style=False):
+    """Adds --images (the folder every image is read from) and, with
+    `content_style`, --content / --style defaulting to files in that folder."""
+    parser.add_argument("--images", type=pathlib.Path, default=SHARED, metavar="DIR",
+                        help="folder the images are read from (default: ../shared/images "
+                             "beside the repository, %(default)s)")
+    if content_style:
+        parser.add_argument("--content", default=None,
+                            help=f"content image (default: {CONTENT} in the --images folder)")
+        parser.add_argument("--style", default=None,
+                            help=f"style image (default: {STYLE} in the --images folder)")
+
+
+def image_paths(parser, args, *names):
+    """The paths of `names` (relative to args.images); exits with a one-line
+    usage error naming the folder and --images when the folder or a file is missing."""
+    folder = args.images
+    if not folder.is_dir():
+        parser.error(f"--images: no folder {folder}")
+    paths = [folder / name for name in names]
+    for name, path in zip(names, paths):
+        if not path.exists():
+            parser.error(f"--images: {folder} has no {name}")
+    return paths
+
+
+def resolve_content_style(parser, args):
+    """Fills args.content / args.style (strings) when not given: tubingen.jpg and
+    starry_night.jpg in the --images folder. Given ones must exist."""
+    for flag, name in (("content", CONTENT), ("style", STYLE)):
+        value = getattr(args, flag)
+        if value is None:
+            value = str(image_paths(parser, args, name)[0])
+        elif not pathlib.Path(value).is_file():
+            parser.error(f"--{flag}: no file {value}")
+        setattr(args, flag, value)
+    return args
 
 
 def setup_child():

@@ -4,10 +4,11 @@ Prints one table row per (optimizer, size): seconds per step (steady state,
 after tracing), loss-and-gradient evaluations per step (L-BFGS line searches
 add some), convolution GFLOP/s over those evaluations (forward + input
 gradient, counted from the layer shapes), peak RSS of a fresh process, and the
-total loss after each checkpoint step. Content and style default to ../shared/images (Tübingen x
-Starry Night). Not a test: it prints numbers. Run nothing else meanwhile.
+total loss after each checkpoint step. Content and style default to Tübingen
+x Starry Night in the --images folder (default ../shared/images). Not a test:
+it prints numbers. Run nothing else meanwhile.
 
-    python benchmarks/gatys_bench.py [--sizes=256,512] [--checkpoints=100,300]
+    python benchmarks/gatys_bench.py [--sizes=256,512] [--checkpoints=100,300] [--images=DIR]
 """
 
 import argparse
@@ -21,7 +22,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import SHARED, conv_gflop, setup_child  # noqa: E402
+from common import add_images_argument, conv_gflop, resolve_content_style, setup_child  # noqa: E402
 
 
 def child(args):
@@ -56,14 +57,13 @@ def child(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", default=str(SHARED / "tubingen.jpg"))
-    parser.add_argument("--style", default=str(SHARED / "starry_night.jpg"))
+    add_images_argument(parser, content_style=True)
     parser.add_argument("--sizes", default="256,512")
     parser.add_argument("--optimizers", default="adam,lbfgs")
     parser.add_argument("--checkpoints", default="100,300")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--optimizer", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = resolve_content_style(parser, parser.parse_args())
     if args.size:
         return child(args)
     print(f"# {os.cpu_count()} cores; content {args.content}; style {args.style}")

@@ -1,15 +1,17 @@
 """Visible -> infrared benchmark (issue 6): how close do outputs come to real thermal images?
 
-On the aligned pairs in ../shared/images/ir/{visible,thermal}/ (same name = same
-scene), each scene's visible image is stylized with the *other* scene's
-thermal image as the style, and the result is compared with the real thermal
-image of the same scene: grayscale SSIM and Pearson's r at 256 px
-(`tfstyle.metrics`), and the earth mover's distance between the two
-intensity histograms (EMD: does the output take thermal statistics?).
-Baselines: the visible image's luminance and its inverse. Prints a table; with --sheet writes a side-by-side picture (kept out
-of the repository: the pairs' terms forbid committing them or copies).
+On the aligned pairs in ir/{visible,thermal}/ of the --images folder (default
+../shared/images; same name = same scene), each scene's visible image is
+stylized with the *other* scene's thermal image as the style, and the result
+is compared with the real thermal image of the same scene: grayscale SSIM
+and Pearson's r at 256 px (`tfstyle.metrics`), and the earth mover's distance
+between the two intensity histograms (EMD: does the output take thermal
+statistics?). Baselines: the visible image's luminance and its inverse.
+Prints a table; with --sheet writes a side-by-side picture (kept out of the
+repository: the pairs' terms forbid committing them or copies).
 
-    python benchmarks/ir_bench.py [--methods=...] [--adain_model=m.weights.h5] [--sheet=ir.png]
+    python benchmarks/ir_bench.py [--only=TEXT] [--adain_model=m.weights.h5] [--sheet=ir.png]
+        [--images=DIR]
 """
 
 import argparse
@@ -19,7 +21,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import REPO, SHARED, setup_child  # noqa: E402
+from common import REPO, add_images_argument, image_paths, setup_child  # noqa: E402
 
 PRESET = REPO / "presets" / "infrared.cfg"
 
@@ -87,14 +89,19 @@ def main():
     parser.add_argument("--alphas", type=float, nargs="*", default=[0.5, 1.0])
     parser.add_argument("--only", default=None, help="run the methods whose name contains this")
     parser.add_argument("--sheet", default=None, help="write a side-by-side PNG here")
+    add_images_argument(parser)
     args = parser.parse_args()
+    visible_dir, thermal_dir = image_paths(parser, args, "ir/visible", "ir/thermal")
+    scenes = sorted(p.name for p in visible_dir.iterdir())
+    if not scenes:
+        parser.error(f"--images: {visible_dir} is empty")
+    image_paths(parser, args, *(f"ir/thermal/{s}" for s in scenes))
     setup_child()
     import numpy as np
 
     import tfstyle
     from tfstyle.core import metrics
 
-    scenes = sorted(p.name for p in (SHARED / "ir" / "visible").iterdir())
     rows, sheet_rows = [], []
     for name, render in methods(args).items():
         if args.only and args.only not in name:
@@ -103,19 +110,18 @@ def main():
         for i, scene in enumerate(scenes):
             other = scenes[(i + 1) % len(scenes)]
             start = time.perf_counter()
-            result = np.asarray(render(SHARED / "ir" / "visible" / scene,
-                                       SHARED / "ir" / "thermal" / other), np.float32)
+            result = np.asarray(render(visible_dir / scene, thermal_dir / other), np.float32)
             seconds += time.perf_counter() - start
             if result.ndim == 2:
                 result = np.repeat(result[..., None], 3, -1)
-            scores.append(metrics.compare(result, SHARED / "ir" / "thermal" / scene, args.size))
+            scores.append(metrics.compare(result, thermal_dir / scene, args.size))
             images.append(result)
         rows.append((name, scores, seconds / len(scenes)))
         sheet_rows.append((name, images))
         print(f"{name}: " + "; ".join(
             f"{s}: SSIM {v['ssim']:.3f}, r {v['pearson']:.3f}, EMD {v['intensity_distance']:.3f}"
             for s, v in zip(scenes, scores)), flush=True)
-    print(f"\n| method | " + " | ".join(f"{s} SSIM / r / EMD" for s in scenes)
+    print("\n| method | " + " | ".join(f"{s} SSIM / r / EMD" for s in scenes)
           + " | mean SSIM | mean r | mean EMD | s per image |")
     print("|---|" + "---|" * (len(scenes) + 4))
     for name, scores, seconds in rows:
@@ -127,9 +133,8 @@ def main():
     if args.sheet:
         from tfstyle.core.image import resize
 
-        refs = [("visible", [tfstyle.load_image(SHARED / "ir" / "visible" / s, args.size)
-                             for s in scenes]),
-                ("thermal (truth)", [tfstyle.load_image(SHARED / "ir" / "thermal" / s, args.size)
+        refs = [("visible", [tfstyle.load_image(visible_dir / s, args.size) for s in scenes]),
+                ("thermal (truth)", [tfstyle.load_image(thermal_dir / s, args.size)
                                      for s in scenes])]
         columns = refs + sheet_rows
         height = max(img.shape[0] for _, imgs in columns for img in imgs)

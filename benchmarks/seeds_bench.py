@@ -5,10 +5,12 @@ optimized together for `--steps` steps, timed per step after the first
 (tracing), and the same work done as B single runs would cost (B x the
 single-image step). Prints seconds per step, seconds per image-step, the
 speed-up of the batch, convolution GFLOP/s (forward + input gradient, counted
-from the layer shapes) and peak RSS. Tübingen x The Starry Night from
-../shared/images. Not a test: it prints numbers. Run nothing else meanwhile.
+from the layer shapes) and peak RSS. Tübingen x The Starry Night from the
+--images folder (default ../shared/images). Not a test: it prints numbers.
+Run nothing else meanwhile.
 
     python benchmarks/seeds_bench.py [--sizes=128,256,512] [--batches=1,4] [--optimizer=adam]
+        [--images=DIR]
 """
 
 import argparse
@@ -22,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import SHARED, conv_gflop, setup_child  # noqa: E402
+from common import add_images_argument, conv_gflop, resolve_content_style, setup_child  # noqa: E402
 
 
 def child(args):
@@ -50,15 +52,14 @@ def child(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", default=str(SHARED / "tubingen.jpg"))
-    parser.add_argument("--style", default=str(SHARED / "starry_night.jpg"))
+    add_images_argument(parser, content_style=True)
     parser.add_argument("--sizes", default="128,256,512")
     parser.add_argument("--batches", default="1,4")
     parser.add_argument("--optimizer", default="adam", choices=("adam", "lbfgs"))
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = resolve_content_style(parser, parser.parse_args())
     if args.size:
         return child(args)
     import tensorflow as tf

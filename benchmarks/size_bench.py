@@ -2,13 +2,13 @@
 
 Each size runs in a fresh process with tfstyle's defaults (coarse to fine,
 tiles chosen automatically when a pass would not fit in memory) on
-Tübingen x The Starry Night (../shared/images), with few iterations per pass:
-peak memory does not depend on the iteration count. Prints one table: passes,
-how each pass ran (whole, or tiles), seconds per final-pass iteration, peak
-RSS, and the memory the tile planner assumed. Not a test: it prints numbers.
-Run nothing else meanwhile.
+Tübingen x The Starry Night (the --images folder, default ../shared/images),
+with few iterations per pass: peak memory does not depend on the iteration
+count. Prints one table: passes, how each pass ran (whole, or tiles),
+seconds per final-pass iteration, peak RSS, and the memory the tile planner
+assumed. Not a test: it prints numbers. Run nothing else meanwhile.
 
-    python benchmarks/size_bench.py [--sizes=512,1024,2048,4096] [--steps=3]
+    python benchmarks/size_bench.py [--sizes=512,1024,2048,4096] [--steps=3] [--images=DIR]
 """
 
 import argparse
@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import SHARED, setup_child  # noqa: E402
+from common import add_images_argument, resolve_content_style, setup_child  # noqa: E402
 
 
 def child(args):
@@ -65,14 +65,13 @@ def child(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", default=str(SHARED / "tubingen.jpg"))
-    parser.add_argument("--style", default=str(SHARED / "starry_night.jpg"))
+    add_images_argument(parser, content_style=True)
     parser.add_argument("--sizes", default="512,1024,2048,4096")
     parser.add_argument("--steps", type=int, default=3, help="iterations of every pass")
     parser.add_argument("--save", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = resolve_content_style(parser, parser.parse_args())
     if args.run:
         return child(args)
     import tensorflow as tf

@@ -1,6 +1,7 @@
 """Speed benchmark (issue 4): the paper's single-pass L-BFGS against tfstyle's defaults.
 
-Runs, each in a fresh process, on Tübingen x The Starry Night (../shared/images):
+Runs, each in a fresh process, on Tübingen x The Starry Night (the --images folder,
+default ../shared/images):
   * baseline: one pass at full size, L-BFGS, `--baseline_steps` iterations (1000);
   * defaults: tfstyle's default settings (coarse to fine) at the same size;
   * adam: `--adam_steps` Adam steps at full size, for the step's speed without scipy;
@@ -12,6 +13,7 @@ the roofline, the rest of an iteration (scipy's L-BFGS-B), and peak RSS. Not a t
 numbers. Run nothing else meanwhile.
 
     python benchmarks/speed_bench.py [--size=512] [--baseline_steps=1000] [--adam_steps=30]
+        [--images=DIR]
 """
 
 import argparse
@@ -27,7 +29,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import SHARED, conv_gflop, roofline_gflops, setup_child  # noqa: E402
+from common import (add_images_argument, conv_gflop, resolve_content_style,  # noqa: E402
+                    roofline_gflops, setup_child)
 
 
 def child(args):
@@ -117,13 +120,12 @@ def seconds_to(trajectory, loss):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", default=str(SHARED / "tubingen.jpg"))
-    parser.add_argument("--style", default=str(SHARED / "starry_night.jpg"))
+    add_images_argument(parser, content_style=True)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--baseline_steps", type=int, default=1000)
     parser.add_argument("--adam_steps", type=int, default=30)
     parser.add_argument("--run", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = resolve_content_style(parser, parser.parse_args())
     if args.run:
         return child(args)
     rows = {}

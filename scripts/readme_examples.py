@@ -1,10 +1,11 @@
-"""Regenerates the README's example pictures from ../shared/images.
+"""Regenerates the README's example pictures from the --images folder (default ../shared/images).
 
 Those photos and paintings may not be committed, but pictures tfstyle makes
 from them may: the strips hold tfstyle's outputs only, never the inputs.
 Writes docs/<name>.png; each is a labelled strip of results.
 
     python scripts/readme_examples.py [--only=colour,tv,blend] [--size=256] [--steps=300]
+        [--images=DIR]
 """
 
 import argparse
@@ -15,18 +16,19 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
 
 import tfstyle  # noqa: E402
 from tfstyle import gatys  # noqa: E402
 from tfstyle.gatys import grid  # noqa: E402
-from tfstyle.gatys.config import StyleConfig, parse_layer_weights  # noqa: E402
+from tfstyle.gatys.config import StyleConfig  # noqa: E402
 from tfstyle.gatys.grid import contact_sheet  # noqa: E402
 from tfstyle.core.image import resize  # noqa: E402
+from common import CONTENT, STYLE, add_images_argument, image_paths  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "images"
+SCREAM = "the_scream.jpg"  # in --images
 DOCS = REPO / "docs"
 
 
@@ -53,11 +55,13 @@ def main():
     parser.add_argument("--only", default="colour,tv,blend,recon,texture,grid,fig5,masks,board")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=300)
+    add_images_argument(parser)
     args = parser.parse_args()
+    args.tubingen, args.starry, args.scream = image_paths(parser, args, CONTENT, STYLE, SCREAM)
     weights = tfstyle.find_vgg19_weights()
     # beta scaled with the pixel count from the 512 px default (see README).
     common = dict(size=args.size, steps=args.steps, style_weight=4e6 * (args.size / 512) ** 2)
-    tubingen, starry = SHARED / "tubingen.jpg", SHARED / "starry_night.jpg"
+    tubingen, starry = args.tubingen, args.starry
     todo = args.only.split(",")
     paper_experiments(todo, weights, args)
     if not {"colour", "tv", "blend"} & set(todo):
@@ -79,7 +83,7 @@ def main():
         tfstyle.save_image(DOCS / "tv_weight.png", strip(panels))
     if "blend" in todo:
         print("style blending")
-        scream = SHARED / "the_scream.jpg"
+        scream = args.scream
         panels = [("starry night", plain)] + [
             (f"starry:scream = {a:g}:{1 - a:g}",
              run(tubingen, [starry, scream], weights, style_blend=(a, 1 - a), **common))
@@ -89,8 +93,7 @@ def main():
 
 def paper_experiments(todo, weights, args):
     """Issue 3's figures: reconstructions, textures, grids, masks, TensorBoard."""
-    tubingen, starry = SHARED / "tubingen.jpg", SHARED / "starry_night.jpg"
-    scream = SHARED / "the_scream.jpg"
+    tubingen, starry, scream = args.tubingen, args.starry, args.scream
     beta = lambda size: 4e6 * (size / 512) ** 2  # noqa: E731  (see README: beta scales with pixels)
     if "recon" in todo:
         print("content reconstructions (Fig. 1)")

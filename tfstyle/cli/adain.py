@@ -41,7 +41,10 @@ def run(run: common.Run, config: AdainConfig, files: Tuple[str, ...]) -> int:
     from tfstyle.adain.recipe import AdainRecipe
 
     where = common.folder(run)
-    common.check_files([*files, *run.style, *run.style_mask])
+    from tfstyle.core.image import check_readable
+
+    common.check_files(files)
+    check_readable([*run.style, *run.style_mask])
     if where:
         return common.run_folder(run, where, AdainRecipe(files, run.style, config))
     from tfstyle.core import samples

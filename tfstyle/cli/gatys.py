@@ -99,12 +99,10 @@ def run(run: common.Run, config: StyleConfig, extras: Extras) -> int:
 
 
 def _run_folder(run: common.Run, config: StyleConfig, where) -> int:
-    from tfstyle.core.image import as_image
+    from tfstyle.core.image import check_readable
     from tfstyle.gatys.recipe import GatysRecipe
 
-    for style in run.style:  # a bad style stops the run before any image
-        if "://" not in style:
-            as_image(style, 16)
+    check_readable(run.style)  # a bad style stops the run before any image
     return common.run_folder(run, where, GatysRecipe(run.style, config, run.vgg_weights))
 
 
@@ -135,6 +133,7 @@ class _Job:
     @classmethod
     def plan(cls, run: common.Run, config: StyleConfig, extras: Extras) -> "_Job":
         from tfstyle.core import samples
+        from tfstyle.core.image import as_image, check_output_path, check_readable
         from tfstyle.gatys.grid import parse_layer_sets
 
         mode = run.mode
@@ -147,11 +146,11 @@ class _Job:
         style = None if mode == "content_reconstruction" else (
             list(run.style) or [samples.brushstrokes(512)])
         source_masks = [m or None for m in run.style_source_mask] or None
+        check_readable([run.content, *run.style, *run.style_mask, *(source_masks or ())])
         inputs = [c for c in (content, *run.style, *run.style_mask, *(source_masks or ()))
                   if c is not None]
         out = pathlib.Path(run.output)
         outputs = [seed_output(out, s) for s in extras.seeds] or [out]  # seeds: only theirs
-        from tfstyle.core.image import as_image, check_output_path
 
         for path in outputs:
             check_output_path(path, inputs, run.overwrite)

@@ -62,6 +62,43 @@ def fit_long_side(shape: Tuple[int, int], size: Optional[int]) -> Tuple[int, int
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def _decoded(path: pathlib.Path) -> Image.Image:
+    """The image file at `path`, decoded (a PIL image to close), or an
+    `ImageError` saying in one line why it cannot be."""
+    if not path.exists():
+        raise ImageError(f"no such file: {path}")
+    if path.is_dir():
+        raise ImageError(f"is a directory, not an image: {path}")
+    try:
+        img = Image.open(path)
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
+    except PermissionError:
+        raise ImageError(f"cannot read image {path}: permission denied") from None
+    except Exception as exc:  # broken files raise OSError, ValueError, SyntaxError, EOFError...
+        raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
+    try:
+        if img.width * img.height > MAX_INPUT_PIXELS:
+            raise ImageError(f"image too large: {path} ({img.width}x{img.height}; "
+                             f"at most {MAX_INPUT_PIXELS:,} pixels)")
+        img.load()
+    except ImageError:
+        img.close()
+        raise
+    except Exception as exc:
+        img.close()
+        raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
+    return img
+
+
+def check_readable(paths):
+    """Every path of `paths` (None entries and other sources skipped) is an
+    image file that decodes: the first that is not raises `ImageError`."""
+    for path in paths:
+        if isinstance(path, (str, pathlib.Path)) and "://" not in str(path):
+            _decoded(pathlib.Path(path)).close()
+
+
 def load_image(path, size: Optional[int] = None, background: str = "white") -> np.ndarray:
     """Reads an image file as float32 RGB [H, W, 3] in [0, 1].
 
@@ -71,25 +108,8 @@ def load_image(path, size: Optional[int] = None, background: str = "white") -> n
       background: the colour transparent pixels become (a PIL colour name).
     """
     path = pathlib.Path(path)
-    if not path.exists():
-        raise ImageError(f"no such file: {path}")
-    if path.is_dir():
-        raise ImageError(f"is a directory, not an image: {path}")
-    try:
-        with Image.open(path) as img:
-            if img.width * img.height > MAX_INPUT_PIXELS:
-                raise ImageError(f"image too large: {path} ({img.width}x{img.height}; "
-                                 f"at most {MAX_INPUT_PIXELS:,} pixels)")
-            img.load()
-            array = _to_rgb_array(img, background)
-    except ImageError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
-    except PermissionError:
-        raise ImageError(f"cannot read image {path}: permission denied") from None
-    except Exception as exc:  # broken files raise OSError, ValueError, SyntaxError, EOFError...
-        raise ImageError(f"not a readable image: {path} ({exc.__class__.__name__})") from None
+    with _decoded(path) as img:
+        array = _to_rgb_array(img, background)
     if min(array.shape[:2]) < 1:
         raise ImageError(f"empty image: {path}")
     return resize(array, fit_long_side(array.shape[:2], size))
