@@ -23,16 +23,17 @@ import sys
 from absl import app, flags, logging
 
 from tfstyle.adain.config import AdainConfig, TrainConfig
-from tfstyle.cli import adain as adain_cli, common, gatys as gatys_cli
+from tfstyle.cli import adain as adain_cli, common, gatys as gatys_cli, photoreal as photo_cli
 from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import TfstyleError
 from tfstyle.core.vgg import POOLINGS
 from tfstyle.gatys.config import INITS, OPTIMIZERS, StyleConfig, format_layer_weights
 from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
+from tfstyle.photoreal.config import KINDS, PLACES, PhotorealConfig, PhotorealTrainConfig
 
-_D, _T, _A = StyleConfig(), TrainConfig(), AdainConfig()
+_D, _T, _A, _P = StyleConfig(), TrainConfig(), AdainConfig(), PhotorealTrainConfig()
 _ABSL_OWN = set(flags.FLAGS)
-MODES = gatys_cli.MODES + adain_cli.MODES
+MODES = gatys_cli.MODES + adain_cli.MODES + photo_cli.MODES
 S, I, F, B, L = (flags.DEFINE_string, flags.DEFINE_integer, flags.DEFINE_float,
                  flags.DEFINE_bool, flags.DEFINE_list)
 
@@ -40,7 +41,8 @@ S, I, F, B, L = (flags.DEFINE_string, flags.DEFINE_integer, flags.DEFINE_float,
 flags.DEFINE_enum("mode", "transfer", MODES, "transfer: content in the style of --style. "
                   "content_reconstruction / texture: an image from noise matching only the "
                   "content / the style (paper Fig. 1). grid: style layer sets x alpha/beta on one "
-                  "sheet. adain: AdaIN's one-pass transfer. train_adain: train an AdaIN decoder.")
+                  "sheet. adain: AdaIN's one-pass transfer. train_adain: train an AdaIN decoder. "
+                  "photoreal: WCT2's photorealistic transfer. train_photoreal: train its decoder.")
 S("content", None, "Content image (default: the embedded photo).")
 flags.DEFINE_multi_string("style", None, "Style image; repeat for several (default: embedded).")
 S("output", "stylized.png", "Output image (.png keeps the settings); --mode=train_adain: the "
@@ -110,6 +112,16 @@ I("batch_size", _T.batch_size, "train_adain: images per batch.")
 I("load_size", _T.load_size, "train_adain: shorter side training images are resized to.")
 I("crop_size", _T.crop_size, "train_adain: side of the random square crops of them.")
 I("checkpoint_every", _T.checkpoint_every, "train_adain: steps between checkpoints.")
+# Photorealistic transfer (WCT2): PhotorealConfig's and PhotorealTrainConfig's fields.
+S("transfer_at", ",".join(PLACES), "photoreal: where WCT applies, of encoder,skip,decoder.")
+S("content_labels", None, "photoreal: label map of --content (index PNG or colour-coded).")
+S("style_labels", None, "photoreal: label map of --style; same label = same region.")
+S("photoreal_model", None, "photoreal: a decoder .npz from --mode=train_photoreal "
+  "(default: the one shipped with tfstyle).")
+S("wct2_encoder", None, "photoreal: the official wave_encoder_*_l4.pth, with --wct2_decoder.")
+S("wct2_decoder", None, "photoreal: the official wave_decoder_*_l4.pth, with --wct2_encoder.")
+flags.DEFINE_enum("wct2_kind", _P.kind, KINDS, "train_photoreal: the decoder's unpooling.")
+F("feature_weight", _P.feature_weight, "train_photoreal: weight of the relu4_1 feature loss.")
 
 FLAGS = flags.FLAGS
 DECLARED = [name for name in FLAGS if name not in _ABSL_OWN]  # in declaration order
@@ -155,8 +167,32 @@ def _train_config() -> TrainConfig:
         image_every=given("log_images_every", _T.image_every), seed=given("seed", _T.seed))
 
 
+def _photoreal(run: common.Run) -> int:
+    if run.mode == "train_photoreal":
+        def given(name, default):
+            return FLAGS[name].value if FLAGS[name].present else default
+
+        config = PhotorealTrainConfig(
+            steps=given("steps", _P.steps), kind=FLAGS.wct2_kind,
+            batch_size=given("batch_size", _P.batch_size),
+            learning_rate=given("learning_rate", _P.learning_rate),
+            feature_weight=FLAGS.feature_weight, load_size=FLAGS.load_size,
+            crop_size=FLAGS.crop_size, seed=given("seed", _P.seed),
+            checkpoint_every=given("checkpoint_every", _P.checkpoint_every),
+            image_every=given("log_images_every", _P.image_every))
+        return photo_cli.train(run, config, FLAGS.checkpoint_dir)
+    files = photo_cli.model_files(FLAGS.photoreal_model, FLAGS.wct2_encoder, FLAGS.wct2_decoder)
+    config = PhotorealConfig(alpha=FLAGS.alpha, transfer_at=FLAGS.transfer_at,
+                             size=FLAGS.size or None, style_size=FLAGS.style_size or None)
+    return photo_cli.run(run, config, files, FLAGS.content_labels, FLAGS.style_labels)
+
+
 def _run() -> int:
     run = _run_args()
+    if run.mode in photo_cli.MODES:
+        common.check_mode_flags(run, [n for n in DECLARED if n not in photo_cli.READS[run.mode]],
+                                DECLARED)
+        return _photoreal(run)
     if run.mode in adain_cli.MODES:
         refused = [n for n in DECLARED if n not in adain_cli.READS[run.mode]]
         common.check_mode_flags(run, refused, DECLARED)

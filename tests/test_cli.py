@@ -391,3 +391,28 @@ def test_transfer_folder_writes_one_channel_images_and_resumes(tmp_path, picture
 def test_a_real_process_fails_in_one_line(tmp_path, args, expected):
     proc = run_process(*args, cwd=tmp_path)
     _one_line_error(proc, expected)
+
+
+@pytest.mark.parametrize("flag, expected", [
+    ("--steps=3", "--steps does not apply to --mode=photoreal"),
+    ("--content_labels=lab.png", "label maps come in pairs: --content_labels and --style_labels"),
+    ("--content_labels=lab.png --style_labels=small.png",
+     "--content_labels is 40x40 px but its image is 56x40"),
+    ("--content_labels=notes.txt --style_labels=lab.png", "not a readable image"),
+    ("--transfer_at=encoder,nose", "--transfer_at must name one or more of encoder, skip"),
+    ("--photoreal_model=missing.npz", "no such file: missing.npz"),
+    ("--wct2_encoder=e.pth", "--wct2_encoder and --wct2_decoder go together"),
+    ("--photoreal_model=m.npz --wct2_encoder=e.pth --wct2_decoder=d.pth", "not both"),
+    ("--content_dir=. --content_labels=lab.png --output_dir=o", "--content: give --content"),
+    ("--alpha=2", "--alpha must be in [0, 1]"),
+])
+def test_photoreal_mode_bad_input_is_one_line_and_nonzero(tmp_path, pictures, flag, expected):
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "m.npz").write_bytes(b"stand-in; the errors come before it is read")
+    save_image(tmp_path / "lab.png", np.zeros((40, 40, 3), np.float32))
+    save_image(tmp_path / "small.png", np.zeros((20, 20, 3), np.float32))
+    content, style = pictures
+    args = ["--mode=photoreal", f"--content={content}", f"--style={style}", "--output=out.png"]
+    proc = run(*args, *[f for f in flag.split(" ") if f], cwd=tmp_path)
+    _one_line_error(proc, expected)
+    assert not (tmp_path / "out.png").exists()

@@ -15,7 +15,8 @@ _GRID = ("grid_style_layers", "grid_ratios", "grid_content_layers")
 _FOLDER = ("content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
 _ADAIN = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "style_dir",
           "checkpoint_dir", "batch_size", "load_size", "crop_size", "checkpoint_every",
-          "init_model")
+          "init_model", "transfer_at", "content_labels", "style_labels", "photoreal_model",
+          "wct2_encoder", "wct2_decoder", "wct2_kind", "feature_weight")
 _MASKS = ("seeds", "style_mask", "style_source_mask")
 # Inputs a mode has no use for; settings it does not read are ignored, so
 # presets work in every mode.

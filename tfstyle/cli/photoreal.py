@@ -1,0 +1,128 @@
+"""The command line's photorealistic modes: photoreal (one image or a folder)
+and train_photoreal."""
+
+import sys
+import time
+from typing import Optional, Tuple
+
+from tfstyle.cli import common, output
+from tfstyle.core.errors import ConfigError
+from tfstyle.photoreal.config import PhotorealConfig, PhotorealTrainConfig
+
+READS = {
+    "photoreal": ("content", "style", "output", "size", "style_size", "alpha", "transfer_at",
+                  "content_labels", "style_labels", "photoreal_model", "wct2_encoder",
+                  "wct2_decoder", "content_dir", "output_dir", "output_channels", "beam_runner",
+                  "beam_options", "vgg_weights"),
+    "train_photoreal": ("content_dir", "output", "steps", "learning_rate", "seed", "batch_size",
+                        "load_size", "crop_size", "checkpoint_dir", "checkpoint_every", "logdir",
+                        "log_images_every", "vgg_weights", "wct2_kind", "feature_weight"),
+}
+MODES = tuple(READS)
+TRAIN_OUTPUT = "wct2_decoder.npz"
+
+
+def model_files(model: Optional[str], encoder: Optional[str],
+                decoder: Optional[str]) -> Tuple[str, ...]:
+    """() for the shipped decoder, (decoder.npz,) or the official (encoder, decoder)."""
+    if model and (encoder or decoder):
+        raise ConfigError("give `photoreal_model`, or `wct2_encoder` with `wct2_decoder`, "
+                          "not both")
+    if encoder and decoder:
+        return (encoder, decoder)
+    if encoder or decoder:
+        raise ConfigError("`wct2_encoder` and `wct2_decoder` go together (the release's "
+                          "wave_encoder_*_l4.pth and wave_decoder_*_l4.pth)")
+    return (model,) if model else ()
+
+
+def run(run: common.Run, config: PhotorealConfig, files: Tuple[str, ...],
+        content_labels: Optional[str], style_labels: Optional[str]) -> int:
+    from tfstyle.core.image import check_output_path, check_readable
+    from tfstyle.photoreal.recipe import PhotorealRecipe
+
+    where = common.folder(run, [("content_labels", "label maps belong to one content image; "
+                                                   "not with `content_dir`"),
+                                ("style_labels", "label maps belong to one content image; "
+                                                 "not with `content_dir`")])
+    common.check_files(files)
+    check_readable(run.style)
+    if len(run.style) > 1:
+        raise ConfigError("--mode=photoreal takes one `style`")
+    if (content_labels is None) != (style_labels is None):
+        raise ConfigError("label maps come in pairs: `content_labels` and `style_labels`")
+    recipe = PhotorealRecipe(run.style, config, files, run.vgg_weights)
+    if where:
+        return common.run_folder(run, where, recipe)
+    from tfstyle.core import samples
+
+    content = run.content or samples.default_content()
+    style = run.style[0] if run.style else None
+    check_readable([run.content, content_labels, style_labels])
+    if content_labels:
+        _check_map_sizes(((content_labels, content, "content_labels"),
+                          (style_labels, style, "style_labels")))
+    out = check_output_path(run.output, [content, *files, *run.style,
+                                         *(p for p in (content_labels, style_labels) if p)],
+                            run.overwrite)
+    output.check_sidecar(out, run.overwrite)
+    settings = dict(recipe.settings(), mode="photoreal",
+                    content=str(run.content or f"embedded:{content.name}"),
+                    content_labels=content_labels, style_labels=style_labels,
+                    output_channels=run.output_channels)
+    del settings["method"]
+    common.start_library(run.verbose)
+    from tfstyle.core.weights import file_digest, find_vgg19_weights
+    from tfstyle.photoreal.model import load_model, shipped_decoder
+
+    weights = None if len(files) == 2 else find_vgg19_weights(run.vgg_weights)
+    model = load_model(files[0] if len(files) == 1 else (files or None), weights=weights)
+    style = style or samples.brushstrokes(512)
+    start = time.monotonic()
+    image = model.stylize(content, style, alpha=config.alpha, transfer_at=config.transfer_at,
+                          content_labels=content_labels, style_labels=style_labels,
+                          size=config.size, style_size=config.style_size)
+    seconds = time.monotonic() - start
+    output.save_image_record(out, image, settings, file_digest(files[-1] if files else
+                                                               shipped_decoder()),
+                             {"seconds": round(seconds, 3)}, run.output_channels)
+    print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _check_map_sizes(pairs):
+    """Each label map has its photo's size (read from the file headers)."""
+    from PIL import Image
+
+    for labels, photo, name in pairs:
+        if photo is None:  # the embedded style is drawn at 512 px
+            size = (512, 512)
+        else:
+            with Image.open(photo) as img:
+                size = img.size
+        with Image.open(labels) as img:
+            if img.size != size:
+                raise ConfigError(f"`{name}` is {img.size[0]}x{img.size[1]} px but its image is "
+                                  f"{size[0]}x{size[1]}; a label map must match its photo")
+
+
+def train(run: common.Run, config: PhotorealTrainConfig, checkpoint_dir: Optional[str]) -> int:
+    if not run.content_dir:
+        raise ConfigError("--mode=train_photoreal needs `content_dir` (photos)")
+    out = run.output if run.given("output") else TRAIN_OUTPUT
+    progress = output.ProgressPrinter(sys.stderr, out, config.steps)
+    common.start_library(run.verbose)
+    from tfstyle.core.weights import find_vgg19_weights
+    from tfstyle.photoreal.train import train as train_decoder
+
+    try:
+        result = train_decoder(run.content_dir, out, config,
+                               weights=find_vgg19_weights(run.vgg_weights),
+                               checkpoint_dir=checkpoint_dir, logdir=run.logdir,
+                               callback=progress, overwrite=run.overwrite)
+    finally:
+        progress.close()
+    losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
+    print(f"wrote {out} at step {result.steps} after {result.seconds:.1f} s"
+          + (f"; last batch: {losses}" if losses else ""), file=sys.stderr)
+    return 0

@@ -1,0 +1,100 @@
+"""Settings of the photorealistic mode (`--mode=photoreal`) and of its decoder
+training (`--mode=train_photoreal`): frozen dataclasses, validated once."""
+
+import dataclasses
+import math
+import numbers
+from typing import Optional, Tuple
+
+from tfstyle.core.errors import ConfigError
+
+PLACES = ("encoder", "skip", "decoder")
+KINDS = ("sum", "cat5")
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotorealConfig:
+    """The controls of a WCT² transfer."""
+
+    # At every WCT: alpha * transferred + (1 - alpha) * content features.
+    alpha: float = 1.0
+    # Where WCT applies: the encoder's levels, the skipped wavelet details,
+    # the decoder's levels (the paper's figures: all three).
+    transfer_at: Tuple[str, ...] = PLACES
+    # Long side of the content and output (None: the content's own size).
+    size: Optional[int] = 512
+    # Long side the style is encoded at (None: its own size).
+    style_size: Optional[int] = 512
+
+    def __post_init__(self):
+        if not (isinstance(self.alpha, numbers.Real) and 0.0 <= self.alpha <= 1.0):
+            raise ConfigError(f"alpha must be in [0, 1], got {self.alpha!r}")
+        places = (self.transfer_at,) if isinstance(self.transfer_at, str) else self.transfer_at
+        places = tuple(p.strip() for part in places for p in str(part).split(",") if p.strip())
+        if not places or any(p not in PLACES for p in places) or len(set(places)) != len(places):
+            raise ConfigError(f"transfer_at must name one or more of {', '.join(PLACES)} "
+                              f"(each once), got {self.transfer_at!r}")
+        object.__setattr__(self, "transfer_at", places)
+        for name in ("size", "style_size"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, numbers.Integral) or value < 8):
+                raise ConfigError(f"{name} must be an integer >= 8 pixels (or None: the "
+                                  f"image's own size), got {value!r}")
+
+    def to_dict(self) -> dict:
+        return dict(dataclasses.asdict(self), transfer_at=",".join(self.transfer_at))
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotorealTrainConfig:
+    """Settings of decoder training: reconstruction of photos, no style loss."""
+
+    # Training iterations in all (a resumed run continues up to this count).
+    steps: int = 3000
+    # 'cat5' (components and the pre-pool map concatenated, the paper's
+    # better one) or 'sum' (components added back together).
+    kind: str = "cat5"
+    # Photos per batch.
+    batch_size: int = 4
+    # Adam's initial step size, decayed as lr / (1 + lr_decay * step).
+    learning_rate: float = 1e-4
+    lr_decay: float = 5e-5
+    # Weight of the feature loss (mean squared relu4_1 difference of input and
+    # output, through the encoder) beside the pixels' mean squared error.
+    feature_weight: float = 0.0
+    # Photos are resized so their shorter side is this many pixels ...
+    load_size: int = 512
+    # ... and random square crops this large are taken (a multiple of 8).
+    crop_size: int = 256
+    # Save a checkpoint every this many steps (and at the end or on Ctrl-C).
+    checkpoint_every: int = 250
+    # TensorBoard: scalars every log_every steps, a preview every image_every.
+    log_every: int = 10
+    image_every: int = 250
+    # Seed of the decoder's initialization and of the data order.
+    seed: int = 0
+
+    # Fields a resumed run may change; the others must match the checkpoint's.
+    RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "load_size", "crop_size", "checkpoint_every",
+                     "log_every", "image_every", "seed"):
+            value = getattr(self, name)
+            low = 0 if name in ("image_every", "seed") else 1
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+        for name in ("learning_rate", "lr_decay", "feature_weight"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.learning_rate == 0:
+            raise ConfigError("learning_rate must be > 0")
+        if self.kind not in KINDS:
+            raise ConfigError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if self.crop_size % 8 or self.crop_size > self.load_size:
+            raise ConfigError(f"crop_size must be a multiple of 8 and at most load_size "
+                              f"({self.load_size}), got {self.crop_size}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

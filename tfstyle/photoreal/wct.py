@@ -1,0 +1,122 @@
+"""Whitening and colouring transforms (Li et al. 2017), written from the
+equations, with label maps (region to region).
+
+For features F (C channels x N positions) with mean m:
+    covariance  S = (F - m)(F - m)^T / (N - 1) + eps I = E diag(L) E^T
+    whitening   W = E diag(L)^(-1/2) E^T (F_c - m_c)         (identity covariance)
+    colouring   F_cs = E_s diag(L_s)^(1/2) E_s^T W + m_s     (the style's covariance)
+    blend       alpha F_cs + (1 - alpha) F_c
+The eigendecompositions run in float64 on the host: float32 loses the small
+eigenvalues that whitening divides by.
+"""
+
+import logging
+from typing import Optional, Tuple
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+EPS = 1e-5
+# Eigenvalues below this share of the largest count as no variance.
+RELATIVE_FLOOR = 1e-5
+# A label region needs this many positions at a level for its covariance to
+# mean something; smaller ones keep the content's features there.
+MIN_POSITIONS = 10
+
+
+def _stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean [C], eigenvalues [K], eigenvectors [C, K]) of [N, C] features'
+    covariance + eps I, keeping the K eigenvalues above `RELATIVE_FLOOR` of the
+    largest: directions with (almost) no variance are left out, not divided by
+    nearly zero (whitening would blow their noise up)."""
+    mean = features.mean(axis=0)
+    centred = features - mean
+    cov = centred.T @ centred / max(len(features) - 1, 1)
+    values, vectors = np.linalg.eigh(cov + EPS * np.eye(cov.shape[0]))
+    keep = values > RELATIVE_FLOOR * values.max()
+    return mean, values[keep], vectors[:, keep]
+
+
+def transform(content: np.ndarray, style: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(content mean, C x C matrix, style mean) with
+    WCT(F) = (F - content mean) @ matrix + style mean: the whitening
+    E_c L_c^(-1/2) E_c^T followed by the colouring E_s L_s^(1/2) E_s^T."""
+    mean_c, values_c, vectors_c = _stats(np.asarray(content, np.float64))
+    mean_s, values_s, vectors_s = _stats(np.asarray(style, np.float64))
+    whiten = (vectors_c * values_c ** -0.5) @ vectors_c.T
+    colour = (vectors_s * values_s ** 0.5) @ vectors_s.T
+    return mean_c, whiten @ colour, mean_s
+
+
+def wct(content: np.ndarray, style: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """[N, C] content features given the mean and covariance of [M, C] style features."""
+    mean_c, matrix, mean_s = transform(content, style)
+    out = (np.asarray(content, np.float64) - mean_c) @ matrix + mean_s
+    if alpha == 1.0:
+        return out
+    return alpha * out + (1.0 - alpha) * content
+
+
+def _labels_at(labels: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
+    """A label map [H, W] (integers) taken to a level's grid by nearest neighbour."""
+    rows = (np.arange(shape[0]) * labels.shape[0] // shape[0]).clip(0, labels.shape[0] - 1)
+    cols = (np.arange(shape[1]) * labels.shape[1] // shape[1]).clip(0, labels.shape[1] - 1)
+    return labels[rows][:, cols]
+
+
+def transfer_features(content: np.ndarray, style: np.ndarray, alpha: float = 1.0,
+                      content_labels: Optional[np.ndarray] = None,
+                      style_labels: Optional[np.ndarray] = None,
+                      report: Optional[set] = None) -> np.ndarray:
+    """WCT of [h, w, C] content features to [h', w', C] style features, as a whole
+    or label by label (label maps [H, W] of integers at image resolution).
+
+    A label present in one map only, or with fewer than `MIN_POSITIONS`
+    positions at this level in either image, keeps the content's features;
+    its number goes into `report` (so the caller can say so once).
+    """
+    height, width, channels = content.shape
+    flat_c = content.reshape(-1, channels)
+    flat_s = style.reshape(-1, channels)
+    if content_labels is None:
+        return wct(flat_c, flat_s, alpha).reshape(content.shape).astype(np.float32)
+    at_c = _labels_at(content_labels, (height, width)).reshape(-1)
+    at_s = _labels_at(style_labels, style.shape[:2]).reshape(-1)
+    out = np.asarray(flat_c, np.float64).copy()
+    for label in np.unique(at_c):
+        where_c, where_s = at_c == label, at_s == label
+        if where_c.sum() < MIN_POSITIONS or where_s.sum() < MIN_POSITIONS:
+            if report is not None:
+                report.add(int(label))
+            continue
+        out[where_c] = wct(flat_c[where_c], flat_s[where_s], alpha)
+    return out.reshape(content.shape).astype(np.float32)
+
+
+def style_transform(style_features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """(mean [C], colouring matrix E diag(L)^(1/2) E^T [C, C]) of [M, C] style
+    features: what `wct_tensor` needs of a style, computed once."""
+    mean, values, vectors = _stats(np.asarray(style_features, np.float64))
+    return mean, (vectors * values ** 0.5) @ vectors.T
+
+
+def wct_tensor(content, style_mean, colouring, alpha: float = 1.0):
+    """`wct` on tensors, traceable (for `tf.data` maps): [B, h, w, C] content
+    features, the style's `style_transform`. Float64 inside, as `wct`."""
+    import tensorflow as tf
+
+    shape = tf.shape(content)
+    flat = tf.cast(tf.reshape(content, [shape[0], -1, shape[3]]), tf.float64)
+    mean = tf.reduce_mean(flat, axis=1, keepdims=True)
+    centred = flat - mean
+    count = tf.cast(tf.shape(flat)[1], tf.float64)
+    cov = tf.matmul(centred, centred, transpose_a=True) / tf.maximum(count - 1.0, 1.0)
+    cov += EPS * tf.eye(shape[3], dtype=tf.float64)
+    values, vectors = tf.linalg.eigh(cov)
+    kept = values > RELATIVE_FLOOR * tf.reduce_max(values, axis=-1, keepdims=True)
+    scale = tf.where(kept, tf.math.rsqrt(tf.maximum(values, EPS)), tf.zeros_like(values))
+    whiten = tf.matmul(vectors * scale[:, None, :], vectors, transpose_b=True)
+    coloured = tf.matmul(tf.matmul(centred, whiten), tf.constant(colouring)) + tf.constant(style_mean)
+    out = alpha * coloured + (1.0 - alpha) * flat
+    return tf.cast(tf.reshape(out, shape), content.dtype)
