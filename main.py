@@ -23,13 +23,13 @@ import sys
 from absl import app, flags, logging
 
 from tfstyle.adain.config import AdainConfig, TrainConfig
-from tfstyle.cli import adain as adain_cli, common, gatys as gatys_cli, photoreal as photo_cli
+from tfstyle.cli import adain as adain_cli, common, gatys as gatys_cli, wct2 as photo_cli
 from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import TfstyleError
 from tfstyle.core.vgg import POOLINGS
 from tfstyle.gatys.config import INITS, OPTIMIZERS, StyleConfig, format_layer_weights
 from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
-from tfstyle.photoreal.config import KINDS, PLACES, PhotorealConfig, PhotorealTrainConfig
+from tfstyle.wct2.config import KINDS, PLACES, PhotorealConfig, PhotorealTrainConfig
 
 _D, _T, _A, _P = StyleConfig(), TrainConfig(), AdainConfig(), PhotorealTrainConfig()
 _ABSL_OWN = set(flags.FLAGS)

@@ -5,9 +5,10 @@
     tfstyle.save_image("out.png", result.image)
 
     image = tfstyle.adain_transfer("photo.jpg", "painting.jpg", "adain.weights.h5", alpha=0.8)
+    image = tfstyle.photoreal("photo.jpg", "sunset.jpg")   # WCT2, the shipped decoder
 
 Layout (docs/architecture.md): `tfstyle.core` holds what every method shares,
-`tfstyle.gatys` and `tfstyle.adain` one method each, `tfstyle.batch` runs any
+`tfstyle.gatys`, `tfstyle.adain` and `tfstyle.wct2` one method each, `tfstyle.batch` runs any
 method over folders (and Beam), `tfstyle.cli` is the command line's plumbing.
 TensorFlow loads only when a network is first needed, so `import tfstyle`
 stays quick for image and config work.
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "StyleConfig", "StyleResult", "stylize", "stylize_seeds", "reconstruct_content",
-    "synthesize_texture", "style_grid", "adain_transfer", "load_image", "save_image",
+    "synthesize_texture", "style_grid", "adain_transfer", "photoreal", "load_image", "save_image",
     "find_vgg19_weights", "VGGWeights", "TfstyleError", "ConfigError", "ImageError",
     "WeightsError",
 ]
@@ -42,6 +43,20 @@ def adain_transfer(content, styles, model, **controls):
     return transfer(content, styles, model, **controls)
 
 
+def photoreal(content, style, *, model=None, **controls):
+    """Photorealistic style transfer (WCT², Yoo et al. 2019): `tfstyle.wct2.transfer`.
+
+    `model`: None (the decoder shipped with tfstyle), a decoder `.npz` from
+    `--mode=train_photoreal`, the official (wave_encoder.pth, wave_decoder.pth)
+    pair, or a loaded `wct2.Photoreal`. `controls` are `Photoreal.stylize`'s
+    (alpha, transfer_at, content_labels, style_labels, size, style_size).
+    Returns float32 [H, W, 3] in [0, 1].
+    """
+    from tfstyle.wct2.model import transfer
+
+    return transfer(content, style, model=model, **controls)
+
+
 # Entry points load with their method; the old flat module names stay
 # reachable as attributes (`tfstyle.vgg`, `tfstyle.tiles`, ...).
 __getattr__, __dir__ = attach(__name__, {
@@ -53,6 +68,7 @@ __getattr__, __dir__ = attach(__name__, {
         "color", "errors", "fileio", "image", "losses", "metrics", "optim", "samples",
         "summary", "torchfile", "vgg", "weights")},
     **{name: f"tfstyle.gatys.{name}" for name in ("config", "grid", "tiles")},
+    **{name: f"tfstyle.{name}" for name in ("adain", "batch", "cli", "gatys", "wct2")},
     "adain_train": "tfstyle.adain.train",
     "beam": "tfstyle.batch.beam",
 })

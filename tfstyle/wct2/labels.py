@@ -15,6 +15,8 @@ MAX_LABELS = 256
 # A label covers at least this share of the map; rarer values are the
 # anti-aliased edges of drawn maps and join the nearest label.
 MIN_SHARE = 0.005
+# ... and such edges are at most this share of it: more, and it is a photo.
+MAX_RARE_SHARE = 0.1
 
 
 def read_label_map(source) -> np.ndarray:
@@ -30,7 +32,8 @@ def _snap(labels: np.ndarray) -> np.ndarray:
     keep = values[counts >= MIN_SHARE * labels.size]
     if len(keep) == len(values):
         return labels
-    if not len(keep) or len(keep) > MAX_LABELS:
+    rare = counts[counts < MIN_SHARE * labels.size].sum()
+    if not len(keep) or len(keep) > MAX_LABELS or rare > MAX_RARE_SHARE * labels.size:
         raise ConfigError(f"a label map has {len(values)} values and no few of them cover it; "
                           "is it a label map?")
     rgb = lambda v: np.stack([(v >> 16) & 255, (v >> 8) & 255, v & 255], -1).astype(np.float64)
@@ -49,7 +52,9 @@ def _read(source) -> np.ndarray:
         try:
             with (source if isinstance(source, Image.Image) else Image.open(source)) as img:
                 img.load()
-                if img.mode in ("L", "P", "I", "I;16"):  # index images: the values are labels
+                # Index images: the values are labels (a palette image's colours are,
+                # since two files' palettes may order them differently).
+                if img.mode in ("L", "I", "I;16"):
                     return np.asarray(img, np.int64).astype(np.int32)
                 array = np.asarray(img.convert("RGB"))
         except FileNotFoundError:

@@ -12,15 +12,15 @@
 """
 
 from tfstyle.core.lazy import attach
-from tfstyle.photoreal.config import PhotorealConfig, PhotorealTrainConfig  # noqa: F401
+from tfstyle.wct2.config import PhotorealConfig, PhotorealTrainConfig  # noqa: F401
 
 __getattr__, __dir__ = attach(__name__, {
     **dict.fromkeys(("Photoreal", "load_model", "transfer", "read_decoder", "shipped_decoder",
-                     "Encoded"), "tfstyle.photoreal.model"),
-    **dict.fromkeys(("wct", "transfer_features"), "tfstyle.photoreal.wct"),
-    **dict.fromkeys(("haar_pool", "haar_unpool", "HaarPool", "HaarUnpool"), "tfstyle.photoreal.haar"),
-    **dict.fromkeys(("read_official",), "tfstyle.photoreal.torch_import"),
-    **dict.fromkeys(("train", "TrainResult"), "tfstyle.photoreal.train"),
-    "read_label_map": "tfstyle.photoreal.labels",
-    "PhotorealRecipe": "tfstyle.photoreal.recipe",
+                     "Encoded"), "tfstyle.wct2.model"),
+    **dict.fromkeys(("wct", "transfer_features"), "tfstyle.wct2.wct"),
+    **dict.fromkeys(("haar_pool", "haar_unpool", "HaarPool", "HaarUnpool"), "tfstyle.wct2.haar"),
+    **dict.fromkeys(("read_official",), "tfstyle.wct2.torch_import"),
+    **dict.fromkeys(("train", "TrainResult"), "tfstyle.wct2.train"),
+    "read_label_map": "tfstyle.wct2.labels",
+    "PhotorealRecipe": "tfstyle.wct2.recipe",
 })

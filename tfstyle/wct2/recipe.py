@@ -6,7 +6,7 @@ from typing import Callable, Optional, Tuple
 from tfstyle.batch.recipe import EMBEDDED_STYLE, Recipe, default_styles
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
-from tfstyle.photoreal.config import PhotorealConfig
+from tfstyle.wct2.config import PhotorealConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +31,7 @@ class PhotorealRecipe(Recipe):
 
     def renderer(self, read: Callable = load_image, fetch: Callable = str) -> Callable:
         from tfstyle.core.weights import find_vgg19_weights
-        from tfstyle.photoreal.model import load_model
+        from tfstyle.wct2.model import load_model
 
         style = default_styles(self.styles, read)[0]
         files = tuple(fetch(p) for p in self.model)

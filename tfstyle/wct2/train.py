@@ -20,9 +20,9 @@ import tensorflow as tf
 
 from tfstyle.core import training
 from tfstyle.core.progress import Progress
-from tfstyle.photoreal.config import PhotorealTrainConfig
-from tfstyle.photoreal.model import Photoreal
-from tfstyle.photoreal.networks import imagenet_encoder
+from tfstyle.wct2.config import PhotorealTrainConfig
+from tfstyle.wct2.model import Photoreal
+from tfstyle.wct2.networks import imagenet_encoder
 
 
 @dataclasses.dataclass(frozen=True)

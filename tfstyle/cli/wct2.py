@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 from tfstyle.cli import common, output
 from tfstyle.core.errors import ConfigError
-from tfstyle.photoreal.config import PhotorealConfig, PhotorealTrainConfig
+from tfstyle.wct2.config import PhotorealConfig, PhotorealTrainConfig
 
 READS = {
     "photoreal": ("content", "style", "output", "size", "style_size", "alpha", "transfer_at",
@@ -39,7 +39,7 @@ def model_files(model: Optional[str], encoder: Optional[str],
 def run(run: common.Run, config: PhotorealConfig, files: Tuple[str, ...],
         content_labels: Optional[str], style_labels: Optional[str]) -> int:
     from tfstyle.core.image import check_output_path, check_readable
-    from tfstyle.photoreal.recipe import PhotorealRecipe
+    from tfstyle.wct2.recipe import PhotorealRecipe
 
     where = common.folder(run, [("content_labels", "label maps belong to one content image; "
                                                    "not with `content_dir`"),
@@ -73,7 +73,7 @@ def run(run: common.Run, config: PhotorealConfig, files: Tuple[str, ...],
     del settings["method"]
     common.start_library(run.verbose)
     from tfstyle.core.weights import file_digest, find_vgg19_weights
-    from tfstyle.photoreal.model import load_model, shipped_decoder
+    from tfstyle.wct2.model import load_model, shipped_decoder
 
     weights = None if len(files) == 2 else find_vgg19_weights(run.vgg_weights)
     model = load_model(files[0] if len(files) == 1 else (files or None), weights=weights)
@@ -113,7 +113,7 @@ def train(run: common.Run, config: PhotorealTrainConfig, checkpoint_dir: Optiona
     progress = output.ProgressPrinter(sys.stderr, out, config.steps)
     common.start_library(run.verbose)
     from tfstyle.core.weights import find_vgg19_weights
-    from tfstyle.photoreal.train import train as train_decoder
+    from tfstyle.wct2.train import train as train_decoder
 
     try:
         result = train_decoder(run.content_dir, out, config,

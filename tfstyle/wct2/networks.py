@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfstyle.core.vgg import CAFFE_MEAN_BGR
-from tfstyle.photoreal.haar import HaarPool, HaarUnpool
+from tfstyle.wct2.haar import HaarPool, HaarUnpool
 
 KINDS = ("sum", "cat5")
 # (name, in, out) of the encoder's convs after conv0, VGG19's first nine.
@@ -93,8 +93,11 @@ def _conv(name: str, cout: int, size: int = 3, weights: Optional[Conv] = None, *
 class Encoder(keras.Model):
     """The frozen wavelet encoder; `level` runs one level (see the module doc)."""
 
-    def __init__(self, layers: Mapping[str, Conv], **kwargs):
+    def __init__(self, layers: Mapping[str, Conv], kind: str = "cat5", **kwargs):
         super().__init__(**kwargs)
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.kind = kind
         self.convs = {"conv0": _conv("conv0", 3, 1, layers["conv0"], trainable=False)}
         for name, cin, cout in ENCODER_CONVS:
             kernel, bias = layers[name]
@@ -110,7 +113,14 @@ class Encoder(keras.Model):
 
     def level(self, level: int, x, skips: dict):
         """Level `level` on `x`; the poolings' detail components and pre-pool
-        maps go into `skips` ('pool1': [LH, HL, HH], 'conv1_2': map, ...)."""
+        maps go into `skips` ('pool1': [LH, HL, HH], 'conv1_2': map, ...).
+
+        The two kinds split the same network into levels at other places, as
+        the paper's release does: 'cat5' after each block's first conv (see
+        the module doc), 'sum' after each pooling (LL) and after conv4_1.
+        """
+        if self.kind == "sum":
+            return self._sum_level(level, x, skips)
         if level == 1:
             return self._relu_conv("conv1_1", self.convs["conv0"](x))
         block = {2: ("conv1_2",), 3: ("conv2_2",), 4: ("conv3_2", "conv3_3", "conv3_4")}[level]
@@ -120,6 +130,20 @@ class Encoder(keras.Model):
         skips[f"pool{level - 1}"] = [lh, hl, hh]
         skips[block[-1]] = x
         return self._relu_conv(f"conv{level}_1", ll)
+
+    def _sum_level(self, level: int, x, skips: dict):
+        if level == 4:
+            return self._relu_conv("conv4_1", x)
+        if level == 1:
+            x = self.convs["conv0"](x)
+        block = {1: ("conv1_1", "conv1_2"), 2: ("conv2_1", "conv2_2"),
+                 3: ("conv3_1", "conv3_2", "conv3_3", "conv3_4")}[level]
+        for name in block:
+            x = self._relu_conv(name, x)
+        ll, lh, hl, hh = self.pool(x)
+        skips[f"pool{level}"] = [lh, hl, hh]
+        skips[block[-1]] = x
+        return ll
 
     def call(self, x):
         skips = {}

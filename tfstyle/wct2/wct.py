@@ -14,11 +14,12 @@ import logging
 from typing import Optional, Tuple
 
 import numpy as np
+import threadpoolctl
 
 log = logging.getLogger(__name__)
 
 EPS = 1e-5
-# Eigenvalues below this share of the largest count as no variance.
+# Eigenvalues are raised to at least this share of the largest.
 RELATIVE_FLOOR = 1e-5
 # A label region needs this many positions at a level for its covariance to
 # mean something; smaller ones keep the content's features there.
@@ -26,16 +27,15 @@ MIN_POSITIONS = 10
 
 
 def _stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mean [C], eigenvalues [K], eigenvectors [C, K]) of [N, C] features'
-    covariance + eps I, keeping the K eigenvalues above `RELATIVE_FLOOR` of the
-    largest: directions with (almost) no variance are left out, not divided by
-    nearly zero (whitening would blow their noise up)."""
+    """(mean [C], eigenvalues [C], eigenvectors [C, C]) of [N, C] features'
+    covariance + eps I, the eigenvalues raised to `RELATIVE_FLOOR` of the
+    largest: directions with (almost) no variance are not divided by nearly
+    zero (whitening would blow their noise up), and WCT(F, F) stays F."""
     mean = features.mean(axis=0)
     centred = features - mean
     cov = centred.T @ centred / max(len(features) - 1, 1)
     values, vectors = np.linalg.eigh(cov + EPS * np.eye(cov.shape[0]))
-    keep = values > RELATIVE_FLOOR * values.max()
-    return mean, values[keep], vectors[:, keep]
+    return mean, np.maximum(values, RELATIVE_FLOOR * values.max()), vectors
 
 
 def transform(content: np.ndarray, style: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,6 +76,14 @@ def transfer_features(content: np.ndarray, style: np.ndarray, alpha: float = 1.0
     positions at this level in either image, keeps the content's features;
     its number goes into `report` (so the caller can say so once).
     """
+    # One BLAS thread: the eigendecompositions and products are small, and
+    # OpenBLAS spinning on both cores beside TensorFlow's threads made a
+    # 24 x 40 px transfer 40-60x slower.
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        return _transfer_features(content, style, alpha, content_labels, style_labels, report)
+
+
+def _transfer_features(content, style, alpha, content_labels, style_labels, report):
     height, width, channels = content.shape
     flat_c = content.reshape(-1, channels)
     flat_s = style.reshape(-1, channels)
@@ -114,9 +122,8 @@ def wct_tensor(content, style_mean, colouring, alpha: float = 1.0):
     cov = tf.matmul(centred, centred, transpose_a=True) / tf.maximum(count - 1.0, 1.0)
     cov += EPS * tf.eye(shape[3], dtype=tf.float64)
     values, vectors = tf.linalg.eigh(cov)
-    kept = values > RELATIVE_FLOOR * tf.reduce_max(values, axis=-1, keepdims=True)
-    scale = tf.where(kept, tf.math.rsqrt(tf.maximum(values, EPS)), tf.zeros_like(values))
-    whiten = tf.matmul(vectors * scale[:, None, :], vectors, transpose_b=True)
+    values = tf.maximum(values, RELATIVE_FLOOR * tf.reduce_max(values, axis=-1, keepdims=True))
+    whiten = tf.matmul(vectors * tf.math.rsqrt(values)[:, None, :], vectors, transpose_b=True)
     coloured = tf.matmul(tf.matmul(centred, whiten), tf.constant(colouring)) + tf.constant(style_mean)
     out = alpha * coloured + (1.0 - alpha) * flat
     return tf.cast(tf.reshape(out, shape), content.dtype)

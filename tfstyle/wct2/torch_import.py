@@ -7,7 +7,7 @@ decoder's `conv4_1`, `conv3_4` (`conv3_4_2` in the cat5 decoder, whose input
 has five times the channels), `conv3_3` ... `conv1_1`, likewise `conv2_2_2`
 and `conv1_2_2`; each `<name>.weight` [out, in, kh, kw] and `<name>.bias`.
 The fixed Haar filters (`pool*.LL.weight`, `recon_block*.LL.weight`, ...) are
-checked to be Haar's and otherwise not needed.
+checked to be Haar's (`_check_haar`) and otherwise not needed.
 """
 
 import pathlib
@@ -17,7 +17,7 @@ import numpy as np
 
 from tfstyle.core import torchfile
 from tfstyle.core.errors import WeightsError
-from tfstyle.photoreal.networks import ENCODER_CONVS, decoder_shapes
+from tfstyle.wct2.networks import ENCODER_CONVS, decoder_shapes
 
 Conv = Tuple[np.ndarray, np.ndarray]
 # Official decoder name -> tfstyle's (the cat5 decoder's three have a "_2" suffix).
@@ -34,7 +34,29 @@ def _state_dict(path, what: str) -> Mapping:
     state = torchfile.load(path)
     if not isinstance(state, Mapping):
         raise WeightsError(f"{what}: {path} holds a {type(state).__name__}, not a state_dict")
+    _check_haar(state, what)
     return state
+
+
+def _check_haar(state: Mapping, what: str):
+    """The fixed filters the release stores (`pool*.LL.weight`, `recon_block*.HH.weight`,
+    ...) are Haar's: a file with other ones is another network."""
+    low = np.array([1.0, 1.0]) / np.sqrt(2)
+    high = np.array([-1.0, 1.0]) / np.sqrt(2)
+    bands = {"LL": np.outer(low, low), "LH": np.outer(low, high), "HL": np.outer(high, low),
+             "HH": np.outer(high, high)}
+    for key, value in state.items():
+        parts = str(key).split(".")
+        if len(parts) != 3 or parts[1] not in bands or parts[2] != "weight":
+            continue
+        try:
+            array = np.asarray(value, np.float64)
+        except (TypeError, ValueError):
+            array = np.zeros(0)
+        if (array.ndim != 4 or array.shape[1:] != (1, 2, 2)
+                or not np.allclose(array, bands[parts[1]][None, None], atol=1e-5)):
+            raise WeightsError(f"{what}: {key} is not the Haar filter {parts[1]}; not a WCT2 "
+                               "release file")
 
 
 def _conv(state: Mapping, key: str, what: str, shape: Tuple[int, int, int, int]) -> Conv:
@@ -42,7 +64,10 @@ def _conv(state: Mapping, key: str, what: str, shape: Tuple[int, int, int, int])
         weight, bias = state[f"{key}.weight"], state[f"{key}.bias"]
     except KeyError as exc:
         raise WeightsError(f"{what}: no {exc.args[0]!r}; not a WCT2 release file") from None
-    weight, bias = np.asarray(weight, np.float32), np.asarray(bias, np.float32)
+    try:
+        weight, bias = np.asarray(weight, np.float32), np.asarray(bias, np.float32)
+    except (TypeError, ValueError):
+        raise WeightsError(f"{what}: {key} holds no tensor; not a WCT2 release file") from None
     if weight.shape != shape or bias.shape != (shape[0],):
         raise WeightsError(f"{what}: {key} has shape {weight.shape}, expected {shape}; "
                            "not this WCT2 file")

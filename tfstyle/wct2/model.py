@@ -12,14 +12,16 @@ back as it was, and the Haar skips carry every edge through.
 import dataclasses
 import logging
 import pathlib
+import zipfile
+import zlib
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from tfstyle.core.errors import ConfigError, WeightsError
 from tfstyle.core.image import as_image, fit_long_side, resize
-from tfstyle.photoreal import wct as wct_lib
-from tfstyle.photoreal.networks import KINDS, LEVELS, POOLS, Decoder, Encoder, decoder_shapes
+from tfstyle.wct2 import wct as wct_lib
+from tfstyle.wct2.networks import KINDS, LEVELS, POOLS, Decoder, Encoder, decoder_shapes
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +39,13 @@ def check_transfer_at(places) -> Tuple[str, ...]:
 
 
 def _pad_to_8(image: np.ndarray) -> np.ndarray:
-    """Reflection pad [H, W, 3] at the bottom and right to multiples of 8 (three poolings)."""
+    """Pad [H, W, 3] at the bottom and right to multiples of 8 (three poolings),
+    by reflection."""
     h, w = image.shape[:2]
     mode = "reflect" if min(h, w) > 1 else "edge"
-    return np.pad(image, ((0, (-h) % 8), (0, (-w) % 8), (0, 0)), mode=mode)
+    # At least 16 px: level 4 (1/8) must keep 2 positions for the reflection padding.
+    return np.pad(image, ((0, max(16, h + (-h) % 8) - h), (0, max(16, w + (-w) % 8) - w), (0, 0)),
+                  mode=mode)
 
 
 @dataclasses.dataclass
@@ -62,7 +67,7 @@ class Photoreal:
         self.kind = kind
         self.source = source
         try:
-            self.encoder = Encoder(encoder_layers)
+            self.encoder = Encoder(encoder_layers, kind)
             self.decoder = Decoder(kind, decoder_layers, seed=seed)
         except ValueError as exc:
             raise WeightsError(str(exc)) from None
@@ -110,7 +115,7 @@ class Photoreal:
         """
         import tensorflow as tf
 
-        from tfstyle.photoreal import labels as labels_lib
+        from tfstyle.wct2 import labels as labels_lib
 
         places = check_transfer_at(transfer_at)
         if not 0.0 <= float(alpha) <= 1.0:
@@ -167,7 +172,7 @@ class Photoreal:
 
     def encode_style(self, style, config=None) -> Encoded:
         """The style's features at every place, for `stylize` on many photos."""
-        from tfstyle.photoreal.config import PhotorealConfig
+        from tfstyle.wct2.config import PhotorealConfig
 
         config = config or PhotorealConfig()
         painting = as_image(style, config.style_size)
@@ -259,7 +264,8 @@ def read_decoder(path) -> Tuple[str, Dict[str, Tuple[np.ndarray, np.ndarray]]]:
             layers = {name: (data[f"{name}/kernel"].astype(np.float32),
                              data[f"{name}/bias"].astype(np.float32))
                       for name in decoder_shapes(kind)}
-    except (KeyError, ValueError, OSError) as exc:
+    except (KeyError, ValueError, OSError, TypeError, EOFError, zipfile.BadZipFile,
+            zlib.error) as exc:
         raise WeightsError(f"{path} is not a tfstyle photoreal decoder "
                            f"({exc.__class__.__name__})") from None
     return kind, layers
@@ -273,10 +279,10 @@ def load_model(decoder=None, *, weights=None, kind: str = "cat5") -> Photoreal:
     """The shipped decoder (or a .npz from training, or an official
     (encoder.pth, decoder.pth) pair) with its encoder."""
     from tfstyle.core.weights import find_vgg19_weights
-    from tfstyle.photoreal.networks import imagenet_encoder
+    from tfstyle.wct2.networks import imagenet_encoder
 
     if isinstance(decoder, (tuple, list)):
-        from tfstyle.photoreal.torch_import import read_official
+        from tfstyle.wct2.torch_import import read_official
 
         encoder_layers, decoder_layers, kind = read_official(*decoder)
         return Photoreal(encoder_layers, decoder_layers, kind, source="official")
