@@ -50,9 +50,33 @@ def run(content, style, weights, **kwargs):
     return report(kwargs, result)
 
 
+def photoreal(args, weights):
+    """docs/photoreal.png: WCT² on the photoreal pair (outputs only), with the
+    shipped decoder: whole image, with the label maps, alpha 0.5."""
+    import time
+
+    from tfstyle.wct2.model import load_model
+
+    root = pathlib.Path(args.images) / "photoreal"
+    content, style = root / "content" / "in14.png", root / "style" / "in14.png"
+    labels = dict(content_labels=root / "content_segment" / "in14.png",
+                  style_labels=root / "style_segment" / "in14.png")
+    model = load_model(weights=weights)
+    panels = []
+    for label, kwargs in (("whole image", {}), ("label maps (sky, rock)", labels),
+                          ("alpha 0.5", dict(alpha=0.5)), ("alpha 0 (reconstruction)",
+                                                           dict(alpha=0.0))):
+        start = time.perf_counter()
+        image = model.stylize(content, style, size=512, **kwargs)
+        print(f"  photoreal {label}: {time.perf_counter() - start:.1f} s", flush=True)
+        panels.append((label, image))
+    tfstyle.save_image(DOCS / "photoreal.png", strip(panels))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="colour,tv,blend,recon,texture,grid,fig5,masks,board")
+    parser.add_argument("--only", default="colour,tv,blend,recon,texture,grid,fig5,masks,board,"
+                                          "photoreal")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=300)
     add_images_argument(parser)
@@ -63,6 +87,8 @@ def main():
     common = dict(size=args.size, steps=args.steps, style_weight=4e6 * (args.size / 512) ** 2)
     tubingen, starry = args.tubingen, args.starry
     todo = args.only.split(",")
+    if "photoreal" in todo:
+        photoreal(args, weights)
     paper_experiments(todo, weights, args)
     if not {"colour", "tv", "blend"} & set(todo):
         return

@@ -416,3 +416,48 @@ def test_photoreal_mode_bad_input_is_one_line_and_nonzero(tmp_path, pictures, fl
     proc = run(*args, *[f for f in flag.split(" ") if f], cwd=tmp_path)
     _one_line_error(proc, expected)
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.slow
+def test_photoreal_with_the_shipped_decoder_one_image_labels_and_a_folder(tmp_path, pictures):
+    """The shipped decoder and the real VGG19: an image, its label maps, a folder."""
+    content, style = pictures
+    halves = np.zeros((40, 56, 3), np.float32)
+    halves[:, 28:] = 1.0
+    save_image(tmp_path / "c_labels.png", halves)
+    save_image(tmp_path / "s_labels.png", np.ones((64, 64, 3), np.float32))  # one label only
+    proc = run("--mode=photoreal", f"--content={content}", f"--style={style}", "--size=0",
+               "--content_labels=c_labels.png", "--style_labels=s_labels.png",
+               "--output=out.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = load_image(tmp_path / "out.png")
+    assert out.shape == (40, 56, 3)
+    with Image.open(tmp_path / "out.png") as img:
+        settings = json.loads(img.text["tfstyle:settings"])
+    assert settings["model"] == ["shipped"] and settings["transfer_at"] == "encoder,skip,decoder"
+    # The black label is in the content map only: that half keeps the photo (the
+    # decoder's reconstruction of it), while the white half takes the style's colours.
+    photo = load_image(content)
+    assert np.abs(out[:, :20] - photo[:, :20]).mean() < 0.05
+    assert np.abs(out[:, 36:] - photo[:, 36:]).mean() > np.abs(out[:, :20] - photo[:, :20]).mean()
+    (tmp_path / "photos").mkdir()
+    save_image(tmp_path / "photos" / "a.png", photo)
+    save_image(tmp_path / "photos" / "b.png", photo[::-1])
+    args = ["--mode=photoreal", "--content_dir=photos", "--output_dir=styled", f"--style={style}",
+            "--size=0", "--alpha=0.5"]
+    proc = run(*args, cwd=tmp_path)
+    assert proc.returncode == 0 and "2 stylized, 0 already there, 0 failed" in proc.stderr, proc.stderr
+    assert load_image(tmp_path / "styled" / "b.png").shape == (40, 56, 3)
+    assert "0 stylized, 2 already there" in run(*args, cwd=tmp_path).stderr
+
+
+@pytest.mark.slow
+def test_shipped_photoreal_decoder_reconstructs_a_photo(tmp_path):
+    """alpha=0 is the decoder's round trip: on the embedded photo it gives the photo back."""
+    import tfstyle
+    from tfstyle.core import samples
+
+    photo = load_image(samples.default_content(), 256)
+    back = tfstyle.photoreal(photo, photo, alpha=0.0, size=None)
+    psnr = 10 * np.log10(1.0 / np.mean((back - photo) ** 2))
+    assert psnr > 30, psnr

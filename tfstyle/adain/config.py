@@ -42,26 +42,9 @@ class TrainConfig:
     RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
 
     def __post_init__(self):
-        for name in ("steps", "batch_size", "load_size", "crop_size",
-                     "checkpoint_every", "log_every", "image_every"):
-            value = getattr(self, name)
-            low = 0 if name == "image_every" else 1
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not isinstance(self.seed, numbers.Integral) or self.seed < 0:
-            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
-        for name in ("learning_rate", "lr_decay", "style_weight"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
-        if self.learning_rate == 0:
-            raise ConfigError("learning_rate must be > 0")
-        if self.crop_size % 8:
-            raise ConfigError(f"crop_size must be a multiple of 8 (three 2x poolings), "
-                              f"got {self.crop_size}")
-        if self.crop_size > self.load_size:
-            raise ConfigError(f"crop_size ({self.crop_size}) cannot exceed load_size "
-                              f"({self.load_size})")
+        from tfstyle.core.training_settings import check_settings
+
+        check_settings(self, ("learning_rate", "lr_decay", "style_weight"))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -2,7 +2,6 @@
 `vgg_normalised.pth` and `decoder.pth`), read with tfstyle's restricted torch
 reader (no torch needed) into Keras kernel layout."""
 
-import pathlib
 from typing import Dict, Mapping
 
 import numpy as np
@@ -32,12 +31,7 @@ def _torch_conv(state: Mapping, index: int, what: str, cin: int, cout: int, k: i
 
 
 def _state_dict(path, what: str) -> Mapping:
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise WeightsError(f"no such file: {path}")
-    state = torchfile.load(path)
-    if not isinstance(state, Mapping):
-        raise WeightsError(f"{what}: {path} holds a {type(state).__name__}, not a state_dict")
+    state = torchfile.load_state_dict(path, what)
     return state
 
 

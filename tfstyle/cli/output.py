@@ -206,3 +206,10 @@ def batch_summary(output_dir, result, manifest: str = "manifest.jsonl") -> str:
     if failed:
         text += f"; the errors are in {pathlib.Path(output_dir) / manifest}"
     return text
+
+
+def train_summary(output, result) -> str:
+    """The closing line of a training (`adain.train`, `wct2.train` results)."""
+    losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
+    return (f"wrote {output} at step {result.steps} after {result.seconds:.1f} s"
+            + (f"; last batch: {losses}" if losses else ""))

@@ -122,7 +122,5 @@ def train(run: common.Run, config: PhotorealTrainConfig, checkpoint_dir: Optiona
                                callback=progress, overwrite=run.overwrite)
     finally:
         progress.close()
-    losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
-    print(f"wrote {out} at step {result.steps} after {result.seconds:.1f} s"
-          + (f"; last batch: {losses}" if losses else ""), file=sys.stderr)
+    print(output.train_summary(out, result), file=sys.stderr)
     return 0

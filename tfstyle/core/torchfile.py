@@ -233,3 +233,20 @@ def load(path_or_bytes):
         raise
     except Exception as exc:  # malformed files fail in many ways; none may escape raw
         raise WeightsError(f"torch file: not a readable checkpoint ({type(exc).__name__})") from None
+
+
+def load_state_dict(path, what: str):
+    """The mapping a checkpoint file holds (a PyTorch `state_dict`); `what`
+    names the file in errors."""
+    import collections.abc
+    import pathlib
+
+    from tfstyle.core.errors import WeightsError
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise WeightsError(f"no such file: {path}")
+    state = load(path)
+    if not isinstance(state, collections.abc.Mapping):
+        raise WeightsError(f"{what}: {path} holds a {type(state).__name__}, not a state_dict")
+    return state

@@ -2,7 +2,6 @@
 training (`--mode=train_photoreal`): frozen dataclasses, validated once."""
 
 import dataclasses
-import math
 import numbers
 from typing import Optional, Tuple
 
@@ -78,23 +77,11 @@ class PhotorealTrainConfig:
     RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
 
     def __post_init__(self):
-        for name in ("steps", "batch_size", "load_size", "crop_size", "checkpoint_every",
-                     "log_every", "image_every", "seed"):
-            value = getattr(self, name)
-            low = 0 if name in ("image_every", "seed") else 1
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
-        for name in ("learning_rate", "lr_decay", "feature_weight"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
-        if self.learning_rate == 0:
-            raise ConfigError("learning_rate must be > 0")
+        from tfstyle.core.training_settings import check_settings
+
+        check_settings(self, ("learning_rate", "lr_decay", "feature_weight"))
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {KINDS}, got {self.kind!r}")
-        if self.crop_size % 8 or self.crop_size > self.load_size:
-            raise ConfigError(f"crop_size must be a multiple of 8 and at most load_size "
-                              f"({self.load_size}), got {self.crop_size}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

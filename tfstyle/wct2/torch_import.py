@@ -10,7 +10,6 @@ The fixed Haar filters (`pool*.LL.weight`, `recon_block*.LL.weight`, ...) are
 checked to be Haar's (`_check_haar`) and otherwise not needed.
 """
 
-import pathlib
 from typing import Dict, Mapping, Tuple
 
 import numpy as np
@@ -28,12 +27,7 @@ CAT5_RENAMED = ("conv3_4", "conv2_2", "conv1_2")
 
 
 def _state_dict(path, what: str) -> Mapping:
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise WeightsError(f"no such file: {path}")
-    state = torchfile.load(path)
-    if not isinstance(state, Mapping):
-        raise WeightsError(f"{what}: {path} holds a {type(state).__name__}, not a state_dict")
+    state = torchfile.load_state_dict(path, what)
     _check_haar(state, what)
     return state
 
