@@ -791,3 +791,23 @@ def test_transfer_at_and_alpha_are_checked(untrained, pictures):
         untrained.stylize(content, style, alpha=1.5)
     with pytest.raises(ConfigError, match="kind must be one of"):
         model_lib.Photoreal({}, None, kind="concat")
+
+
+def test_tensor_function_matches_stylize_and_maps_a_dataset(untrained, pictures):
+    """`stylize_tensor` (traceable, TensorFlow's float64 WCT) gives `stylize`'s image,
+    in a tf.data map too, for one image or a batch."""
+    content, style = pictures
+    content = content[:16, :32]  # sides multiples of 8: no padding on either path
+    from tfstyle.wct2.config import PhotorealConfig
+
+    encoded = untrained.encode_style(style, PhotorealConfig(style_size=None))
+    transforms = untrained.style_transforms(encoded)
+    expected = untrained.stylize(content, encoded, size=None)
+    one = untrained.stylize_tensor(content, transforms).numpy()
+    np.testing.assert_allclose(one, expected, atol=2e-3)
+    ds = tf.data.Dataset.from_tensor_slices(np.stack([content, content[::-1]]))
+    mapped = list(ds.map(lambda x: untrained.stylize_tensor(x, transforms)).as_numpy_iterator())
+    np.testing.assert_allclose(mapped[0], expected, atol=2e-3)
+    batch = untrained.stylize_tensor(np.stack([content, content[::-1]]), transforms).numpy()
+    np.testing.assert_allclose(batch[1], mapped[1], atol=1e-4)
+    assert not np.allclose(batch[0], batch[1], atol=1e-2)
