@@ -7,11 +7,14 @@ is compared with the real thermal image of the same scene: grayscale SSIM
 and Pearson's r at 256 px (`tfstyle.metrics`), and the earth mover's distance
 between the two intensity histograms (EMD: does the output take thermal
 statistics?). Baselines: the visible image's luminance and its inverse.
+Photoreal rows (WCT², `--mode=photoreal`, global: no label maps) use the
+shipped decoder, or --photoreal_model; they are left out, with a note, when
+the shipped decoder is not there.
 Prints a table; with --sheet writes a side-by-side picture (kept out of the
 repository: the pairs' terms forbid committing them or copies).
 
     python benchmarks/ir_bench.py [--only=TEXT] [--adain_model=m.weights.h5] [--sheet=ir.png]
-        [--images=DIR]
+        [--photoreal_model=decoder.npz] [--images=DIR]
 """
 
 import argparse
@@ -24,6 +27,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from common import REPO, add_images_argument, image_paths, setup_child  # noqa: E402
 
 PRESET = REPO / "presets" / "infrared.cfg"
+SHIPPED_PHOTOREAL = REPO / "tfstyle" / "wct2" / "data" / "wct2_decoder_cat5.npz"
 
 
 def main_py(*flags):
@@ -77,6 +81,11 @@ def methods(args):
         for alpha in args.alphas:
             table[f"adain, alpha={alpha:g}"] = run("--mode=adain", f"--adain_model={args.adain_model}",
                                                    f"--alpha={alpha:g}", "--output_channels=1")
+    if args.photoreal_model:
+        for alpha in args.alphas:
+            table[f"photoreal (WCT2), alpha={alpha:g}"] = run(
+                "--mode=photoreal", f"--photoreal_model={args.photoreal_model}",
+                f"--alpha={alpha:g}", "--output_channels=1")
     return table
 
 
@@ -86,7 +95,10 @@ def main():
     parser.add_argument("--style_weights", type=float, nargs="*", default=[],
                         help="extra Gatys rows: the preset with these style weights")
     parser.add_argument("--adain_model", default=None)
-    parser.add_argument("--alphas", type=float, nargs="*", default=[0.5, 1.0])
+    parser.add_argument("--alphas", type=float, nargs="*", default=[0.5, 1.0],
+                        help="the alphas of the adain and photoreal rows")
+    parser.add_argument("--photoreal_model", default=None,
+                        help="photoreal decoder .npz (default: the shipped one, if there)")
     parser.add_argument("--only", default=None, help="run the methods whose name contains this")
     parser.add_argument("--sheet", default=None, help="write a side-by-side PNG here")
     add_images_argument(parser)
@@ -96,6 +108,15 @@ def main():
     if not scenes:
         parser.error(f"--images: {visible_dir} is empty")
     image_paths(parser, args, *(f"ir/thermal/{s}" for s in scenes))
+    if args.photoreal_model is not None and not pathlib.Path(args.photoreal_model).is_file():
+        parser.error(f"--photoreal_model: no file {args.photoreal_model}")
+    if args.photoreal_model is None:
+        if SHIPPED_PHOTOREAL.is_file():
+            args.photoreal_model = str(SHIPPED_PHOTOREAL)
+        elif not args.only or any(args.only in f"photoreal (WCT2), alpha={a:g}"
+                                  for a in args.alphas):
+            print(f"note: no photoreal rows: no shipped decoder {SHIPPED_PHOTOREAL} "
+                  "(pass --photoreal_model=PATH)", flush=True)
     setup_child()
     import numpy as np
 
@@ -130,6 +151,14 @@ def main():
         mean = {k: np.mean([v[k] for v in scores]) for k in scores[0]}
         print(f"| {name} | {cells} | {mean['ssim']:.3f} | {mean['pearson']:.3f} | "
               f"{mean['intensity_distance']:.3f} | {seconds:.1f} |")
+    ssim = {name: float(np.mean([v["ssim"] for v in scores])) for name, scores, _ in rows}
+    visible, inverted = (ssim.get(f"{b} luminance (baseline)") for b in ("visible", "inverted"))
+    if visible is not None and inverted is not None:
+        for name in (n for n in ssim if n.startswith("photoreal")):
+            above = [b for b, v in (("visible", visible), ("inverted", inverted)) if ssim[name] > v]
+            print(f"{name}: mean SSIM {ssim[name]:.3f} against the baselines' {visible:.3f} "
+                  f"(visible luminance) and {inverted:.3f} (inverted): above "
+                  + (" and ".join(above) if above else "neither"))
     if args.sheet:
         from tfstyle.core.image import resize
 

@@ -26,6 +26,8 @@ from tfstyle.wct2.networks import KINDS, LEVELS, POOLS, Decoder, Encoder, decode
 log = logging.getLogger(__name__)
 
 PLACES = ("encoder", "skip", "decoder")
+# Above this many output pixels the full-resolution decoder levels run in strips.
+STRIP_PIXELS = 1 << 20
 # The shipped decoders: float16 weights trained by tfstyle (see docs/photoreal.md).
 DATA_DIR = pathlib.Path(__file__).parent / "data"
 
@@ -85,9 +87,10 @@ class Photoreal:
             feats[level] = x
         decoded = {4: x}
         if with_decoder:  # the decoder's inputs at levels 3, 2, 1 (level 1's output unused)
-            for level in (4, 3, 2):
+            for level in (4, 3):
                 x = self.decoder.level(level, x, skips)
                 decoded[level - 1] = x
+            decoded[1] = self._by_strips(2, x, skips)
         return Encoded(feats, skips, decoded)
 
     def reconstruct(self, image, size: Optional[int] = None) -> np.ndarray:
@@ -95,8 +98,10 @@ class Photoreal:
         import tensorflow as tf
 
         photo = as_image(image, size)
-        x = tf.constant(_pad_to_8(photo)[None])
-        out = self.decoder(*self.encoder(x))
+        x, skips = self.encoder(tf.constant(_pad_to_8(photo)[None]))
+        for level in (4, 3):
+            x = self.decoder.level(level, x, skips)
+        out = self.decode_full_resolution(x, skips)
         return np.clip(out.numpy()[0, :photo.shape[0], :photo.shape[1]], 0, 1).astype(np.float32)
 
     def stylize(self, content, style, *, alpha: float = 1.0,
@@ -163,12 +168,53 @@ class Photoreal:
             # when the encoder levels are.
             if "decoder" in places and not (level == 4 and "encoder" in places):
                 x = apply(x, style_feats.decoder[level])
+            if level == 2:
+                x = self.decode_full_resolution(x, skips, "decoder" in places and (
+                    lambda f: apply(f, style_feats.decoder[1])))
+                break
             x = self.decoder.level(level, x, skips)
         if skipped:
             log.info("labels %s are in one image only, or too small at some level; their "
                      "regions keep the content's features there", sorted(skipped))
         out = x.numpy()[0, :photo.shape[0], :photo.shape[1]]
         return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+    def decode_full_resolution(self, x, skips, between=None, rows: Optional[int] = None):
+        """Decoder levels 2 and 1 (from half to full resolution), in strips of
+        `rows` output rows when the image is large: a cat5 decoder's level 2
+        concatenates 320 channels at full resolution, 5 GB for a 2048 px image
+        before its conv. Each strip sees 16 px of its neighbours, more than the
+        three 3x3 convs reach, so the strips join into exactly the whole
+        image's output. `between(features)`: applied to level 1's input (WCT).
+        """
+        if between:  # WCT needs level 1's input whole; its statistics are global
+            y = between(self._by_strips(2, x, skips, rows))
+            return self._by_strips(1, y, skips, rows)
+        return self._by_strips((2, 1), x, skips, rows)
+
+    def _by_strips(self, levels, x, skips, rows: Optional[int] = None):
+        import tensorflow as tf
+
+        height, width = int(skips["conv1_2"].shape[1]), int(skips["conv1_2"].shape[2])
+        rows = rows or max(64, STRIP_PIXELS // width // 16 * 16)
+        return tf.concat([self._strip(levels, x, skips, r, min(r + rows, height))
+                          for r in range(0, height, rows)], axis=1)
+
+    def _strip(self, levels, x, skips, top: int, bottom: int):
+        """Output rows [top, bottom) of decoder `levels` (2, 1 or both)."""
+        levels = (levels,) if isinstance(levels, int) else levels
+        height = int(skips["conv1_2"].shape[1])
+        halo = 16
+        lo, hi = max(0, top - halo), min(height, bottom + halo)
+        if levels[0] == 2:  # half-resolution input, an even window
+            x = x[:, lo // 2:(hi + 1) // 2]
+        else:
+            x = x[:, lo:hi]
+        part = {"pool1": [s[:, lo // 2:(hi + 1) // 2] for s in skips["pool1"]],
+                "conv1_2": skips["conv1_2"][:, lo:hi]}
+        for level in levels:
+            x = self.decoder.level(level, x, part)
+        return x[:, top - lo:bottom - lo]
 
     def encode_style(self, style, config=None) -> Encoded:
         """The style's features at every place, for `stylize` on many photos."""

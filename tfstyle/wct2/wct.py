@@ -24,6 +24,8 @@ RELATIVE_FLOOR = 1e-5
 # A label region needs this many positions at a level for its covariance to
 # mean something; smaller ones keep the content's features there.
 MIN_POSITIONS = 10
+# Positions per float64 chunk when summing a covariance.
+CHUNK = 1 << 18
 
 
 def _stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -31,9 +33,14 @@ def _stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     covariance + eps I, the eigenvalues raised to `RELATIVE_FLOOR` of the
     largest: directions with (almost) no variance are not divided by nearly
     zero (whitening would blow their noise up), and WCT(F, F) stays F."""
-    mean = features.mean(axis=0)
-    centred = features - mean
-    cov = centred.T @ centred / max(len(features) - 1, 1)
+    # Sums in float64 over chunks: a 2048 px image's level-1 features (4 M x 64)
+    # would take 2 GB per float64 copy.
+    mean = features.mean(axis=0, dtype=np.float64)
+    cov = np.zeros((features.shape[1],) * 2)
+    for start in range(0, len(features), CHUNK):
+        centred = features[start:start + CHUNK].astype(np.float64) - mean
+        cov += centred.T @ centred
+    cov /= max(len(features) - 1, 1)
     values, vectors = np.linalg.eigh(cov + EPS * np.eye(cov.shape[0]))
     return mean, np.maximum(values, RELATIVE_FLOOR * values.max()), vectors
 
@@ -42,8 +49,8 @@ def transform(content: np.ndarray, style: np.ndarray) -> Tuple[np.ndarray, np.nd
     """(content mean, C x C matrix, style mean) with
     WCT(F) = (F - content mean) @ matrix + style mean: the whitening
     E_c L_c^(-1/2) E_c^T followed by the colouring E_s L_s^(1/2) E_s^T."""
-    mean_c, values_c, vectors_c = _stats(np.asarray(content, np.float64))
-    mean_s, values_s, vectors_s = _stats(np.asarray(style, np.float64))
+    mean_c, values_c, vectors_c = _stats(np.asarray(content))
+    mean_s, values_s, vectors_s = _stats(np.asarray(style))
     whiten = (vectors_c * values_c ** -0.5) @ vectors_c.T
     colour = (vectors_s * values_s ** 0.5) @ vectors_s.T
     return mean_c, whiten @ colour, mean_s
@@ -52,10 +59,13 @@ def transform(content: np.ndarray, style: np.ndarray) -> Tuple[np.ndarray, np.nd
 def wct(content: np.ndarray, style: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """[N, C] content features given the mean and covariance of [M, C] style features."""
     mean_c, matrix, mean_s = transform(content, style)
-    out = (np.asarray(content, np.float64) - mean_c) @ matrix + mean_s
-    if alpha == 1.0:
-        return out
-    return alpha * out + (1.0 - alpha) * content
+    # Applied in float64 chunk by chunk, kept in the features' own dtype.
+    content = np.asarray(content)
+    out = np.empty(content.shape, np.result_type(content.dtype, np.float32))
+    for start in range(0, len(content), CHUNK):
+        part = content[start:start + CHUNK].astype(np.float64)
+        out[start:start + CHUNK] = alpha * ((part - mean_c) @ matrix + mean_s) + (1 - alpha) * part
+    return out
 
 
 def _labels_at(labels: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
@@ -88,10 +98,10 @@ def _transfer_features(content, style, alpha, content_labels, style_labels, repo
     flat_c = content.reshape(-1, channels)
     flat_s = style.reshape(-1, channels)
     if content_labels is None:
-        return wct(flat_c, flat_s, alpha).reshape(content.shape).astype(np.float32)
+        return wct(flat_c, flat_s, alpha).reshape(content.shape).astype(np.float32, copy=False)
     at_c = _labels_at(content_labels, (height, width)).reshape(-1)
     at_s = _labels_at(style_labels, style.shape[:2]).reshape(-1)
-    out = np.asarray(flat_c, np.float64).copy()
+    out = np.array(flat_c, np.float32)
     for label in np.unique(at_c):
         where_c, where_s = at_c == label, at_s == label
         if where_c.sum() < MIN_POSITIONS or where_s.sum() < MIN_POSITIONS:
@@ -99,13 +109,13 @@ def _transfer_features(content, style, alpha, content_labels, style_labels, repo
                 report.add(int(label))
             continue
         out[where_c] = wct(flat_c[where_c], flat_s[where_s], alpha)
-    return out.reshape(content.shape).astype(np.float32)
+    return out.reshape(content.shape)
 
 
 def style_transform(style_features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """(mean [C], colouring matrix E diag(L)^(1/2) E^T [C, C]) of [M, C] style
     features: what `wct_tensor` needs of a style, computed once."""
-    mean, values, vectors = _stats(np.asarray(style_features, np.float64))
+    mean, values, vectors = _stats(np.asarray(style_features))
     return mean, (vectors * values ** 0.5) @ vectors.T
 
 
