@@ -29,7 +29,7 @@ CONTENT, STYLE = _content(), _style()
 SMALL = dict(size=32, content_layers="conv2_2", style_layers="conv1_1,conv2_1", normalize=False)
 
 
-def _run(fake_weights, callback=None, **kwargs):
+def _run(weights, callback=None, **kwargs):
     config = StyleConfig(**dict(SMALL, **kwargs))
     seen = []
 
@@ -38,7 +38,7 @@ def _run(fake_weights, callback=None, **kwargs):
         if callback:
             callback(p)
 
-    result = transfer.stylize(CONTENT, STYLE, config, weights=fake_weights, callback=record)
+    result = transfer.stylize(CONTENT, STYLE, config, weights=weights, callback=record)
     return result, seen
 
 
@@ -60,10 +60,10 @@ def test_optimizers_lower_the_loss_and_keep_pixels_in_range(fake_weights, optimi
     assert result.steps == steps and result.evaluations >= steps
 
 
-def test_same_seed_same_image_other_seed_other_image(fake_weights):
-    a, _ = _run(fake_weights, steps=3)
-    b, _ = _run(fake_weights, steps=3)
-    c, _ = _run(fake_weights, steps=3, seed=1)
+def test_same_seed_same_image_other_seed_other_image(tiny_weights):
+    a, _ = _run(tiny_weights, steps=3)
+    b, _ = _run(tiny_weights, steps=3)
+    c, _ = _run(tiny_weights, steps=3, seed=1)
     np.testing.assert_array_equal(a.image, b.image)
     assert np.abs(a.image - c.image).max() > 0.01
 
@@ -385,29 +385,29 @@ def test_coarse_to_fine_runs_every_pass_and_reports_full_resolution_losses(fake_
     assert result.losses["total"] == pytest.approx(expected, rel=1e-3)
 
 
-def test_coarse_pass_starts_the_fine_one(fake_weights):
+def test_coarse_pass_starts_the_fine_one(tiny_weights):
     """Upsampled coarse result as the start: after as many fine steps, lower loss than from noise."""
     base = dict(SMALL, size=64, steps=3)
     multi = transfer.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=(32,), coarse_steps=30)),
-                          weights=fake_weights)
+                          weights=tiny_weights)
     single = transfer.stylize(CONTENT, STYLE, StyleConfig(**dict(base, scales=())),
-                           weights=fake_weights)
+                           weights=tiny_weights)
     assert multi.losses["total"] < single.losses["total"]
 
 
-def test_auto_scales_skip_passes_too_small_and_explicit_ones_are_errors(fake_weights):
+def test_auto_scales_skip_passes_too_small_and_explicit_ones_are_errors(tiny_weights):
     from tfstyle.core.errors import ConfigError
 
     wide = np.ascontiguousarray(np.tile(CONTENT, (1, 13, 1))[:24, :300])  # 300 x 24 px
     config = StyleConfig(**dict(SMALL, size=None, style_layers="conv1_1,conv5_1", steps=1,
                                 coarse_steps=1))
     assert config.scale_plan(300) == (150, 300)  # the 150 x 12 pass cannot reach conv5_1
-    result = transfer.stylize(wide, STYLE, config, weights=fake_weights)
+    result = transfer.stylize(wide, STYLE, config, weights=tiny_weights)
     assert result.steps == 1 and result.image.shape == (24, 300, 3)
     with pytest.raises(ConfigError, match="scales: the 150 px pass is too small"):
         transfer.stylize(wide, STYLE, StyleConfig(**dict(SMALL, size=None, scales=(150,),
                                                       style_layers="conv1_1,conv5_1")),
-                      weights=fake_weights)
+                      weights=tiny_weights)
 
 
 def test_a_mask_covering_everything_is_the_unmasked_loss(fake_weights):
@@ -466,32 +466,32 @@ def test_tensorboard_logs_the_last_image_of_a_run_that_stopped_early(tmp_path):
     assert steps == [3]
 
 
-def test_seeds_batch_with_adam_is_each_seeds_own_run(fake_weights):
+def test_seeds_batch_with_adam_is_each_seeds_own_run(tiny_weights):
     config = StyleConfig(**dict(SMALL, optimizer="adam", steps=6, learning_rate=0.05))
     seen = []
-    batch = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(3, 5), weights=fake_weights,
+    batch = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(3, 5), weights=tiny_weights,
                                 callback=seen.append)
     assert [r.config.seed for r in batch] == [3, 5]
     assert seen[0].image.shape == (2, 24, 32, 3) and len(seen) == 6
     for result in batch:
-        alone = transfer.stylize(CONTENT, STYLE, result.config, weights=fake_weights)
+        alone = transfer.stylize(CONTENT, STYLE, result.config, weights=tiny_weights)
         # Equal up to float rounding in the batched convolutions (well below a grey level).
         np.testing.assert_allclose(result.image, alone.image, atol=2e-3)
         assert result.losses["total"] == pytest.approx(alone.losses["total"], rel=1e-3)
     assert np.abs(batch[0].image - batch[1].image).max() > 0.05
 
 
-def test_seeds_batch_with_lbfgs_reports_each_images_own_losses(fake_weights):
+def test_seeds_batch_with_lbfgs_reports_each_images_own_losses(tiny_weights):
     from tfstyle.core.vgg import build_extractor
 
     config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=3, steps=8))
     seen = []
-    batch = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1, 2), weights=fake_weights,
+    batch = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(0, 1, 2), weights=tiny_weights,
                                 callback=seen.append)
     assert [p.image.shape for p in seen] == [(3, 24, 32, 3)] * 3 + [(3, 48, 64, 3)] * 8
     single = StyleConfig(**dict(SMALL, size=64, scales=()))
     content, styles = inputs.prepare_images(CONTENT, STYLE, single)
-    objective = _objective(build_extractor(fake_weights, single.layers, normalize=False),
+    objective = _objective(build_extractor(tiny_weights, single.layers, normalize=False),
                            single, content, styles)
     for result in batch:
         assert result.image.shape == (48, 64, 3)
@@ -525,10 +525,10 @@ def test_one_seed_is_a_plain_run(fake_weights):
 
 
 @pytest.mark.parametrize("kwargs, seeds, message", [
-    (dict(init="content"), (0, 1), "several seeds need init='noise'"),
-    ({}, (0, 0), "seeds lists a seed twice"),
+    (dict(init="content"), (0, 1), "`seeds` needs `init`=noise"),
+    ({}, (0, 0), "seeds must be different integers >= 0, at least one, got '0,0'"),
     ({}, (), "at least one"),
-    ({}, (0, -1), "seeds must be integers >= 0"),
+    ({}, (0, -1), "seeds must be different integers >= 0, at least one, got '0,-1'"),
     (dict(size=256, tile_size=128, scales=()), (0, 1), "one batch, which does not tile"),
 ])
 def test_bad_seed_batches_are_refused(fake_weights, kwargs, seeds, message):

@@ -43,7 +43,7 @@ def test_layer_set_labels_and_parsing():
     assert all(w == pytest.approx(1 / len(s)) for s in paper for _, w in s)
 
 
-def test_grid_shares_one_network_and_one_set_of_targets(fake_weights, monkeypatch):
+def test_grid_shares_one_network_and_one_set_of_targets(tiny_weights, monkeypatch):
     calls = {"network": 0, "targets": 0}
     for module, name in ((gpasses, "network"), (gtargets, "compute_targets")):
         real = getattr(module, name)
@@ -59,7 +59,7 @@ def test_grid_shares_one_network_and_one_set_of_targets(fake_weights, monkeypatc
                           style_layer_sets=sets, ratios=(1e-3, 1e-5),
                           content_layer_sets=(parse_layer_weights("conv1_2", 1.0),
                                               parse_layer_weights("conv2_2", 1.0)),
-                          weights=fake_weights, callback=seen.append)
+                          weights=tiny_weights, callback=seen.append)
     assert calls == {"network": 1, "targets": 1}
     assert len(out.cells) == 8 and [(c.row, c.column) for c in out.cells][:3] == [(0, 0), (0, 1), (1, 0)]
     assert out.row_labels[3] == "content conv2_2, style conv1_1+conv2_1"
@@ -71,12 +71,12 @@ def test_grid_shares_one_network_and_one_set_of_targets(fake_weights, monkeypatc
     assert out.sheet.shape[0] > 4 * 24 and out.sheet.shape[1] > 2 * 32
 
 
-def test_a_grid_cell_is_the_run_stylize_makes_with_its_settings(fake_weights):
+def test_a_grid_cell_is_the_run_stylize_makes_with_its_settings(tiny_weights):
     sets = (parse_layer_weights("conv1_1"), parse_layer_weights("conv1_1,conv2_1"))
     out = grid.style_grid(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=5)),
-                          style_layer_sets=sets, ratios=(1e-4,), weights=fake_weights)
+                          style_layer_sets=sets, ratios=(1e-4,), weights=tiny_weights)
     for cell in out.cells:
-        alone = transfer.stylize(CONTENT, STYLE, cell.result.config, weights=fake_weights)
+        alone = transfer.stylize(CONTENT, STYLE, cell.result.config, weights=tiny_weights)
         np.testing.assert_allclose(cell.result.image, alone.image, atol=1e-4)
         assert cell.result.losses["total"] == pytest.approx(alone.losses["total"], rel=1e-3)
     # More style layers, other picture.
