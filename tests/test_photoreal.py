@@ -694,7 +694,10 @@ def test_a_photo_as_its_own_style_comes_back(stylized):
     np.testing.assert_allclose(stylized["self"], stylized["plain"], atol=2e-4)
 
 
-def test_stylize_with_label_maps(untrained, pictures, stylized, caplog):
+def test_stylize_with_label_maps(untrained, pictures, stylized, caplog, monkeypatch):
+    # The command line (run in-process by other tests) stops tfstyle's messages
+    # from reaching the root logger, where caplog listens.
+    monkeypatch.setattr(logging.getLogger("tfstyle"), "propagate", True)
     content, style = pictures
     kw = dict(size=None, style_size=None)
     c_labels = np.zeros((24, 40), np.int32)
