@@ -21,11 +21,12 @@ import numpy as np
 from tfstyle.core.errors import ConfigError, WeightsError
 from tfstyle.core.image import as_image, fit_long_side, resize
 from tfstyle.wct2 import wct as wct_lib
-from tfstyle.wct2.networks import KINDS, LEVELS, POOLS, Decoder, Encoder, decoder_shapes
+from tfstyle.wct2.config import KINDS, PLACES, PhotorealConfig
+from tfstyle.wct2.networks import LEVELS, POOLS, Decoder, Encoder, decoder_shapes
 
 log = logging.getLogger(__name__)
 
-PLACES = ("encoder", "skip", "decoder")
+_DEFAULTS = PhotorealConfig()
 # Above this many output pixels the full-resolution decoder levels run in strips.
 STRIP_PIXELS = 1 << 20
 # The shipped decoders: float16 weights trained by tfstyle (see docs/photoreal.md).
@@ -33,11 +34,8 @@ DATA_DIR = pathlib.Path(__file__).parent / "data"
 
 
 def check_transfer_at(places) -> Tuple[str, ...]:
-    places = (places,) if isinstance(places, str) else tuple(places)
-    wrong = [p for p in places if p not in PLACES]
-    if wrong or not places:
-        raise ConfigError(f"transfer_at must name one or more of {PLACES}, got {places!r}")
-    return places
+    """`places` as a tuple of `PLACES`, checked as `PhotorealConfig` checks them."""
+    return PhotorealConfig(transfer_at=places).transfer_at
 
 
 def _pad_to_8(image: np.ndarray) -> np.ndarray:
@@ -104,9 +102,10 @@ class Photoreal:
         out = self.decode_full_resolution(x, skips)
         return np.clip(out.numpy()[0, :photo.shape[0], :photo.shape[1]], 0, 1).astype(np.float32)
 
-    def stylize(self, content, style, *, alpha: float = 1.0,
-                transfer_at: Sequence[str] = PLACES, content_labels=None, style_labels=None,
-                size: Optional[int] = 512, style_size: Optional[int] = 512) -> np.ndarray:
+    def stylize(self, content, style, *, alpha: float = _DEFAULTS.alpha,
+                transfer_at: Sequence[str] = _DEFAULTS.transfer_at, content_labels=None,
+                style_labels=None, size: Optional[int] = _DEFAULTS.size,
+                style_size: Optional[int] = _DEFAULTS.style_size) -> np.ndarray:
         """`content` with the colours and tones of `style`, region by region
         when label maps are given. Returns [H, W, 3] in [0, 1] at `size`.
 
@@ -122,9 +121,9 @@ class Photoreal:
 
         from tfstyle.wct2 import labels as labels_lib
 
-        places = check_transfer_at(transfer_at)
-        if not 0.0 <= float(alpha) <= 1.0:
-            raise ConfigError(f"alpha must be in [0, 1], got {alpha!r}")
+        # The controls are validated once, by the config that holds their defaults.
+        places = PhotorealConfig(alpha=alpha, transfer_at=transfer_at, size=size,
+                                 style_size=style_size).transfer_at
         photo = as_image(content)
         original = photo.shape[:2]
         photo = resize(photo, fit_long_side(original, size))

@@ -24,9 +24,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfstyle.core.vgg import CAFFE_MEAN_BGR
+from tfstyle.wct2.config import KINDS
 from tfstyle.wct2.haar import HaarPool, HaarUnpool
 
-KINDS = ("sum", "cat5")
 # (name, in, out) of the encoder's convs after conv0, VGG19's first nine.
 ENCODER_CONVS = (
     ("conv1_1", 3, 64), ("conv1_2", 64, 64), ("conv2_1", 64, 128), ("conv2_2", 128, 128),
