@@ -204,7 +204,7 @@ def _run() -> int:
                              style_blend=common.parse_numbers("style_blend", FLAGS.style_blend),
                              size=FLAGS.size or None, style_size=FLAGS.style_size or None)
         return adain_cli.run(run, config, files)
-    common.check_mode_flags(run, gatys_cli.REFUSED[run.mode], DECLARED)
+    common.check_mode_flags(run, gatys_cli.refused(run.mode, DECLARED), DECLARED)
     config = _style_config()
     extras = gatys_cli.Extras(
         seeds=common.parse_numbers("seeds", FLAGS.seeds, int) if run.mode == "transfer" else (),

@@ -13,20 +13,23 @@ from tfstyle.gatys.config import StyleConfig
 MODES = ("transfer", "content_reconstruction", "texture", "grid")
 _GRID = ("grid_style_layers", "grid_ratios", "grid_content_layers")
 _FOLDER = ("content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
-_ADAIN = ("alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "style_dir",
-          "checkpoint_dir", "batch_size", "load_size", "crop_size", "checkpoint_every",
-          "init_model", "transfer_at", "content_labels", "style_labels", "photoreal_model",
-          "wct2_encoder", "wct2_decoder", "wct2_kind", "feature_weight")
 _MASKS = ("seeds", "style_mask", "style_source_mask")
 # Inputs a mode has no use for; settings it does not read are ignored, so
-# presets work in every mode.
+# presets work in every mode. Flags of the other methods are refused too
+# (`refused`).
 REFUSED = {
-    "transfer": ("output_size",) + _GRID + _ADAIN,
-    "content_reconstruction": ("style", "output_size", "tile_size") + _MASKS + _GRID + _FOLDER
-    + _ADAIN,
-    "texture": ("content", "tile_size") + _MASKS + _GRID + _FOLDER + _ADAIN,
-    "grid": ("output_size", "save_every", "tile_size") + _MASKS + _FOLDER + _ADAIN,
+    "transfer": ("output_size",) + _GRID,
+    "content_reconstruction": ("style", "output_size", "tile_size") + _MASKS + _GRID + _FOLDER,
+    "texture": ("content", "tile_size") + _MASKS + _GRID + _FOLDER,
+    "grid": ("output_size", "save_every", "tile_size") + _MASKS + _FOLDER,
 }
+
+
+def refused(mode: str, declared) -> list:
+    """The flags `mode` refuses of the `declared` ones: its own list, and every
+    flag that is no field of this method's settings (another method's)."""
+    ours = {f.name for cls in (StyleConfig, common.Run, Extras) for f in dataclasses.fields(cls)}
+    return [n for n in declared if n in REFUSED[mode] or n not in ours]
 
 
 @dataclasses.dataclass(frozen=True)
