@@ -133,6 +133,7 @@ class _Job:
     inputs: list
     steps: int
     settings: dict
+    inputs_parsed: dict  # output_size, style_sets, content_sets, masks, source_masks: read once
 
     @classmethod
     def plan(cls, run: common.Run, config: StyleConfig, extras: Extras) -> "_Job":
@@ -141,15 +142,18 @@ class _Job:
         from tfstyle.gatys.grid import parse_layer_sets
 
         mode = run.mode
-        texture_size(extras.output_size)  # malformed inputs fail before any file is touched
+        # Malformed inputs fail before any file is touched.
+        source_masks = [m or None for m in run.style_source_mask] or None
+        parsed = dict(output_size=texture_size(extras.output_size), style_sets=None,
+                      content_sets=None, masks=list(run.style_mask) or None,
+                      source_masks=source_masks)
         if mode == "grid":
-            parse_layer_sets(extras.grid_style_layers)
+            parsed["style_sets"] = parse_layer_sets(extras.grid_style_layers)
             if extras.grid_content_layers:
-                parse_layer_sets(extras.grid_content_layers, 1.0)
+                parsed["content_sets"] = parse_layer_sets(extras.grid_content_layers, 1.0)
         content = None if mode == "texture" else (run.content or samples.default_content())
         style = None if mode == "content_reconstruction" else (
             list(run.style) or [samples.brushstrokes(512)])
-        source_masks = [m or None for m in run.style_source_mask] or None
         check_readable([run.content, *run.style, *run.style_mask, *(source_masks or ())])
         inputs = [c for c in (content, *run.style, *run.style_mask, *(source_masks or ()))
                   if c is not None]
@@ -165,26 +169,22 @@ class _Job:
 
             steps = total_steps(as_image(content, config.size).shape[:2], config)
         return cls(run, config, extras, content, style, out, outputs, inputs, steps,
-                   _settings(run, config, extras, content))
+                   _settings(run, config, extras, content, parsed["output_size"]), parsed)
 
     def call(self, weights, callback):
         from tfstyle import gatys
 
-        run, config, extras = self.run, self.config, self.extras
-        masks = list(run.style_mask) or None
-        source_masks = [m or None for m in run.style_source_mask] or None
+        run, config, extras, parsed = self.run, self.config, self.extras, self.inputs_parsed
+        masks, source_masks = parsed["masks"], parsed["source_masks"]
         kwargs = dict(weights=weights, callback=callback)
         if run.mode == "grid":
-            from tfstyle.gatys.grid import parse_layer_sets
-
             return gatys.style_grid(
                 self.content, self.style, config, ratios=extras.grid_ratios or None,
-                style_layer_sets=parse_layer_sets(extras.grid_style_layers),
-                content_layer_sets=(parse_layer_sets(extras.grid_content_layers, 1.0)
-                                    if extras.grid_content_layers else None), **kwargs)
+                style_layer_sets=parsed["style_sets"], content_layer_sets=parsed["content_sets"],
+                **kwargs)
         if run.mode == "texture":
             return gatys.synthesize_texture(self.style, config,
-                                            output_size=texture_size(extras.output_size), **kwargs)
+                                            output_size=parsed["output_size"], **kwargs)
         if run.mode == "content_reconstruction":
             return gatys.reconstruct_content(self.content, config, **kwargs)
         if extras.seeds:
@@ -208,7 +208,7 @@ class _Job:
             print(output.summary(path, one), file=sys.stderr)
 
 
-def _settings(run: common.Run, config: StyleConfig, extras: Extras, content) -> dict:
+def _settings(run: common.Run, config: StyleConfig, extras: Extras, content, size) -> dict:
     """The run as its outputs record it."""
     from tfstyle.batch.recipe import EMBEDDED_STYLE
 
@@ -222,7 +222,6 @@ def _settings(run: common.Run, config: StyleConfig, extras: Extras, content) -> 
     if run.style_mask:
         settings.update(style_mask=list(run.style_mask),
                         style_source_mask=[m or None for m in run.style_source_mask] or None)
-    size = texture_size(extras.output_size)
     if size:
         settings["output_size"] = f"{size[1]}x{size[0]}"
     if run.mode == "grid":
