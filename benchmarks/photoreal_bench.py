@@ -33,9 +33,11 @@ Sections (all by default; `--only=reconstruction,speed` picks some):
                   on the content, and on the style, which `stylize` encodes
                   and decodes too); GFLOP/s of the network part against a bare
                   `tf.nn.conv2d` forward pass over the same conv shapes
-                  measured in the same run (the roofline; target: the network
-                  part within 1.5x of it). Then one (4 --size)^2 transfer in a
-                  fresh process: seconds and peak RSS (does it fit in memory?).
+                  measured in the same run (the roofline, each shape at the
+                  faster of one conv and, for a cat5 conv's 5k input channels,
+                  five convs of k; target: the network part within 1.5x of
+                  it). Then (4 --size)^2 transfers in fresh processes, the
+                  style at 512 px and at (4 --size)^2: seconds and peak RSS.
 
 --model is a decoder .npz (`Photoreal.save`, --mode=train_photoreal; default
 the shipped tfstyle/wct2/data/wct2_decoder_cat5.npz). The decoder's
@@ -135,21 +137,34 @@ def median_seconds(fn, repeats):
 
 
 def roofline_seconds(shapes, repeats):
-    """Median time of bare `tf.nn.conv2d` forward passes over `shapes` (one
-    input and kernel per distinct shape, each run as often as it occurs)."""
+    """Bare `tf.nn.conv2d` forward time for `shapes`: each distinct shape
+    timed on its own (median of `repeats`), times how often it occurs. (Not
+    one graph of them all: grappler merges the identical convs of repeated
+    shapes, which made an earlier version of this roofline run faster than
+    the machine's peak.) A shape with 5k input channels (a cat5 decoder's conv
+    after an unpooling) counts at the faster of one conv and the sum of five
+    convs over k channels each: the same FLOPs, and oneDNN runs some wide
+    inputs at a third of its rate."""
     import tensorflow as tf
 
-    distinct = sorted(set(shapes))
-    counts = [shapes.count(s) for s in distinct]
-    inputs = [tf.random.uniform((1, h, w, cin)) for h, w, cin, _, _ in distinct]
-    kernels = [tf.random.uniform((k, k, cin, cout), -0.05, 0.05) for _, _, cin, cout, k in distinct]
+    total = 0.0
+    for shape in sorted(set(shapes)):
+        h, w, cin, cout, k = shape
+        x = tf.random.uniform((1, h, w, cin))
+        kernel = tf.random.uniform((k, k, cin, cout), -0.05, 0.05)
+        ways = [1] + ([5] if cin % 5 == 0 and cin >= 320 else [])
+        best = min(median_seconds(tf.function(lambda n=n: tf.reduce_sum(
+            _bare_conv(x, kernel, n)[:, :1, :1])), repeats) for n in ways)
+        total += best * shapes.count(shape)
+    return total
 
-    @tf.function
-    def run():
-        return tf.add_n([tf.reduce_sum(tf.nn.conv2d(x, k, 1, "SAME")[:, :1, :1])
-                         for x, k, n in zip(inputs, kernels, counts) for _ in range(n)])
 
-    return median_seconds(lambda: run().numpy(), repeats)
+def _bare_conv(x, kernel, ways):
+    """conv2d(x, kernel), as the sum of `ways` convs over channel groups."""
+    import tensorflow as tf
+
+    return tf.add_n([tf.nn.conv2d(a, b, 1, "SAME")
+                     for a, b in zip(tf.split(x, ways, axis=-1), tf.split(kernel, ways, axis=2))])
 
 
 class WctTimer:
@@ -381,23 +396,26 @@ def speed(model, args):
               f"{ratio:.2f}x | {verdict(ratio <= ROOFLINE_TARGET)} |", flush=True)
 
     big = 4 * args.size
-    print(f"\n{big}x{big} content, style at 512 px (the default style_size), in a fresh process "
-          f"(one call after a {args.size} px warm-up):")
-    proc = subprocess.run([sys.executable, __file__, f"--child_big={big}",
-                           f"--warmup={args.size}", f"--model={args.model}"],
-                          capture_output=True, text=True)
-    if proc.returncode:
-        died = f"killed by signal {-proc.returncode}" if proc.returncode < 0 else \
-            f"exit status {proc.returncode}"
-        tail = proc.stderr.strip().splitlines()[-1:] or [""]
-        print(f"| {big}x{big} | FAILED ({died}; out of memory?) {tail[0]} |")
-        return
-    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"\n{big}x{big} content, in a fresh process each (one call after a {args.size} px "
+          f"warm-up), with the style at 512 px (the default style_size) and at {big} px:")
     total_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    print("| size | s | WCT s | peak RSS GiB | RSS before the call GiB | machine RAM GiB |")
-    print("|---|---|---|---|---|---|")
-    print(f"| {big}x{big} | {row['seconds']:.1f} | {row['wct_seconds']:.1f} | "
-          f"{row['peak_rss_gib']:.2f} | {row['rss_before_gib']:.2f} | {total_gib:.1f} |")
+    print("| content | style | s | WCT s | peak RSS GiB | RSS before the call GiB | "
+          "machine RAM GiB |")
+    print("|---|---|---|---|---|---|---|")
+    for style_side in (512, big):
+        proc = subprocess.run([sys.executable, __file__, f"--child_big={big}",
+                               f"--child_style={style_side}", f"--warmup={args.size}",
+                               f"--model={args.model}"], capture_output=True, text=True)
+        if proc.returncode:
+            died = f"killed by signal {-proc.returncode}" if proc.returncode < 0 else \
+                f"exit status {proc.returncode}"
+            tail = proc.stderr.strip().splitlines()[-1:] or [""]
+            print(f"| {big}x{big} | {style_side} px | FAILED ({died}; out of memory?) {tail[0]} |")
+            continue
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"| {big}x{big} | {style_side} px | {row['seconds']:.1f} | "
+              f"{row['wct_seconds']:.1f} | {row['peak_rss_gib']:.2f} | "
+              f"{row['rss_before_gib']:.2f} | {total_gib:.1f} |", flush=True)
 
 
 def child_big(args):
@@ -410,9 +428,7 @@ def child_big(args):
     content, style = random_pair(args.child_big)
     timer.reset()
     start = time.perf_counter()
-    # The style at the default style_size (512): a 2048 px style as well does not
-    # fit in 24 GiB (its full-resolution skips beside the content's).
-    model.stylize(content, style, size=None, style_size=512)
+    model.stylize(content, style, size=None, style_size=args.child_style)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"seconds": seconds, "wct_seconds": timer.seconds,
@@ -438,6 +454,7 @@ def main():
     parser.add_argument("--sheet", default=None,
                         help="photorealism: write content | style | outputs as a PNG here")
     parser.add_argument("--child_big", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child_style", type=int, default=512, help=argparse.SUPPRESS)
     parser.add_argument("--warmup", type=int, default=64, help=argparse.SUPPRESS)
     add_images_argument(parser)
     args = parser.parse_args()

@@ -14,6 +14,7 @@ TensorFlow loads only when a network is first needed, so `import tfstyle`
 stays quick for image and config work.
 """
 
+from tfstyle.core import runtime
 from tfstyle.core.errors import ConfigError, ImageError, TfstyleError, WeightsError
 from tfstyle.core.image import load_image, save_image
 from tfstyle.core.lazy import attach
@@ -21,6 +22,10 @@ from tfstyle.core.weights import VGGWeights, find_vgg19_weights
 from tfstyle.gatys.config import StyleConfig
 
 __version__ = "0.1.0"
+
+# Freed memory is kept for reuse (half of a 1024 px photoreal call was page
+# faults without it); TFSTYLE_POOL_MEMORY=0 turns it off. See core/runtime.py.
+runtime.pool_memory()
 
 __all__ = [
     "StyleConfig", "StyleResult", "stylize", "stylize_seeds", "reconstruct_content",

@@ -60,10 +60,22 @@ class HaarUnpool(keras.layers.Layer):
     def call(self, ll, lh, hl, hh, original=None):
         if self.mode == "sum":
             return haar_unpool(ll, lh, hl, hh)
-        zero = tf.zeros_like(ll)
-        parts = [haar_unpool(ll, zero, zero, zero), haar_unpool(zero, lh, zero, zero),
-                 haar_unpool(zero, zero, hl, zero), haar_unpool(zero, zero, zero, hh)]
-        return tf.concat(parts + [original], axis=-1)
+        return tf.concat(self.parts(ll, lh, hl, hh, original), axis=-1)
+
+    @staticmethod
+    def parts(ll, lh, hl, hh, original):
+        """'cat5''s five channel groups, in the concatenation's order, not
+        concatenated. A component unpooled alone is itself, halved, with a
+        sign per position of each 2x2 block (read off `haar_unpool`'s a, b, c,
+        d): one broadcast product, with no zeros to add."""
+        def alone(component, signs):
+            pattern = tf.constant(signs, component.dtype, shape=(1, 1, 2, 1, 2, 1)) * 0.5
+            shape = tf.shape(component)
+            return tf.reshape(component[:, :, None, :, None, :] * pattern,
+                              [shape[0], 2 * shape[1], 2 * shape[2], component.shape[-1]])
+
+        return [alone(ll, (1, 1, 1, 1)), alone(lh, (-1, 1, -1, 1)), alone(hl, (-1, -1, 1, 1)),
+                alone(hh, (1, -1, -1, 1)), original]
 
     def get_config(self):
         return dict(super().get_config(), mode=self.mode)
