@@ -7,9 +7,14 @@ is compared with the real thermal image of the same scene: grayscale SSIM
 and Pearson's r at 256 px (`tfstyle.metrics`), and the earth mover's distance
 between the two intensity histograms (EMD: does the output take thermal
 statistics?). Baselines: the visible image's luminance and its inverse.
-Photoreal rows (WCT², `--mode=photoreal`, global: no label maps) use the
-shipped decoder, or --photoreal_model; they are left out, with a note, when
-the shipped decoder is not there.
+Arbitrary rows: Magenta's pretrained network (`--mode=arbitrary`, weights
+from `python -m tfstyle.fetch`). Photoreal rows (WCT², `--mode=photoreal`) use the shipped decoder, or
+--photoreal_model (left out, with a note, when the shipped decoder is not
+there): global, and with label maps (sky, ground, person, vehicle,
+vegetation, building), drawn by hand as boxes over each scene's visible image
+(ir_labels.json; the pairs are aligned, so a style scene's map is its visible
+twin's). A user supplies the same: a map of the photo and one of the thermal
+style image, same label = same kind of region.
 Prints a table; with --sheet writes a side-by-side picture (kept out of the
 repository: the pairs' terms forbid committing them or copies).
 
@@ -27,6 +32,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from common import REPO, add_images_argument, image_paths, setup_child  # noqa: E402
 
 PRESET = REPO / "presets" / "infrared.cfg"
+# Hand-drawn boxes of the two scenes' regions (sky, ground, people, vehicles...).
+LABELS = pathlib.Path(__file__).parent / "ir_labels.json"
 SHIPPED_PHOTOREAL = REPO / "tfstyle" / "wct2" / "data" / "wct2_decoder_cat5.npz"
 
 
@@ -81,12 +88,53 @@ def methods(args):
         for alpha in args.alphas:
             table[f"adain, alpha={alpha:g}"] = run("--mode=adain", f"--adain_model={args.adain_model}",
                                                    f"--alpha={alpha:g}", "--output_channels=1")
+    for alpha in args.alphas:
+        table[f"arbitrary (Magenta), alpha={alpha:g}"] = run(
+            "--mode=arbitrary", f"--alpha={alpha:g}", "--output_channels=1")
     if args.photoreal_model:
+        photoreal = ("--mode=photoreal", f"--photoreal_model={args.photoreal_model}",
+                     "--output_channels=1")
         for alpha in args.alphas:
-            table[f"photoreal (WCT2), alpha={alpha:g}"] = run(
-                "--mode=photoreal", f"--photoreal_model={args.photoreal_model}",
-                f"--alpha={alpha:g}", "--output_channels=1")
+            table[f"photoreal (WCT2), alpha={alpha:g}"] = run(*photoreal, f"--alpha={alpha:g}")
+        for alpha in args.alphas:
+            table[f"photoreal (WCT2) + label maps, alpha={alpha:g}"] = labelled(
+                run, args.label_dir, *photoreal, f"--alpha={alpha:g}")
     return table
+
+
+def labelled(run, label_dir, *flags):
+    """A render that adds --content_labels and --style_labels: the maps of
+    the two scenes, written by `write_label_maps`."""
+    def render(visible, style):
+        maps = (f"--content_labels={label_dir / (visible.stem + '.png')}",
+                f"--style_labels={label_dir / (style.stem + '.png')}")
+        return run(*flags, *maps)(visible, style)
+
+    return render
+
+
+def write_label_maps(visible_dir, scenes, folder: pathlib.Path):
+    """One-channel index PNGs (labels.md's format) of LABELS' boxes, at each
+    visible image's size, into `folder`; returns the scenes without boxes."""
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    boxes = json.loads(LABELS.read_text())["scenes"]
+    missing = []
+    for scene in scenes:
+        stem = pathlib.Path(scene).stem
+        if stem not in boxes:
+            missing.append(scene)
+            continue
+        width, height = Image.open(visible_dir / scene).size
+        labels = np.zeros((height, width), np.uint8)
+        for label, x0, y0, x1, y1 in boxes[stem]:
+            labels[round(y0 * height / 100):round(y1 * height / 100),
+                   round(x0 * width / 100):round(x1 * width / 100)] = label
+        Image.fromarray(labels).save(folder / f"{stem}.png")
+    return missing
 
 
 def main():
@@ -123,8 +171,16 @@ def main():
     import tfstyle
     from tfstyle.core import metrics
 
+    import tempfile
+
+    label_tmp = tempfile.TemporaryDirectory()
+    args.label_dir = pathlib.Path(label_tmp.name)
+    unlabelled = write_label_maps(visible_dir, scenes, args.label_dir)
     rows, sheet_rows = [], []
     for name, render in methods(args).items():
+        if "label maps" in name and unlabelled:
+            print(f"note: no row {name!r}: no boxes in {LABELS.name} for {unlabelled}")
+            continue
         if args.only and args.only not in name:
             continue
         scores, seconds, images = [], 0.0, []
