@@ -50,7 +50,11 @@ def run_case(method: str, size: int, count: int, beam: bool, args) -> float:
                  f"--style={args.images / STYLE}", f"--size={size}",
                  "--output_channels=1"]
         if method == "adain":
+            if not args.adain_model:
+                raise SystemExit("adain cases need --adain_model")
             flags += ["--mode=adain", f"--adain_model={args.adain_model}"]
+        elif method in ("arbitrary", "photoreal"):
+            flags += [f"--mode={method}"]
         else:
             flags += [f"--flagfile={REPO / 'presets' / 'infrared.cfg'}"]
         if beam:
@@ -67,7 +71,7 @@ def run_case(method: str, size: int, count: int, beam: bool, args) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--adain_model", required=True)
+    parser.add_argument("--adain_model", default=None, help="for the adain cases")
     parser.add_argument("--cases", default="adain:256:32,adain:512:16,gatys:256:2,gatys:512:2",
                         help="method:size:images, comma-separated")
     parser.add_argument("--runners", default="process,beam",

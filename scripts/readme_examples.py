@@ -73,10 +73,35 @@ def photoreal(args, weights):
     tfstyle.save_image(DOCS / "photoreal.png", strip(panels))
 
 
+def magenta(args):
+    """docs/magenta.png: Magenta's arbitrary network on the shared pairs
+    (outputs only), with each call's time; docs/multistyle_sheet.png: the 26
+    built-in styles on the embedded sample photo (CC0)."""
+    import time
+
+    from tfstyle.core import samples
+    from tfstyle.magenta import transfer
+
+    images = pathlib.Path(args.images)
+    pairs = (("tubingen.jpg", "starry_night.jpg"), ("golden_gate.jpg", "the_scream.jpg"),
+             ("tubingen.jpg", "woman-with-hat-matisse.jpg"))
+    transfer.arbitrary_model()  # loaded once, not timed
+    panels = []
+    for content, style in pairs:
+        start = time.perf_counter()
+        image = transfer.arbitrary(images / content, images / style, size=512)
+        seconds = time.perf_counter() - start
+        print(f"  arbitrary {content} x {style}: {seconds:.2f} s", flush=True)
+        panels.append((f"{pathlib.Path(style).stem}, {seconds:.1f} s", image))
+    tfstyle.save_image(DOCS / "magenta.png", strip(panels, height=288))
+    sheet = transfer.contact_sheet(samples.default_content(), size=192)
+    tfstyle.save_image(DOCS / "multistyle_sheet.png", sheet)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="colour,tv,blend,recon,texture,grid,fig5,masks,board,"
-                                          "photoreal")
+                                          "photoreal,magenta")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=300)
     add_images_argument(parser)
@@ -89,6 +114,8 @@ def main():
     todo = args.only.split(",")
     if "photoreal" in todo:
         photoreal(args, weights)
+    if "magenta" in todo:
+        magenta(args)
     paper_experiments(todo, weights, args)
     if not {"colour", "tv", "blend"} & set(todo):
         return

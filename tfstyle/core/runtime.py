@@ -15,11 +15,16 @@ zeroed by the kernel again: on this project's 2-core VM that was half of a
 
 The cost: the process keeps its peak memory until it exits. Set
 ``TFSTYLE_POOL_MEMORY=0`` to leave both allocators as they are.
+
+`import_tensorflow` loads TensorFlow without its start-up chatter (CUDA
+probes and oneDNN notices on a CPU machine, written by C++ straight to file
+descriptor 2, which TF_CPP_MIN_LOG_LEVEL no longer silences).
 """
 
 import ctypes
 import ctypes.util
 import os
+import sys
 
 # mallopt's parameters (malloc.h).
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
@@ -46,3 +51,31 @@ def pool_memory() -> bool:
         mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
         mallopt(_M_TOP_PAD, 1 << 28)
     return True
+
+
+def import_tensorflow(verbose: bool = False):
+    """Imports TensorFlow and Keras (once) with stderr sent to /dev/null while
+    they load, unless `verbose` or ``TFSTYLE_VERBOSE=1``. Called by the
+    command line and by tfstyle's public functions before their first network."""
+    if "tensorflow" in sys.modules or verbose or os.environ.get("TFSTYLE_VERBOSE") == "1":
+        import tensorflow  # noqa: F401
+
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    try:
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no file descriptor 2 (some embedded interpreters)
+        import tensorflow  # noqa: F401
+
+        return
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+        import tensorflow
+
+        tensorflow.zeros(())  # the devices start (and probe for CUDA) at the first op
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

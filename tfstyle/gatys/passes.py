@@ -163,15 +163,21 @@ def _tile_progress(callback: optim.Callback, done: int, image: np.ndarray, win) 
 
 
 def offset_progress(callback: optim.Callback, done: int, total: int,
-                    start: float) -> optim.Callback:
+                    start: float, work: Tuple[float, float, float] = (0.0, 0.0, 0.0)
+                    ) -> optim.Callback:
     """Reports one optimization's steps as steps `done + 1 ...` of a run of
-    `total` steps (coarse-to-fine passes, grid cells) that began at `start`."""
+    `total` steps (coarse-to-fine passes, grid cells) that began at `start`.
+    `work`: (work done before it, work per step of it, the run's total work),
+    in pixel-steps, for an estimate that knows a fine pass costs more."""
     if callback is None:
         return None
+    before, per_step, work_total = work
 
     def report(p):
         callback(dataclasses.replace(p, step=done + p.step, steps=total,
-                                     elapsed=time.perf_counter() - start))
+                                     elapsed=time.perf_counter() - start,
+                                     work_done=before + per_step * p.step,
+                                     work_total=work_total))
 
     return report
 

@@ -117,8 +117,16 @@ def _stylize(content, style, config: StyleConfig, seeds: Optional[Tuple[int, ...
     # The network is fully convolutional: one serves every pass.
     extractor = network(weights, config, config.layers)
     total_steps = sum(p.steps for p in passes)
+    # The progress estimate weighs each pass's steps by its pixels (a tiled
+    # pass's reported steps are tile-steps: each a share of its pixels).
+    pixels = [p.content.shape[0] * p.content.shape[1] for p in passes]
+    work_total, work_done = float(sum(n * p.config.steps for n, p in zip(pixels, passes))), 0.0
+    sizes = ", ".join(f"{p.content.shape[1]}x{p.content.shape[0]}" for p in passes)
+    log.info("stylizing %dx%d%s: %d %s steps%s", content.shape[1], content.shape[0],
+             f" x {len(seeds)} seeds" if seeds else "", total_steps, config.optimizer,
+             f" in {len(passes)} passes ({sizes})" if len(passes) > 1 else "")
     start, done, steps, evaluations, image, losses_ = time.perf_counter(), 0, 0, 0, None, None
-    for p in passes:
+    for p, n in zip(passes, pixels):
         target_content, target_styles = target_images(p.content, p.styles, p.config)
         targets = compute_targets(
             extractor, target_content, target_styles,
@@ -136,19 +144,22 @@ def _stylize(content, style, config: StyleConfig, seeds: Optional[Tuple[int, ...
         else:
             init = np.stack([initial_image(dataclasses.replace(p.config, seed=s), shape)
                              for s in seeds])
-        progress = offset_progress(callback, done, total_steps, start)
+        progress = offset_progress(callback, done, total_steps, start,
+                                   (work_done, n * p.config.steps / max(p.steps, 1),
+                                    work_total))
         if p.grid:
-            log.info("stylizing %dx%d in %d tiles of up to %d px, %d %s steps each", shape[1],
+            log.info("pass %dx%d in %d tiles of up to %d px, %d %s steps each", shape[1],
                      shape[0], len(p.grid), p.config.tile_size, p.config.steps, config.optimizer)
             out = optimize_by_tiles(objective, p, target_content, init, progress)
             losses_ = [objective.evaluate_by_cores(out.image, target_content, p.core)]
         else:
-            log.info("stylizing %dx%d%s for %d %s steps", shape[1], shape[0],
-                     f" x {len(seeds)} seeds" if seeds else "", p.config.steps, config.optimizer)
+            log.debug("pass %dx%d: %d %s steps", shape[1], shape[0], p.config.steps,
+                      config.optimizer)
             out = optimize(objective, init, p.config, progress)
             losses_ = [out.losses]  # a batch's are its sum; each image's come after the passes
         # Planned offsets: a pass that stops early leaves a gap, not a shift.
         done += p.steps
+        work_done += n * p.config.steps
         image, steps, evaluations = out.image, steps + out.steps, evaluations + out.evaluations
     if seeds is not None:
         losses_ = _losses_each(objective, image)

