@@ -18,6 +18,9 @@ os.mkdir(os.path.join(_HOME, "tfstyle"))
 for _wheel in _FETCHED.glob("*.whl"):
     os.symlink(_wheel, os.path.join(_HOME, "tfstyle", _wheel.name))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Hundreds of small runs: pooled memory would only keep each test's peak
+# (tests/test_runtime.py checks the pools in a process of their own).
+os.environ.setdefault("TFSTYLE_POOL_MEMORY", "0")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

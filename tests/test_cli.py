@@ -461,3 +461,17 @@ def test_shipped_photoreal_decoder_reconstructs_a_photo(tmp_path):
     back = tfstyle.photoreal(photo, photo, alpha=0.0, size=None)
     psnr = 10 * np.log10(1.0 / np.mean((back - photo) ** 2))
     assert psnr > 30, psnr
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    ("--style=bad.png", "--content=nope.jpg", "not a readable image: bad.png"),
+    ("--content=nope.jpg", "--style=bad.png", "no such file: nope.jpg"),
+    ("--output=exists.png", "--content=nope.jpg", "exists.png exists"),
+    ("--size=-3", "--content=nope.jpg", "--size must be"),
+    ("--content=nope.jpg", "--size=-3", "no such file: nope.jpg"),
+])
+def test_errors_come_in_the_order_typed(first, second, expected, tmp_path):
+    (tmp_path / "bad.png").write_text("not an image")
+    save_image(tmp_path / "exists.png", np.zeros((8, 8, 3), np.float32))
+    done = run(first, second, cwd=tmp_path)
+    _one_line_error(done, expected)

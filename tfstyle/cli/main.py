@@ -273,6 +273,51 @@ def _interrupted() -> str:
     return "interrupted; no output written"
 
 
+# Flags naming input files, checked in the order typed when an error names a later flag.
+INPUT_FLAGS = ("content", "style", "style_mask", "style_source_mask", "content_labels",
+               "style_labels")
+_typed = []  # the command line as parse_flags received it
+
+
+def _positions(argv) -> dict:
+    """flag name -> index of its first appearance on the command line."""
+    positions = {}
+    for index, token in enumerate(argv):
+        if token.startswith("--"):
+            name = token[2:].split("=", 1)[0]
+            if name not in FLAGS and name.startswith("no") and name[2:] in FLAGS:
+                name = name[2:]
+            positions.setdefault(name, index)
+    return positions
+
+
+def earlier_error(message: str) -> str:
+    """`message`, or the error of an input flag typed before the flag it is
+    about: errors come in the order the user typed the flags."""
+    from tfstyle.core.image import check_output_path, check_readable
+
+    positions = _positions(_typed)
+    named = [positions[n] for n in positions if f"--{n}" in message or any(
+        v and str(v) in message for v in _values(n))]
+    culprit = min(named, default=len(_typed))
+    for name in sorted(positions, key=positions.get):
+        if positions[name] >= culprit:
+            break
+        try:
+            if name in INPUT_FLAGS:
+                check_readable(_values(name))
+            elif name == "output" and not FLAGS.overwrite and not FLAGS.content_dir:
+                check_output_path(FLAGS.output, (), False)
+        except TfstyleError as exc:
+            return as_flags(str(exc))
+    return message
+
+
+def _values(name) -> list:
+    value = FLAGS[name].value
+    return [v for v in (value if isinstance(value, list) else [value]) if v]
+
+
 def main(argv) -> int:
     if len(argv) > 1:
         print(f"error: unexpected arguments {' '.join(argv[1:])!r} (flags look like --name=value)",
@@ -282,7 +327,7 @@ def main(argv) -> int:
     try:
         return _run()
     except TfstyleError as exc:
-        print(f"error: {as_flags(str(exc))}", file=sys.stderr)
+        print(f"error: {earlier_error(as_flags(str(exc)))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\n" + _interrupted(), file=sys.stderr)
@@ -299,6 +344,7 @@ def main(argv) -> int:
 
 
 def parse_flags(argv):
+    _typed[:] = list(argv)
     try:
         return FLAGS(argv)
     except flags.Error as exc:
