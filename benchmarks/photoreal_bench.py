@@ -428,7 +428,7 @@ def child_big(args):
     content, style = random_pair(args.child_big)
     timer.reset()
     start = time.perf_counter()
-    model.stylize(content, style, size=None, style_size=args.child_style)
+    model.stylize(content, style, size=None, style_size=args.child_style or None)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"seconds": seconds, "wct_seconds": timer.seconds,

@@ -814,3 +814,21 @@ def test_tensor_function_matches_stylize_and_maps_a_dataset(untrained, pictures)
     batch = untrained.stylize_tensor(np.stack([content, content[::-1]]), transforms).numpy()
     np.testing.assert_allclose(batch[1], mapped[1], atol=1e-4)
     assert not np.allclose(batch[0], batch[1], atol=1e-2)
+
+
+def test_style_statistics_give_the_same_transfer_as_the_features():
+    rng = np.random.default_rng(3)
+    content = rng.normal(size=(12, 16, 6)).astype(np.float32)
+    style = (rng.normal(size=(10, 14, 6)) * 2 + 1).astype(np.float32)
+    whole = wct.transfer_features(content, style, 0.7)
+    np.testing.assert_allclose(wct.transfer_features(content, wct.style_statistics(style), 0.7),
+                               whole, atol=1e-5)
+    c_labels = np.repeat(np.array([[0] * 8 + [1] * 8]), 12, axis=0)
+    s_labels = np.repeat(np.array([[1] * 7 + [0] * 7]), 10, axis=0)
+    seen_a, seen_b = set(), set()
+    by_features = wct.transfer_features(content, style, 1.0, c_labels, s_labels, report=seen_a)
+    by_stats = wct.transfer_features(content, wct.style_statistics(style, s_labels), 1.0,
+                                     c_labels, report=seen_b)
+    np.testing.assert_allclose(by_stats, by_features, atol=1e-5)
+    assert seen_a == seen_b
+    assert not np.allclose(by_features, whole)  # the labels did change the transfer

@@ -145,12 +145,16 @@ class Photoreal:
                 maps = tuple(_pad_labels(m, shape) for m, shape in
                              zip(maps, (c_in.shape[:2], s_in.shape[:2])))
             style_feats = self.encode(s_in, with_decoder="decoder" in places)
+        # Only the style's statistics are kept: its features at every place
+        # would sit beside the content's (7 GB at 2048 px).
+        statistics = self.style_statistics(style_feats, places, maps and maps[1])
+        del style_feats
         skipped = set()
 
-        def apply(content_feats, style_feats_):
+        def apply(content_feats, style_stats):
             out = wct_lib.transfer_features(
-                content_feats.numpy()[0], style_feats_.numpy()[0], float(alpha),
-                *(maps or (None, None)), report=skipped)
+                content_feats.numpy()[0], style_stats, float(alpha),
+                maps and maps[0], report=skipped)
             return tf.constant(out[None])
 
         x = tf.constant(c_in[None])
@@ -158,18 +162,18 @@ class Photoreal:
         for level in LEVELS:
             x = self.encoder.level(level, x, skips)
             if "encoder" in places:
-                x = apply(x, style_feats.encoder[level])
+                x = apply(x, statistics.encoder[level])
         if "skip" in places:
             for pool in POOLS:
-                skips[pool] = [apply(c, s) for c, s in zip(skips[pool], style_feats.skips[pool])]
+                skips[pool] = [apply(c, s) for c, s in zip(skips[pool], statistics.skips[pool])]
         for level in reversed(LEVELS):
             # The decoder's level-4 input is the encoder's output: transferred already
             # when the encoder levels are.
             if "decoder" in places and not (level == 4 and "encoder" in places):
-                x = apply(x, style_feats.decoder[level])
+                x = apply(x, statistics.decoder[level])
             if level == 2:
                 x = self.decode_full_resolution(x, skips, "decoder" in places and (
-                    lambda f: apply(f, style_feats.decoder[1])))
+                    lambda f: apply(f, statistics.decoder[1])))
                 break
             x = self.decoder.level(level, x, skips)
         if skipped:
@@ -223,6 +227,26 @@ class Photoreal:
         painting = as_image(style, config.style_size)
         _check_size(painting.shape, "style")
         return self.encode(_pad_to_8(painting), with_decoder=True)
+
+    @staticmethod
+    def style_statistics(encoded: Encoded, places: Sequence[str] = PLACES,
+                         labels: Optional[np.ndarray] = None) -> Encoded:
+        """`encoded` with the features at `places` replaced by what WCT needs
+        of them (`wct.style_statistics`, per label of `labels` when given);
+        places already converted stay as they are. For `stylize`: many photos
+        in one style need the eigendecompositions once."""
+        def of(features):
+            if isinstance(features, dict):
+                return features
+            return wct_lib.style_statistics(np.asarray(features)[0], labels)
+
+        use_encoder, use_decoder = "encoder" in places, "decoder" in places
+        return Encoded(
+            {level: of(f) if use_encoder else None for level, f in encoded.encoder.items()},
+            {pool: [of(f) for f in encoded.skips[pool]] if "skip" in places else None
+             for pool in POOLS},
+            {level: of(f) if use_decoder and not (level == 4 and use_encoder) else None
+             for level, f in encoded.decoder.items()})
 
     def style_transforms(self, encoded: Encoded, places: Sequence[str] = PLACES) -> dict:
         """Every WCT's style side (`wct.style_transform`) for `stylize_tensor`."""

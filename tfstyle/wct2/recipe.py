@@ -39,7 +39,10 @@ class PhotorealRecipe(Recipe):
         if len(files) != 2:
             weights = find_vgg19_weights(self.vgg_weights and fetch(self.vgg_weights))
         model = load_model(files[0] if len(files) == 1 else (files or None), weights=weights)
-        encoded = model.encode_style(style, self.config)
+        # The style's statistics once, not its features: one set of
+        # eigendecompositions for every photo.
+        encoded = model.style_statistics(model.encode_style(style, self.config),
+                                         self.config.transfer_at)
         return lambda content: model.stylize(content, encoded, alpha=self.config.alpha,
                                              transfer_at=self.config.transfer_at,
                                              size=self.config.size)

@@ -45,26 +45,42 @@ def _stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, np.maximum(values, RELATIVE_FLOOR * values.max()), vectors
 
 
-def transform(content: np.ndarray, style: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(content mean, C x C matrix, style mean) with
-    WCT(F) = (F - content mean) @ matrix + style mean: the whitening
-    E_c L_c^(-1/2) E_c^T followed by the colouring E_s L_s^(1/2) E_s^T."""
-    mean_c, values_c, vectors_c = _stats(np.asarray(content))
-    mean_s, values_s, vectors_s = _stats(np.asarray(style))
-    whiten = (vectors_c * values_c ** -0.5) @ vectors_c.T
-    colour = (vectors_s * values_s ** 0.5) @ vectors_s.T
-    return mean_c, whiten @ colour, mean_s
-
-
 def wct(content: np.ndarray, style: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """[N, C] content features given the mean and covariance of [M, C] style features."""
-    mean_c, matrix, mean_s = transform(content, style)
+    return _coloured(np.asarray(content), style_transform(style), alpha)
+
+
+def _coloured(content: np.ndarray, style: Tuple[np.ndarray, np.ndarray],
+              alpha: float) -> np.ndarray:
+    """[N, C] content features whitened, then coloured by `style`
+    ((mean, colouring matrix), `style_transform`)."""
+    mean_c, values_c, vectors_c = _stats(content)
+    mean_s, colour = style
+    matrix = ((vectors_c * values_c ** -0.5) @ vectors_c.T) @ colour
     # Applied in float64 chunk by chunk, kept in the features' own dtype.
-    content = np.asarray(content)
     out = np.empty(content.shape, np.result_type(content.dtype, np.float32))
     for start in range(0, len(content), CHUNK):
         part = content[start:start + CHUNK].astype(np.float64)
         out[start:start + CHUNK] = alpha * ((part - mean_c) @ matrix + mean_s) + (1 - alpha) * part
+    return out
+
+
+def style_statistics(style: np.ndarray, labels: Optional[np.ndarray] = None) -> dict:
+    """What WCT needs of [h, w, C] style features, without the features:
+    label -> (positions, `style_transform`) for each label of the map at this
+    level (None: the whole map, when `labels` is None). A label with fewer
+    than `MIN_POSITIONS` positions gets (positions, None). A 2048 px style's
+    features at every place take about 7 GB; these, a few MB."""
+    flat = style.reshape(-1, style.shape[-1])
+    if labels is None:
+        return {None: (len(flat), style_transform(flat))}
+    at = _labels_at(labels, style.shape[:2]).reshape(-1)
+    out = {}
+    for label in np.unique(at):
+        where = at == label
+        count = int(where.sum())
+        out[int(label)] = (count, style_transform(flat[where]) if count >= MIN_POSITIONS
+                           else None)
     return out
 
 
@@ -75,12 +91,14 @@ def _labels_at(labels: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
     return labels[rows][:, cols]
 
 
-def transfer_features(content: np.ndarray, style: np.ndarray, alpha: float = 1.0,
+def transfer_features(content: np.ndarray, style, alpha: float = 1.0,
                       content_labels: Optional[np.ndarray] = None,
                       style_labels: Optional[np.ndarray] = None,
                       report: Optional[set] = None) -> np.ndarray:
-    """WCT of [h, w, C] content features to [h', w', C] style features, as a whole
-    or label by label (label maps [H, W] of integers at image resolution).
+    """WCT of [h, w, C] content features to [h', w', C] style features (or
+    their `style_statistics`), as a whole or label by label (label maps
+    [H, W] of integers at image resolution; with statistics, the style's map
+    was given to `style_statistics`).
 
     A label present in one map only, or with fewer than `MIN_POSITIONS`
     positions at this level in either image, keeps the content's features;
@@ -90,25 +108,30 @@ def transfer_features(content: np.ndarray, style: np.ndarray, alpha: float = 1.0
     # OpenBLAS spinning on both cores beside TensorFlow's threads made a
     # 24 x 40 px transfer 40-60x slower.
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
-        return _transfer_features(content, style, alpha, content_labels, style_labels, report)
+        if not isinstance(style, dict):
+            style = style_statistics(style, style_labels if content_labels is not None
+                                     else None)
+        return _transfer_features(content, style, alpha, content_labels, report)
 
 
-def _transfer_features(content, style, alpha, content_labels, style_labels, report):
+def _transfer_features(content, statistics, alpha, content_labels, report):
     height, width, channels = content.shape
     flat_c = content.reshape(-1, channels)
-    flat_s = style.reshape(-1, channels)
     if content_labels is None:
-        return wct(flat_c, flat_s, alpha).reshape(content.shape).astype(np.float32, copy=False)
+        if None not in statistics:
+            raise ValueError("style statistics by label need a content label map")
+        return _coloured(flat_c, statistics[None][1], alpha).reshape(content.shape).astype(
+            np.float32, copy=False)
     at_c = _labels_at(content_labels, (height, width)).reshape(-1)
-    at_s = _labels_at(style_labels, style.shape[:2]).reshape(-1)
     out = np.array(flat_c, np.float32)
     for label in np.unique(at_c):
-        where_c, where_s = at_c == label, at_s == label
-        if where_c.sum() < MIN_POSITIONS or where_s.sum() < MIN_POSITIONS:
+        where_c = at_c == label
+        count_s, style = statistics.get(int(label), (0, None))
+        if where_c.sum() < MIN_POSITIONS or style is None:
             if report is not None:
                 report.add(int(label))
             continue
-        out[where_c] = wct(flat_c[where_c], flat_s[where_s], alpha)
+        out[where_c] = _coloured(flat_c[where_c], style, alpha)
     return out.reshape(content.shape)
 
 
