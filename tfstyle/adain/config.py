@@ -84,5 +84,14 @@ class AdainConfig:
                 raise ConfigError(f"{name} must be an integer >= 8 pixels (or None: the "
                                   f"image's own size), got {value!r}")
 
+    def blend_weights(self, count: int) -> Tuple[float, ...]:
+        """`style_blend` for `count` styles, normalized to sum to 1 (empty: equal)."""
+        if not self.style_blend:
+            return (1.0 / count,) * count
+        if len(self.style_blend) != count:
+            raise ConfigError(f"{len(self.style_blend)} style weights for {count} styles")
+        total = sum(self.style_blend)
+        return tuple(w / total for w in self.style_blend)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

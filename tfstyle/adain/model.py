@@ -30,7 +30,7 @@ import numpy as np
 from tfstyle.adain.config import AdainConfig
 from tfstyle.core import color
 from tfstyle.core.errors import ConfigError, WeightsError
-from tfstyle.core.image import as_image, resize
+from tfstyle.core.image import as_image, load_mask
 from tfstyle.adain.layers import (ENCODER_CONVS, EPS, Conv, adain, build_decoder, build_encoder,
                                   mean_std)
 from tfstyle.adain.torch_import import read_pytorch_decoder, read_pytorch_encoder
@@ -162,8 +162,8 @@ class AdaIN:
         import tensorflow as tf
 
         # The controls are validated once, by the config that holds their defaults.
-        AdainConfig(alpha=alpha, style_blend=tuple(style_weights or ()),
-                    preserve_color=preserve_color, size=size, style_size=style_size)
+        config = AdainConfig(alpha=alpha, style_blend=tuple(style_weights or ()),
+                             preserve_color=preserve_color, size=size, style_size=style_size)
         photo = as_image(content, size)
         _check_size(photo.shape, "content")
         image, _ = color.before_transfer(photo, photo, preserve_color)
@@ -173,7 +173,7 @@ class AdaIN:
         if masks is not None and style_weights is not None:
             raise ConfigError("style weights blend styles everywhere and masks place them; "
                               "give one or the other")
-        weights = _normalized(style_weights, len(styles))
+        weights = config.blend_weights(len(styles))
         stats = []
         for s in styles:
             if isinstance(s, StyleStats):
@@ -232,9 +232,7 @@ class AdaIN:
         target = feats
         covered = np.zeros((h, w, 1), np.float32)
         for i, (mask, st) in enumerate(zip(masks, stats)):
-            m = resize(as_image(mask, background="black"), (h, w)).mean(-1, keepdims=True)
-            if float(m.max()) <= 0.0:
-                raise ConfigError(f"mask {i + 1} selects no pixels (it is all black)")
+            m = load_mask(mask, (h, w), f"mask {i + 1}")[..., None]
             weight = tf.constant(m[None])
             # The region's own content statistics, so a region is normalized
             # as if it were the whole image.
@@ -251,15 +249,6 @@ class AdaIN:
         if covered.max() > 1.0 + 1e-3:
             log.info("masks overlap; overlapping regions add up")
         return target
-
-
-def _normalized(weights, count: int) -> Tuple[float, ...]:
-    if weights is None:
-        return (1.0 / count,) * count
-    weights = tuple(float(w) for w in weights)  # each >= 0, a positive sum: AdainConfig
-    if len(weights) != count:
-        raise ConfigError(f"{len(weights)} style weights for {count} styles")
-    return tuple(w / sum(weights) for w in weights)
 
 
 def _pad_to_8(images):

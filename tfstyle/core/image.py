@@ -15,7 +15,7 @@ from typing import Mapping, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from tfstyle.core.errors import ImageError
+from tfstyle.core.errors import ConfigError, ImageError
 from tfstyle.core.fileio import atomic_write
 
 # Inputs are refused above this many pixels before decoding (as float32 RGB a
@@ -249,3 +249,16 @@ def saved_settings(path) -> Optional[dict]:
         return json.loads(text) if text else None
     except Exception:  # unreadable or foreign file: no settings to compare
         return None
+
+
+def load_mask(source, shape: Tuple[int, int], what: str = "mask") -> np.ndarray:
+    """A mask (path, PIL image or array; white = inside) as [H, W] weights in [0, 1].
+
+    Grey levels are kept as partial weights, so a feathered mask gives a soft
+    seam. The mask is resized to `shape` (height, width).
+    """
+    # A white shape on a transparent background means just the shape.
+    mask = resize(as_image(source, background="black"), shape).mean(axis=-1)
+    if float(mask.max()) <= 0.0:
+        raise ConfigError(f"{what} selects no pixels (it is all black)")
+    return mask.astype(np.float32)

@@ -7,7 +7,7 @@ import numpy as np
 
 from tfstyle.core import color
 from tfstyle.core.errors import ConfigError
-from tfstyle.core.image import as_image, resize
+from tfstyle.core.image import as_image, load_mask, resize
 from tfstyle.core.vgg import pools_before
 from tfstyle.gatys.config import StyleConfig
 
@@ -74,19 +74,6 @@ def prepare_images(content, style, config: StyleConfig):
                               f"{target[1]}x{target[0]} px; keep it under {MAX_PIXELS // 10**6} Mpx")
         styles.append(resize(as_image(source), target))
     return content, styles
-
-
-def load_mask(source, shape: Tuple[int, int], what: str = "mask") -> np.ndarray:
-    """A mask (path, PIL image or array; white = inside) as [H, W] weights in [0, 1].
-
-    Grey levels are kept as partial weights, so a feathered mask gives a soft
-    seam. The mask is resized to `shape` (height, width).
-    """
-    # A white shape on a transparent background means just the shape.
-    mask = resize(as_image(source, background="black"), shape).mean(axis=-1)
-    if float(mask.max()) <= 0.0:
-        raise ConfigError(f"{what} selects no pixels (it is all black)")
-    return mask.astype(np.float32)
 
 
 def prepare_masks(masks, style_masks, content, styles, config):

@@ -13,7 +13,7 @@ import numpy as np
 
 from tfstyle.core import color
 from tfstyle.core.errors import ConfigError
-from tfstyle.core.image import as_image, resize
+from tfstyle.core.image import as_image, load_mask
 from tfstyle.magenta.config import NUM_STYLES, ArbitraryConfig, MultistyleConfig
 
 _A, _M = ArbitraryConfig(), MultistyleConfig()
@@ -94,7 +94,7 @@ def arbitrary_from_vectors(content, vectors, net, config: ArbitraryConfig,
     photo = as_image(content, config.size)
     image, _ = color.before_transfer(photo, photo, config.preserve_color)
     if masks is None:
-        weights = _normalized(config.style_blend, len(vectors))
+        weights = config.blend_weights(len(vectors))
         vector = sum(w * v for w, v in zip(weights, vectors))
         out = net.transform(image[None], vector[None])[0]
     else:
@@ -112,10 +112,7 @@ def place(images, masks, background: np.ndarray) -> np.ndarray:
     h, w = background.shape[:2]
     weights = []
     for i, mask in enumerate(masks):
-        m = resize(as_image(mask, background="black"), (h, w)).mean(-1, keepdims=True)
-        if not m.any():
-            raise ConfigError(f"mask {i + 1} selects no pixels (it is all black)")
-        weights.append(m)
+        weights.append(load_mask(mask, (h, w), f"mask {i + 1}")[..., None])
     total = np.maximum(sum(weights), 1.0)  # overlaps share their pixels
     out = background * (1.0 - np.minimum(sum(weights), 1.0))
     for image, m in zip(images, weights):
@@ -162,15 +159,6 @@ def contact_sheet(content, *, model=None, size: Optional[int] = 256, columns: in
     parts = [np.pad(p, ((0, 4), (0, width - p.shape[1]), (0, 0)), constant_values=1.0)
              for p in parts]
     return np.concatenate(parts, axis=0)
-
-
-def _normalized(weights, count: int) -> list:
-    if not weights:
-        return [1.0 / count] * count
-    if len(weights) != count:
-        raise ConfigError(f"{len(weights)} style_blend weights for {count} styles")
-    total = float(sum(weights))
-    return [w / total for w in weights]
 
 
 def tensor_function(style, *, alpha: float = _A.alpha, model=None,

@@ -249,21 +249,15 @@ class Photoreal:
              for level, f in encoded.decoder.items()})
 
     def style_transforms(self, encoded: Encoded, places: Sequence[str] = PLACES) -> dict:
-        """Every WCT's style side (`wct.style_transform`) for `stylize_tensor`."""
-        def of(features):
-            array = features.numpy()[0]
-            return wct_lib.style_transform(array.reshape(-1, array.shape[-1]))
-
+        """Every WCT's style side (`wct.style_transform`) for `stylize_tensor`,
+        keyed by place: ('encoder', level), ('decoder', level), (pool, i)."""
+        stats = self.style_statistics(encoded, places)
         out = {}
-        for level in LEVELS:
-            if "encoder" in places:
-                out[("encoder", level)] = of(encoded.encoder[level])
-            if "decoder" in places and not (level == 4 and "encoder" in places):
-                out[("decoder", level)] = of(encoded.decoder[level])
-        if "skip" in places:
-            for pool in POOLS:
-                for i, part in enumerate(encoded.skips[pool]):
-                    out[(pool, i)] = of(part)
+        for part, key in ((stats.encoder, "encoder"), (stats.decoder, "decoder")):
+            out.update({(key, level): value[None][1] for level, value in part.items()
+                        if value is not None})
+        for pool, values in stats.skips.items():
+            out.update({(pool, i): value[None][1] for i, value in enumerate(values or ())})
         return out
 
     def stylize_tensor(self, images, transforms: dict, alpha: float = 1.0):
