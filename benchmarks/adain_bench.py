@@ -18,13 +18,12 @@ meanwhile.
 import argparse
 import pathlib
 import platform
-import statistics
 import sys
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import CONTENT, STYLE, add_images_argument, image_paths, setup_child  # noqa: E402
+from common import (CONTENT, STYLE, add_images_argument, image_paths,  # noqa: E402
+                    median_seconds, setup_child)
 
 
 def conv_shapes(height, width, what):
@@ -53,16 +52,6 @@ def gflop(shapes, batch=1):
     return sum(2 * 9 * h * w * cin * cout for h, w, cin, cout in shapes) * batch / 1e9
 
 
-def timed(fn, repeats):
-    fn()  # trace and warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def roofline_seconds(shapes, batch, repeats):
     """Median time of bare forward `tf.nn.conv2d` over `shapes`."""
     import tensorflow as tf
@@ -75,7 +64,7 @@ def roofline_seconds(shapes, batch, repeats):
         return tf.add_n([tf.reduce_sum(tf.nn.conv2d(x, k, 1, "SAME")[:, :1, :1])
                          for x, k in zip(inputs, kernels)])
 
-    return timed(lambda: run().numpy(), repeats)
+    return median_seconds(lambda: run().numpy(), repeats)
 
 
 def main():
@@ -107,15 +96,16 @@ def main():
     stats = model.style_stats(style, None)
 
     rows = []
-    seconds = timed(lambda: model.stylize(content, style, size=None, style_size=None), args.repeats)
+    seconds = median_seconds(lambda: model.stylize(content, style, size=None, style_size=None),
+                             args.repeats)
     roof = roofline_seconds(enc + enc + dec, 1, args.repeats)
     rows.append(("512 px, style encoded", seconds, roof, gflop(enc + enc + dec), 1))
-    seconds = timed(lambda: model.stylize(content, stats, size=None), args.repeats)
+    seconds = median_seconds(lambda: model.stylize(content, stats, size=None), args.repeats)
     roof = roofline_seconds(enc + dec, 1, args.repeats)
     rows.append(("512 px, style cached", seconds, roof, gflop(enc + dec), 1))
     small = tf.constant(np.stack([resize(content, (256, 256))] * args.batch))
     run = tf.function(lambda x: model.stylize_tensor(x, stats))
-    seconds = timed(lambda: run(small).numpy(), args.repeats)
+    seconds = median_seconds(lambda: run(small).numpy(), args.repeats)
     enc2, dec2 = conv_shapes(256, 256, "encoder"), conv_shapes(256, 256, "decoder")
     roof = roofline_seconds(enc2 + dec2, args.batch, args.repeats)
     rows.append((f"256 px, batches of {args.batch}, style cached", seconds, roof,

@@ -3,6 +3,7 @@ convolution FLOP counts of a run and a plain `tf.nn.conv2d` roofline to compare 
 
 import os
 import pathlib
+import statistics
 import sys
 import time
 
@@ -50,6 +51,18 @@ def resolve_content_style(parser, args):
             parser.error(f"--{flag}: no file {value}")
         setattr(args, flag, value)
     return args
+
+
+def median_seconds(fn, repeats):
+    """Median wall time of `repeats` calls of `fn`, after one untimed call
+    (tracing, warm-up)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def setup_child():

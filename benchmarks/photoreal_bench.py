@@ -62,7 +62,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import REPO, add_images_argument, image_paths, setup_child  # noqa: E402
+from common import (REPO, add_images_argument, image_paths, median_seconds,  # noqa: E402
+                    setup_child)
 
 SECTIONS = ("reconstruction", "photorealism", "speed")
 SHIPPED = REPO / "tfstyle" / "wct2" / "data" / "wct2_decoder_cat5.npz"
@@ -124,16 +125,6 @@ def conv_shapes(kind, height, width):
 
 def gflop(shapes):
     return sum(2 * h * w * k * k * cin * cout for h, w, cin, cout, k in shapes) / 1e9
-
-
-def median_seconds(fn, repeats):
-    fn()  # warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def roofline_seconds(shapes, repeats):
