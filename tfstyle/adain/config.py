@@ -8,46 +8,22 @@ from typing import Optional, Tuple
 
 from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import ConfigError
+from tfstyle.core.training_settings import TrainSettings
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(TrainSettings):
     """Settings of `tfstyle.adain_train.train` (`--mode=train_adain`). Defaults are the paper's (and pytorch-AdaIN's)."""
 
-    # Training iterations in all (a resumed run continues up to this count);
-    # the paper trains 160,000.
+    # The paper trains 160,000 iterations, on batches of 8 content and 8 style images.
     steps: int = 160_000
-    # Content images and style images per batch.
     batch_size: int = 8
-    # Adam's initial step size.
-    learning_rate: float = 1e-4
-    # Inverse-time decay of the step size: lr / (1 + decay * step).
-    lr_decay: float = 5e-5
+    checkpoint_every: int = 500
+    image_every: int = 500
     # lambda of eq. 11, the style loss's weight (content's is 1).
     style_weight: float = 10.0
-    # Images are resized so their shorter side is this many pixels ...
-    load_size: int = 512
-    # ... and random crops of crop_size x crop_size are taken from them.
-    crop_size: int = 256
-    # Save a checkpoint every this many steps (and at the end or on Ctrl-C).
-    checkpoint_every: int = 500
-    # TensorBoard: scalars every this many steps, a preview image every
-    # image_every (0: only at the end).
-    log_every: int = 10
-    image_every: int = 500
-    # Seed of the decoder's initialization and of the data order.
-    seed: int = 0
 
-    # Fields a resumed run may change; the others must match the checkpoint's.
-    RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
-
-    def __post_init__(self):
-        from tfstyle.core.training_settings import check_settings
-
-        check_settings(self, ("learning_rate", "lr_decay", "style_weight"))
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+    REALS = TrainSettings.REALS + ("style_weight",)
 
 
 @dataclasses.dataclass(frozen=True)

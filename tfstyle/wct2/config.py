@@ -6,6 +6,7 @@ import numbers
 from typing import Optional, Tuple
 
 from tfstyle.core.errors import ConfigError
+from tfstyle.core.training_settings import TrainSettings
 
 PLACES = ("encoder", "skip", "decoder")
 KINDS = ("sum", "cat5")
@@ -45,43 +46,20 @@ class PhotorealConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class PhotorealTrainConfig:
-    """Settings of decoder training: reconstruction of photos, no style loss."""
+class PhotorealTrainConfig(TrainSettings):
+    """Settings of decoder training: reconstruction of photos, no style loss
+    (`TrainSettings`' fields and defaults, and these)."""
 
-    # Training iterations in all (a resumed run continues up to this count).
-    steps: int = 3000
     # 'cat5' (components and the pre-pool map concatenated, the paper's
     # better one) or 'sum' (components added back together).
     kind: str = "cat5"
-    # Photos per batch.
-    batch_size: int = 4
-    # Adam's initial step size, decayed as lr / (1 + lr_decay * step).
-    learning_rate: float = 1e-4
-    lr_decay: float = 5e-5
     # Weight of the feature loss (mean squared relu4_1 difference of input and
     # output, through the encoder) beside the pixels' mean squared error.
     feature_weight: float = 0.0
-    # Photos are resized so their shorter side is this many pixels ...
-    load_size: int = 512
-    # ... and random square crops this large are taken (a multiple of 8).
-    crop_size: int = 256
-    # Save a checkpoint every this many steps (and at the end or on Ctrl-C).
-    checkpoint_every: int = 250
-    # TensorBoard: scalars every log_every steps, a preview every image_every.
-    log_every: int = 10
-    image_every: int = 250
-    # Seed of the decoder's initialization and of the data order.
-    seed: int = 0
 
-    # Fields a resumed run may change; the others must match the checkpoint's.
-    RESUMABLE = ("steps", "checkpoint_every", "log_every", "image_every")
+    REALS = TrainSettings.REALS + ("feature_weight",)
 
     def __post_init__(self):
-        from tfstyle.core.training_settings import check_settings
-
-        check_settings(self, ("learning_rate", "lr_decay", "feature_weight"))
+        super().__post_init__()
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {KINDS}, got {self.kind!r}")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
