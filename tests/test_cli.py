@@ -220,7 +220,7 @@ def test_seeds_write_one_output_each_and_keep_existing_ones(tmp_path, pictures):
         assert settings["seed"] == seed and settings["seeds"] == [1, 2]
         assert json.loads((tmp_path / f"out_seed{seed}.json").read_text())["settings"] == settings
     # Adam's update is per pixel: each image of the batch is its seed's single run.
-    proc = run(*args[:-1], "--seed=2", "--output=single.png", cwd=tmp_path)
+    proc = run(*args[:-1], "--init=noise", "--seed=2", "--output=single.png", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     batch, single = load_image(tmp_path / "out_seed2.png"), load_image(tmp_path / "single.png")
     assert np.abs(batch - single).max() <= 2 / 255

@@ -27,7 +27,10 @@ def _style():
 
 
 CONTENT, STYLE = _content(), _style()
-SMALL = dict(size=32, content_layers="conv2_2", style_layers="conv1_1,conv2_1", normalize=False)
+# The math tests start from noise with beta as eq. 7 takes it (the paper's
+# settings); the defaults (auto start, size-independent beta) have tests of their own.
+SMALL = dict(size=32, content_layers="conv2_2", style_layers="conv1_1,conv2_1", normalize=False,
+             init="noise", style_weight=4e6, size_independent=False)
 
 
 def _run(weights, callback=None, **kwargs):
@@ -82,6 +85,47 @@ def test_inits():
     assert abs(from_style.mean() - small_style.mean()) < 0.05
     noise = inputs.initial_image(config, content.shape[:2], content, style)
     assert noise.shape == content.shape and 0.2 < noise.std() < 0.4
+    auto = StyleConfig(**dict(SMALL, init="auto"))
+    np.testing.assert_array_equal(inputs.initial_image(auto, content.shape[:2], content, style),
+                                  content)  # the photo when there is one
+    np.testing.assert_array_equal(inputs.initial_image(auto, content.shape[:2], None, style),
+                                  noise)  # white noise when there is none (a texture)
+    assert StyleConfig().init == "auto"
+
+
+def test_size_independent_beta_scales_with_the_pixel_count_of_each_pass(fake_weights, monkeypatch):
+    betas = []
+    real_optimize = gpasses.optimize
+
+    def spy(objective, init, config, callback):
+        betas.append((init.shape[:2], objective.style_weight))
+        return real_optimize(objective, init, config, callback)
+
+    monkeypatch.setattr(transfer, "optimize", spy)
+    config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=1, steps=1,
+                                size_independent=True, style_weight=6e6))
+    transfer.stylize(CONTENT, STYLE, config, weights=fake_weights)
+    # The output is 64x48: eq. 7's beta is 6e6 * 64 * 48 / 512^2, its coarse pass a quarter of it.
+    assert [b[0] for b in betas] == [(24, 32), (48, 64)]
+    assert betas[1][1] == pytest.approx(6e6 * 64 * 48 / 512**2)
+    assert betas[0][1] == pytest.approx(betas[1][1] / 4)
+    assert StyleConfig(style_weight=6e6).beta(512 * 512) == 6e6
+    assert StyleConfig(style_weight=6e6, size_independent=False).beta(256 * 256) == 6e6
+
+
+def test_size_independent_beta_gives_the_same_balance_at_two_sizes(fake_weights):
+    """The same image at two sizes: with size_independent, beta * L_style /
+    (alpha * L_content) is nearly the same at both; without it, it falls ~4x."""
+    def balance(size, independent):
+        result = transfer.stylize(CONTENT, STYLE, StyleConfig(**dict(
+            SMALL, size=size, steps=1, scales=(), size_independent=independent)),
+            weights=fake_weights)
+        parts = result.losses
+        return (parts["total"] - parts["content"]) / parts["content"]
+
+    on = balance(64, True) / balance(32, True)
+    off = balance(64, False) / balance(32, False)
+    assert 0.5 < on < 2.0 and off < 0.5 * on
 
 
 @pytest.mark.parametrize("kwargs, message", [

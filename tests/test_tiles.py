@@ -12,7 +12,8 @@ from tfstyle.core.errors import ConfigError
 from tfstyle.core.vgg import build_extractor
 
 RNG = np.random.default_rng(3)
-LAYERS = dict(content_layers="conv2_2", style_layers="conv1_1,conv2_1,conv5_1", normalize=False)
+LAYERS = dict(content_layers="conv2_2", style_layers="conv1_1,conv2_1,conv5_1", normalize=False,
+              init="noise", size_independent=False)
 
 
 def _scene(height, width):

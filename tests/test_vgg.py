@@ -19,7 +19,9 @@ def test_architecture_matches_keras_vgg19(fake_weights):
 
     ours = vgg.build_extractor(fake_weights, ["block5_conv4"], pooling="max", normalize=False)
     ref = keras.applications.VGG19(weights=None, include_top=False, pooling=None)
-    kinds = lambda model: [(type(l).__name__, l.name) for l in model.layers
+    # Our convs are Conv2D subclasses (VGGConv: a faster forward pass for deep layers).
+    kinds = lambda model: [("Conv2D" if isinstance(l, keras.layers.Conv2D) else type(l).__name__,
+                            l.name) for l in model.layers
                            if isinstance(l, (keras.layers.Conv2D, keras.layers.MaxPooling2D))]
     # Keras' VGG19 ends with block5_pool, which no style layer needs.
     assert kinds(ours) == kinds(ref)[:-1]
@@ -130,3 +132,43 @@ def test_uncached_weights_are_calibrated_once_and_both_poolings_kept(fake_weight
     assert calls == ["avg", "max"]
     for p in vgg.POOLINGS:
         np.testing.assert_array_equal(first[p]["block3_conv1"], again[p]["block3_conv1"])
+
+
+def test_deep_layers_run_forward_as_a_transposed_conv_with_the_same_result(fake_weights):
+    """Layers with >= 256 input channels compute conv2d through
+    conv2d_transpose on a flipped kernel (a faster oneDNN kernel): their
+    responses and the image gradient equal a plain conv2d network's."""
+    import tensorflow as tf
+
+    from tfstyle.core import vgg
+
+    names = ["block3_conv2", "block4_conv2", "block5_conv1"]
+    model = vgg.build_extractor(fake_weights, names, normalize=False)
+    fast = [layer.name for layer in model.layers if getattr(layer, "flipped", None) is not None]
+    assert "block3_conv2" in fast and "block3_conv1" not in fast  # 128 -> 256 stays plain
+
+    def plain(image):
+        x = image[..., ::-1] * 255.0 - np.array(vgg.CAFFE_MEAN_BGR, np.float32)
+        out = {}
+        for index, name in enumerate(vgg.LAYER_NAMES[:vgg.LAYER_NAMES.index("block5_conv1") + 1]):
+            if index and name.split("_")[0] != vgg.LAYER_NAMES[index - 1].split("_")[0]:
+                x = tf.nn.avg_pool2d(x, 2, 2, "VALID")
+            kernel, bias = fake_weights.layers[name]
+            x = tf.nn.relu(tf.nn.conv2d(x, kernel, 1, "SAME") + bias)
+            out[name] = x
+        return out
+
+    image = tf.constant(np.random.default_rng(0).uniform(0, 1, (1, 48, 40, 3)).astype(np.float32))
+    grads = []
+    for network in (model, plain):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            feats = network(image)
+            loss = sum(tf.reduce_sum(tf.square(feats[n])) for n in names)
+        grads.append(tape.gradient(loss, image).numpy())
+        if network is model:
+            ours = {n: feats[n].numpy() for n in names}
+    for name in names:
+        np.testing.assert_allclose(ours[name], feats[name].numpy(), rtol=1e-4,
+                                   atol=1e-4 * float(np.abs(feats[name]).max()))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-3, atol=1e-3 * float(np.abs(grads[1]).max()))

@@ -82,7 +82,8 @@ I("steps", _D.steps, f"Optimizer iterations; train_adain: training steps (defaul
 flags.DEFINE_enum("optimizer", _D.optimizer, OPTIMIZERS, "L-BFGS (the paper's) or Adam.")
 F("learning_rate", _D.learning_rate, "Adam step size (pixels in [0, 1]); train_adain: "
   f"default {_T.learning_rate:g}.")
-flags.DEFINE_enum("init", _D.init, INITS, "Starting image.")
+flags.DEFINE_enum("init", _D.init, INITS, "Starting image; auto: the content photo, or white "
+                  "noise where there is none (texture, reconstructions, --seeds).")
 I("seed", _D.seed, "Seed of the white-noise start; train_adain: of the decoder and data order.")
 L("seeds", [], "transfer: several white-noise starts (0,1,2,3) optimized as one batch; writes "
   "<output>_seed<N>.png for each.")
@@ -90,8 +91,11 @@ S("content_layers", format_layer_weights(_D.content_layers), "Content layers, na
 S("style_layers", format_layer_weights(_D.style_layers), "Style layers, name[:weight],...; "
   "unweighted layers share 1/n.")
 F("content_weight", _D.content_weight, "alpha, the content-loss weight.")
-F("style_weight", _D.style_weight, "beta, the style-loss weight; train_adain: lambda "
-  f"(default {_T.style_weight:g}).")
+F("style_weight", _D.style_weight, "beta, the style-loss weight (for a 512x512 output, see "
+  f"--size_independent); train_adain: lambda (default {_T.style_weight:g}).")
+B("size_independent", _D.size_independent, "Scale --style_weight by the output's pixels / "
+  "512^2 so it gives the same look at every --size; --nosize_independent: beta as the "
+  "paper's eq. 7 takes it (presets/paper.cfg).")
 flags.DEFINE_enum("pooling", _D.pooling, POOLINGS, "VGG pooling (the paper: avg).")
 B("normalize", _D.normalize, "Use the paper's normalized VGG19.")
 L("style_scale", [f"{v:g}" for v in _D.style_scale], "Style size relative to the content: one "
@@ -167,7 +171,8 @@ def _style_config() -> StyleConfig:
         size=v.size or None, steps=v.steps, optimizer=v.optimizer,
         learning_rate=v.learning_rate, init=v.init, seed=v.seed,
         content_layers=v.content_layers, style_layers=v.style_layers,
-        content_weight=v.content_weight, style_weight=v.style_weight, pooling=v.pooling,
+        content_weight=v.content_weight, style_weight=v.style_weight,
+        size_independent=v.size_independent, pooling=v.pooling,
         normalize=v.normalize, style_scale=common.parse_numbers("style_scale", v.style_scale),
         style_blend=common.parse_numbers("style_blend", v.style_blend), tv_weight=v.tv_weight,
         preserve_color=v.preserve_color, scales=v.scales, coarse_steps=v.coarse_steps,

@@ -78,12 +78,20 @@ def run_adam(objective, init: np.ndarray, steps: int, learning_rate: float,
     return OptimResult(_like(image.numpy(), init), final, steps, steps)
 
 
-def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None):
+# Curvature pairs scipy's L-BFGS-B keeps (its maxcor). Its bookkeeping grows
+# with their square times the pixel count; 10 pairs reach the losses 20 did
+# (docs/benchmarks.md, peer_bench) at a third of the cost per iteration.
+HISTORY = 10
+
+
+def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None,
+              history: int = None):
     """scipy's L-BFGS-B with [0, 1] pixel bounds; one tf.function gives loss and gradient.
 
     Returns an `OptimResult`. It may hold fewer than `steps` iterations when
     the line search can make no further progress (a warning is logged). A
     batch is one problem of all its pixels: the summed loss, one line search.
+    `history`: curvature pairs kept (default `HISTORY`).
     """
     from scipy import optimize
 
@@ -104,7 +112,7 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
     def fun(x):
         parts, grad = value_and_grad(tf.constant(x, tf.float32))
         evaluated.append((np.array(x, copy=True), parts))
-        # scipy's Fortran core wants float64.
+        # scipy's core wants float64.
         return float(parts["total"]), grad.numpy().astype(np.float64)
 
     start = time.perf_counter()
@@ -125,7 +133,7 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
         # ftol=gtol=0: run the requested number of iterations, as the paper
         # reports results after a fixed budget; maxfun caps line searches.
         options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
-                 "maxcor": 20})
+                 "maxcor": history or HISTORY})
     if result.nit < steps:
         log.warning("L-BFGS stopped after %d of %d iterations: %s", result.nit, steps,
                     result.message)

@@ -17,7 +17,10 @@ LayerWeights = Tuple[Tuple[str, float], ...]
 OPTIMIZERS = ("lbfgs", "adam")
 # The smallest tile side: 8 x 8 conv5_1 positions.
 MIN_TILE = 128
-INITS = ("noise", "content", "style")
+INITS = ("auto", "noise", "content", "style")
+# `style_weight` is beta as the paper's formulas take it for an output of this
+# many pixels (512 x 512); see `StyleConfig.size_independent`.
+REFERENCE_PIXELS = 512 * 512
 
 # The paper's style layers conv1_1 ... conv5_1, each weighted 1/5 (w_l in eq. 5).
 PAPER_STYLE_LAYERS: LayerWeights = tuple(
@@ -112,8 +115,10 @@ class StyleConfig:
     optimizer: str = "lbfgs"
     # Adam step size in [0, 1] pixel units; unused by L-BFGS.
     learning_rate: float = 0.02
-    # Starting image: 'noise' (white noise, the paper), 'content' or 'style'.
-    init: str = "noise"
+    # Starting image: 'noise' (white noise, the paper), 'content' or 'style';
+    # 'auto' is the content photo when there is one (a clean result in few
+    # steps) and white noise otherwise (textures, reconstructions, several seeds).
+    init: str = "auto"
     # Seed of the white-noise initialization.
     seed: int = 0
     # Content representation: (layer, weight) pairs; the paper uses conv4_2.
@@ -123,9 +128,15 @@ class StyleConfig:
     # alpha, the content-loss weight of L = alpha*L_content + beta*L_style.
     content_weight: float = 1.0
     # beta, the style-loss weight. With the paper's formulas L_content grows with
-    # the pixel count while E_l does not, so alpha/beta depends on size: 2.5e-7
-    # gives the paper's look at 512 px (its printed 1e-3 is nearly pure content).
-    style_weight: float = 4e6
+    # the pixel count while E_l does not, so a fixed alpha/beta gives more
+    # content at larger sizes; see `size_independent`.
+    style_weight: float = 6e6
+    # True: `style_weight` is beta for a 512 x 512 output and is scaled by the
+    # output's pixel count / 512^2, so one value gives the same balance (the
+    # same look) at every `size`. False: beta enters the paper's eq. 7 as given
+    # (presets/paper.cfg, where the printed alpha/beta = 1e-3 is nearly pure
+    # content at 512 px).
+    size_independent: bool = True
     # 'avg' (the paper's choice for synthesis) or 'max' (VGG's own) pooling.
     pooling: str = "avg"
     # Rescale VGG so each filter's mean activation is one (the paper's network).
@@ -267,10 +278,16 @@ class StyleConfig:
                 or len(set(seeds)) != len(seeds)):
             raise ConfigError(f"seeds must be different integers >= 0, at least one, got "
                               f"{','.join(str(s) for s in seeds)!r}")
-        if self.init != "noise":
+        if self.init not in ("noise", "auto"):
             raise ConfigError(f"`seeds` needs `init`=noise; `init`={self.init} starts every seed "
                               "from the same image")
         return tuple(int(s) for s in seeds)
+
+    def beta(self, pixels: int) -> float:
+        """beta of eq. 7 for an output of `pixels` pixels (see `size_independent`)."""
+        if not self.size_independent:
+            return self.style_weight
+        return self.style_weight * pixels / REFERENCE_PIXELS
 
     @property
     def layers(self) -> Tuple[str, ...]:

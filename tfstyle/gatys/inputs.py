@@ -18,13 +18,17 @@ MAX_PIXELS = 64_000_000
 def initial_image(config: StyleConfig, shape: Tuple[int, int],
                   content: Optional[np.ndarray] = None,
                   style: Optional[np.ndarray] = None) -> np.ndarray:
-    """The [H, W, 3] starting image; `style` is the (first) style image."""
-    if config.init == "content" and content is not None:
+    """The [H, W, 3] starting image; `style` is the (first) style image.
+    'auto' starts from `content` when there is one, else from white noise."""
+    init = config.init
+    if init == "auto":
+        init = "content" if content is not None else "noise"
+    if init == "content" and content is not None:
         return content.copy()
-    if config.init == "style" and style is not None:
+    if init == "style" and style is not None:
         return resize(style, shape)
-    if config.init != "noise":
-        raise ConfigError(f"init={config.init!r} needs a {config.init} image, and this mode has none")
+    if init != "noise":
+        raise ConfigError(f"init={init!r} needs a {init} image, and this mode has none")
     # White noise, as in the paper; seeded so runs are reproducible.
     rng = np.random.default_rng(config.seed)
     return rng.uniform(0.0, 1.0, tuple(shape) + (3,)).astype(np.float32)

@@ -76,6 +76,8 @@ class GatysObjective:
 
     @classmethod
     def from_config(cls, extractor, targets: Targets, config: StyleConfig) -> "GatysObjective":
+        """`config.style_weight` is eq. 7's beta as given; `stylize` passes a
+        config whose beta `StyleConfig.beta` has set for the pass's size."""
         return cls(extractor, targets, content_layers=config.content_layers,
                    style_layers=config.style_layers, content_weight=config.content_weight,
                    style_weight=config.style_weight, tv_weight=config.tv_weight)

@@ -105,14 +105,19 @@ def _check_batch(config: StyleConfig, shape: Tuple[int, int], batch: int, side):
 
 
 def _pass(config: StyleConfig, content: np.ndarray, shape: Tuple[int, int], final: bool):
-    """(config, content image) of one coarse-to-fine pass of `shape`, with
-    beta scaled by the pass's share of the pixels (see `scaled_style_weight`)."""
+    """(config, content image) of one coarse-to-fine pass of `shape`. Its beta
+    is the paper's for the output (`StyleConfig.beta`), scaled by the pass's
+    share of the output's pixels (see `scaled_style_weight`)."""
+    pixels = content.shape[0] * content.shape[1]
+    beta = config.beta(pixels)
     if final:
-        return dataclasses.replace(config, size=None), content
+        return dataclasses.replace(config, size=None, style_weight=beta,
+                                   size_independent=False), content
     small = resize(content, shape)
-    share = shape[0] * shape[1] / (content.shape[0] * content.shape[1])
+    share = shape[0] * shape[1] / pixels
     return dataclasses.replace(config, size=None, steps=config.coarse_steps,
-                               style_weight=scaled_style_weight(config.style_weight, share)), small
+                               style_weight=scaled_style_weight(beta, share),
+                               size_independent=False), small
 
 
 def optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
