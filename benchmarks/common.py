@@ -116,3 +116,27 @@ def roofline_gflops(config, height, width, repeats=5):
         step().numpy()
     seconds = (time.perf_counter() - start) / repeats
     return 2 * conv_gflop(config, height, width) / seconds
+
+
+def time_lbfgs_evaluations(size=None):
+    """Records the seconds of every loss-and-gradient evaluation scipy's L-BFGS-B
+    asks for from now on (only on problems of `size` variables, e.g. a run's
+    full-size pass, when given); returns the list it appends to."""
+    from scipy import optimize
+
+    seconds, minimize = [], optimize.minimize
+
+    def timed_minimize(fun, x0, **kwargs):
+        if size is not None and x0.size != size:
+            return minimize(fun, x0, **kwargs)
+
+        def timed(x):
+            begin = time.perf_counter()
+            out = fun(x)
+            seconds.append(time.perf_counter() - begin)
+            return out
+
+        return minimize(timed, x0, **kwargs)
+
+    optimize.minimize = timed_minimize
+    return seconds

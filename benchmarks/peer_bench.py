@@ -43,7 +43,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import add_images_argument, conv_shapes, resolve_content_style, setup_child  # noqa: E402
+from common import (add_images_argument, conv_shapes, median_seconds,  # noqa: E402
+                    resolve_content_style, setup_child, time_lbfgs_evaluations)
 
 PEERS_HINT = ("pastiche skipped: install the [peers] extra (pip install -e '.[peers]'; "
               "a CPU-only torch first: pip install torch --index-url "
@@ -52,17 +53,6 @@ PEERS_HINT = ("pastiche skipped: install the [peers] extra (pip install -e '.[pe
 
 def has_peers() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "pastiche"))
-
-
-def median_of(fn, repeats=8, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def differenced(run, short, long):
@@ -106,7 +96,7 @@ def child_pastiche(args):
         lbfgs.optimizer.zero_grad()
         lbfgs._calc_loss().backward()
 
-    out = {"evaluation": median_of(evaluation), "threads": torch.get_num_threads(),
+    out = {"evaluation": median_seconds(evaluation, 8), "threads": torch.get_num_threads(),
            "version": torch.__version__}
 
     def run_lbfgs(steps):
@@ -134,26 +124,14 @@ def child_tfstyle(args):
     import dataclasses
 
     import tfstyle
-    from scipy import optimize
 
     config = config_for(args.size)
     content, style = tfstyle.load_image(args.content), tfstyle.load_image(args.style)
-    seconds, minimize = [], optimize.minimize
-
-    def timed_minimize(fun, x0, **kwargs):
-        def timed(x):
-            begin = time.perf_counter()
-            value = fun(x)
-            seconds.append(time.perf_counter() - begin)
-            return value
-
-        return minimize(timed, x0, **kwargs)
-
-    optimize.minimize = timed_minimize
+    seconds = time_lbfgs_evaluations()
 
     def run(steps, optimizer="lbfgs"):
         one = dataclasses.replace(config, steps=steps, optimizer=optimizer)
-        seconds.clear()
+        del seconds[:]
         result = tfstyle.stylize(content, style, one)
         return result.seconds, result.evaluations
 
@@ -179,7 +157,7 @@ def bare_conv_torch(args):
             y = torch.nn.functional.conv2d(x, k, padding=1)
             torch.autograd.grad(y, x, y)
 
-        total += median_of(step, repeats=5)
+        total += median_seconds(step, 5)
     return total
 
 
@@ -201,7 +179,7 @@ def bare_conv_tf(args):
                 y = tf.nn.conv2d(x, k, 1, "SAME")
             return tape.gradient(y, x, output_gradients=y)
 
-        total += median_of(lambda: step(x).numpy(), repeats=5)
+        total += median_seconds(lambda: step(x).numpy(), 5)
     return total
 
 

@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 from common import (add_images_argument, conv_gflop, resolve_content_style,  # noqa: E402
-                    roofline_gflops, setup_child)
+                    roofline_gflops, setup_child, time_lbfgs_evaluations)
 
 
 def child(args):
@@ -57,7 +57,7 @@ def child(args):
     start = time.perf_counter()
     final = tfstyle.load_image(args.content, args.size)
     final_side = max(final.shape[:2])
-    evaluation_seconds = _time_full_size_evaluations(final.size)
+    evaluation_seconds = time_lbfgs_evaluations(final.size)
 
     def callback(p):
         if max(p.image.shape[:2]) == final_side:
@@ -81,29 +81,6 @@ def child(args):
         "eval_gflops": 2 * conv_gflop(config, height, width) / evaluation,
         "optimizer_ms": 1000 * (per_step - evals * evaluation),
         "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
-
-
-def _time_full_size_evaluations(size):
-    """Records the seconds of every loss-and-gradient evaluation scipy's L-BFGS-B
-    asks for on a problem of `size` variables (the full-size pass)."""
-    from scipy import optimize
-
-    seconds, minimize = [], optimize.minimize
-
-    def timed_minimize(fun, x0, **kwargs):
-        if x0.size != size:
-            return minimize(fun, x0, **kwargs)
-
-        def timed(x):
-            begin = time.perf_counter()
-            out = fun(x)
-            seconds.append(time.perf_counter() - begin)
-            return out
-
-        return minimize(timed, x0, **kwargs)
-
-    optimize.minimize = timed_minimize
-    return seconds
 
 
 def _row(name, row, roof, reach):

@@ -469,9 +469,12 @@ def test_shipped_photoreal_decoder_reconstructs_a_photo(tmp_path):
     ("--output=exists.png", "--content=nope.jpg", "exists.png exists"),
     ("--size=-3", "--content=nope.jpg", "--size must be"),
     ("--content=nope.jpg", "--size=-3", "no such file: nope.jpg"),
+    ("--flagfile=early.cfg", "--content=nope.jpg", "not a readable image: bad.png"),
+    ("--content=nope.jpg", "--flagfile=early.cfg", "no such file: nope.jpg"),
 ])
 def test_errors_come_in_the_order_typed(first, second, expected, tmp_path):
     (tmp_path / "bad.png").write_text("not an image")
+    (tmp_path / "early.cfg").write_text("--steps=3\n--style=bad.png\n")
     save_image(tmp_path / "exists.png", np.zeros((8, 8, 3), np.float32))
     done = run(first, second, cwd=tmp_path)
     _one_line_error(done, expected)

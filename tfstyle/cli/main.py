@@ -349,7 +349,10 @@ def main(argv) -> int:
 
 
 def parse_flags(argv):
-    _typed[:] = list(argv)
+    try:  # flagfiles count where they are typed, their lines in order
+        _typed[:] = FLAGS.read_flags_from_files(list(argv), force_gnu=False)
+    except flags.Error:  # FLAGS(argv) reports it
+        _typed[:] = list(argv)
     try:
         return FLAGS(argv)
     except flags.Error as exc:

@@ -79,9 +79,10 @@ def run_adam(objective, init: np.ndarray, steps: int, learning_rate: float,
 
 
 # Curvature pairs scipy's L-BFGS-B keeps (its maxcor). Its bookkeeping grows
-# with their square times the pixel count; 10 pairs reach the losses 20 did
-# (docs/benchmarks.md, peer_bench) at a third of the cost per iteration.
-HISTORY = 10
+# with their square times the pixel count (320 ms per iteration at 512x384 px
+# with 20, 138 with 10), but 10 pairs reach 1-4 % higher losses after 200 and
+# 500 iterations (docs/benchmarks.md, peer_bench --quality), so 20 it stays.
+HISTORY = 20
 
 
 def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None,
