@@ -32,8 +32,10 @@ def child(args):
     from tfstyle.gatys.config import StyleConfig
 
     checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
+    # Single pass (per-step numbers), the paper's start and eq. 7's beta as when the
+    # docs' tables were measured.
     config = StyleConfig(size=args.size, steps=checkpoints[-1], optimizer=args.optimizer,
-                         scales=())  # single pass: per-step numbers
+                         scales=(), init="noise", size_independent=False, style_weight=4e6)
     marks = {}
 
     def callback(p):

@@ -18,8 +18,8 @@ Per size it prints, for both implementations:
     same layer shapes in its own framework.
 
 `--quality` instead prints the loss tfstyle's L-BFGS reaches after 200 and 500
-iterations at both sizes with 10 curvature pairs (the default) and with 20
-(the earlier default).
+iterations at both sizes with scipy's L-BFGS-B keeping 10 curvature pairs and
+20 (the default).
 
 pastiche needs PyTorch, an optional extra (a CPU-only torch is the smaller download):
 
@@ -189,15 +189,15 @@ def child_quality(args):
     from tfstyle.core import optim
 
     content, style = tfstyle.load_image(args.content), tfstyle.load_image(args.style)
-    out = {}
+    real_lbfgs, out = optim.run_lbfgs, {}
     for history in (10, 20):
         seen = {}
-        optim.HISTORY = history
 
         def callback(p):
             if p.step in (200, 500):
                 seen[p.step] = p.losses["total"]
 
+        optim.run_lbfgs = lambda *a, history=history, **k: real_lbfgs(*a, history=history, **k)
         result = tfstyle.stylize(content, style, config_for(args.size, steps=500),
                                  callback=callback)
         out[history] = {"200": seen.get(200), "500": seen.get(500),
@@ -256,7 +256,9 @@ def main():
         print("|---|---|---|---|---|---|")
         for size in sizes:
             for history, row in spawn(args, "quality", size).items():
-                print(f"| {size} | {history} | {row['200']:.4g} | {row['500']:.4g} | "
+                losses = [f"{row[k]:.4g}" if row[k] is not None else "stopped before"
+                          for k in ("200", "500")]
+                print(f"| {size} | {history} | {losses[0]} | {losses[1]} | "
                       f"{row['evaluations']} | {row['seconds']:.0f} |")
         return
     peers = has_peers()

@@ -33,7 +33,8 @@ def child(args):
     import tfstyle
     from tfstyle.gatys.config import StyleConfig
 
-    config = StyleConfig(size=args.size, steps=args.steps, optimizer=args.optimizer, scales=())
+    config = StyleConfig(size=args.size, steps=args.steps, optimizer=args.optimizer, scales=(),
+                         init="noise", size_independent=False, style_weight=4e6)
     times = []
     callback = lambda p: times.append(time.perf_counter())  # noqa: E731
     if args.batch == 1:

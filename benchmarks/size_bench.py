@@ -33,7 +33,7 @@ def child(args):
     from tfstyle.gatys import tiles
     from tfstyle.gatys.config import StyleConfig
 
-    config = StyleConfig(size=args.size, steps=args.steps, coarse_steps=args.steps)
+    config = StyleConfig(size=args.size, steps=args.steps, coarse_steps=args.steps, init="noise", size_independent=False, style_weight=4e6)
     content = tfstyle.load_image(args.content, args.size)
     passes = gpasses.plan_passes(config, content, [tfstyle.load_image(args.style)], None, None)
     final = passes[-1]

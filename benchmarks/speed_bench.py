@@ -40,13 +40,15 @@ def child(args):
     from tfstyle.gatys.config import StyleConfig
 
     if args.run == "baseline":
-        config = StyleConfig(size=args.size, steps=args.baseline_steps, scales=())
+        # The paper's start and eq. 7's beta, as when the docs' tables were measured.
+        config = StyleConfig(size=args.size, steps=args.baseline_steps, scales=(), init="noise", size_independent=False, style_weight=4e6)
     elif args.run == "adam":
         # Adam's step runs on TensorFlow alone (no scipy round trip): the
         # per-step efficiency without L-BFGS-B's bookkeeping.
-        config = StyleConfig(size=args.size, steps=args.adam_steps, scales=(), optimizer="adam")
+        config = StyleConfig(size=args.size, steps=args.adam_steps, scales=(), optimizer="adam",
+                             init="noise", size_independent=False, style_weight=4e6)
     else:
-        config = StyleConfig(size=args.size)
+        config = StyleConfig(size=args.size, init="noise", size_independent=False, style_weight=4e6)
     if args.run == "roofline":
         content = tfstyle.load_image(args.content, args.size)
         height, width = content.shape[:2]

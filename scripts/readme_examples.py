@@ -6,6 +6,9 @@ Writes docs/<name>.png; each is a labelled strip of results.
 
     python scripts/readme_examples.py [--only=colour,tv,blend] [--size=256] [--steps=300]
         [--images=DIR]
+
+`--only=sizes` (not in the default list: about 45 minutes on 2 cores) writes
+docs/size_independent.png, the defaults at 256, 512 and 1024 px.
 """
 
 import argparse
@@ -109,14 +112,18 @@ def main():
     args = parser.parse_args()
     args.tubingen, args.starry, args.scream = image_paths(parser, args, CONTENT, STYLE, SCREAM)
     weights = tfstyle.find_vgg19_weights()
-    # beta scaled with the pixel count from the 512 px default (see README).
-    common = dict(size=args.size, steps=args.steps, style_weight=4e6 * (args.size / 512) ** 2)
+    # The pictures were made from white noise with beta in eq. 7's own units, scaled
+    # with the pixel count from 4e6 at 512 px (before --size_independent).
+    common = dict(size=args.size, steps=args.steps, style_weight=4e6 * (args.size / 512) ** 2,
+                  **PAPER)
     tubingen, starry = args.tubingen, args.starry
     todo = args.only.split(",")
     if "photoreal" in todo:
         photoreal(args, weights)
     if "magenta" in todo:
         magenta(args)
+    if "sizes" in todo:
+        sizes(args, weights)
     paper_experiments(todo, weights, args)
     if not {"colour", "tv", "blend"} & set(todo):
         return
@@ -143,6 +150,29 @@ def main():
              run(tubingen, [starry, scream], weights, style_blend=(a, 1 - a), **common))
             for a in (0.5, 0.0)]
         tfstyle.save_image(DOCS / "style_blend.png", strip(panels))
+
+
+# The start and beta the pictures below were made with (the defaults before
+# --init=auto and --size_independent).
+PAPER = dict(init="noise", size_independent=False)
+
+
+def sizes(args, weights):
+    """docs/size_independent.png: the defaults at 256, 512 and 1024 px (issue 18)."""
+    images = []
+    for size in (256, 512, 1024):
+        print(f"defaults at {size} px")
+        result = tfstyle.stylize(args.tubingen, args.starry, StyleConfig(size=size),
+                                 weights=weights)
+        pixels = result.image.shape[0] * result.image.shape[1]
+        balance = result.config.beta(pixels) * result.losses["style"] / result.losses["content"]
+        print(f"  {result.seconds:.0f} s, beta L_style / alpha L_content = {balance:.3f}")
+        images.append(result.image)
+    height = 240
+    tiles = [resize(im, (height, round(im.shape[1] * height / im.shape[0]))) for im in images]
+    gap = np.ones((height, 6, 3), np.float32)
+    tfstyle.save_image(DOCS / "size_independent.png",
+                       np.concatenate([tiles[0], gap, tiles[1], gap, tiles[2]], 1))
 
 
 def paper_experiments(todo, weights, args):
@@ -172,7 +202,7 @@ def paper_experiments(todo, weights, args):
     small = 192
     if "grid" in todo:
         print("grid (Fig. 3)")
-        config = StyleConfig(size=small, steps=150, style_weight=beta(small))
+        config = StyleConfig(size=small, steps=150, style_weight=beta(small), **PAPER)
         sets = grid.parse_layer_sets("conv1_1;conv1_1,conv2_1,conv3_1;"
                                      "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1")
         out = grid.style_grid(tubingen, starry, config, style_layer_sets=sets,
@@ -181,7 +211,7 @@ def paper_experiments(todo, weights, args):
         tfstyle.save_image(DOCS / "grid.png", out.sheet)
     if "fig5" in todo:
         print("content layers (Fig. 5)")
-        config = StyleConfig(size=small, steps=150, style_weight=beta(small))
+        config = StyleConfig(size=small, steps=150, style_weight=beta(small), **PAPER)
         out = grid.style_grid(tubingen, starry, config,
                               style_layer_sets=(config.style_layers,), ratios=(1e-6, 1e-7),
                               content_layer_sets=grid.parse_layer_sets("conv2_2;conv4_2", 1.0),
@@ -195,7 +225,7 @@ def paper_experiments(todo, weights, args):
         rows = np.arange(height, dtype=np.float32)[:, None] / height * np.ones((1, width))
         ramp = lambda a, b: np.clip((rows - a) / 0.04, 0, 1) * np.clip((b - rows) / 0.04, 0, 1)  # noqa: E731
         sky, town = ramp(-1, 0.38), ramp(0.38, 0.72)
-        config = StyleConfig(size=args.size, steps=args.steps, style_weight=beta(args.size))
+        config = StyleConfig(size=args.size, steps=args.steps, style_weight=beta(args.size), **PAPER)
         result = tfstyle.stylize(tubingen, [starry, scream], config, masks=[sky, town],
                                  weights=weights)
         report("masks", result)
@@ -210,7 +240,7 @@ def paper_experiments(todo, weights, args):
         from tfstyle.core.summary import TensorBoardLogger
 
         with tempfile.TemporaryDirectory() as logdir:
-            config = StyleConfig(size=small, steps=args.steps, style_weight=beta(small))
+            config = StyleConfig(size=small, steps=args.steps, style_weight=beta(small), **PAPER)
             logger = TensorBoardLogger(logdir, image_every=args.steps // 4)
             report("logged", tfstyle.stylize(tubingen, starry, config, weights=weights,
                                              callback=logger))

@@ -463,6 +463,23 @@ def test_shipped_photoreal_decoder_reconstructs_a_photo(tmp_path):
     assert psnr > 30, psnr
 
 
+def test_a_flagfile_that_is_not_text_is_a_one_line_error(tmp_path):
+    (tmp_path / "photo.cfg").write_bytes(bytes(range(256)) * 4)
+    _one_line_error(run("--flagfile=photo.cfg", cwd=tmp_path), "cannot read photo.cfg")
+
+
+def test_size_independent_flag_reaches_the_config_and_the_record(tmp_path, pictures):
+    content, style = pictures
+    args = [f"--content={content}", f"--style={style}", "--size=40", "--steps=2",
+            "--scales=none"]
+    for flag, expected in (("--size_independent", True), ("--nosize_independent", False)):
+        out = tmp_path / f"{expected}.png"
+        proc = run(*args, flag, f"--output={out}", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        settings = json.loads(out.with_suffix(".json").read_text())["settings"]
+        assert settings["size_independent"] is expected
+
+
 @pytest.mark.parametrize("first, second, expected", [
     ("--style=bad.png", "--content=nope.jpg", "not a readable image: bad.png"),
     ("--content=nope.jpg", "--style=bad.png", "no such file: nope.jpg"),

@@ -6,6 +6,7 @@ import tensorflow as tf
 from tfstyle.gatys import experiments, inputs, objective, passes as gpasses, targets as gtargets, transfer
 
 from tfstyle.core import optim
+from tfstyle.core.errors import ConfigError
 from tfstyle.gatys.config import StyleConfig
 
 RNG = np.random.default_rng(0)
@@ -111,6 +112,28 @@ def test_size_independent_beta_scales_with_the_pixel_count_of_each_pass(fake_wei
     assert betas[0][1] == pytest.approx(betas[1][1] / 4)
     assert StyleConfig(style_weight=6e6).beta(512 * 512) == 6e6
     assert StyleConfig(style_weight=6e6, size_independent=False).beta(256 * 256) == 6e6
+
+
+def test_from_config_needs_the_pixel_count_of_a_size_independent_beta(fake_weights):
+    from tfstyle.core.vgg import build_extractor
+
+    config = StyleConfig(**dict(SMALL, size_independent=True, style_weight=6e6))
+    extractor = build_extractor(fake_weights, config.layers, normalize=False)
+    content, styles = inputs.prepare_images(CONTENT, STYLE, config)
+    targets = gtargets.compute_targets(extractor, content, styles, content_layers=["block2_conv2"],
+                                       style_layers=["block1_conv1", "block2_conv1"])
+    with pytest.raises(ConfigError, match="pixel count"):
+        objective.GatysObjective.from_config(extractor, targets, config)
+    made = objective.GatysObjective.from_config(extractor, targets, config, pixels=24 * 32)
+    assert made.style_weight == pytest.approx(6e6 * 24 * 32 / 512**2)
+
+
+def test_one_seed_starts_from_noise_with_the_auto_start(tiny_weights):
+    config = StyleConfig(**dict(SMALL, steps=1, init="auto"))
+    (one,) = transfer.stylize_seeds(CONTENT, STYLE, config, seeds=(3,), weights=tiny_weights)
+    noise = transfer.stylize(CONTENT, STYLE, dataclasses.replace(config, init="noise", seed=3),
+                             weights=tiny_weights)
+    np.testing.assert_array_equal(one.image, noise.image)
 
 
 def test_size_independent_beta_gives_the_same_balance_at_two_sizes(fake_weights):

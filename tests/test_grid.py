@@ -71,10 +71,13 @@ def test_grid_shares_one_network_and_one_set_of_targets(tiny_weights, monkeypatc
     assert out.sheet.shape[0] > 4 * 24 and out.sheet.shape[1] > 2 * 32
 
 
-def test_a_grid_cell_is_the_run_stylize_makes_with_its_settings(tiny_weights):
+@pytest.mark.parametrize("independent", [False, True])
+def test_a_grid_cell_is_the_run_stylize_makes_with_its_settings(tiny_weights, independent):
     sets = (parse_layer_weights("conv1_1"), parse_layer_weights("conv1_1,conv2_1"))
-    out = grid.style_grid(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=5)),
-                          style_layer_sets=sets, ratios=(1e-4,), weights=tiny_weights)
+    ratio = 1e-4 if not independent else 1e-4 * 24 * 32 / 512**2  # the same balance
+    out = grid.style_grid(CONTENT, STYLE, StyleConfig(**dict(SMALL, steps=5,
+                                                             size_independent=independent)),
+                          style_layer_sets=sets, ratios=(ratio,), weights=tiny_weights)
     for cell in out.cells:
         alone = transfer.stylize(CONTENT, STYLE, cell.result.config, weights=tiny_weights)
         np.testing.assert_allclose(cell.result.image, alone.image, atol=1e-4)

@@ -172,3 +172,16 @@ def test_deep_layers_run_forward_as_a_transposed_conv_with_the_same_result(fake_
         np.testing.assert_allclose(ours[name], feats[name].numpy(), rtol=1e-4,
                                    atol=1e-4 * float(np.abs(feats[name]).max()))
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-3, atol=1e-3 * float(np.abs(grads[1]).max()))
+
+
+def test_set_weights_keeps_the_flipped_kernel_in_step(fake_weights):
+    from tfstyle.core import vgg
+
+    model = vgg.build_extractor(fake_weights, ["block4_conv2"], normalize=False)
+    layer = model.get_layer("block4_conv2")
+    kernel, bias = fake_weights.layers["block4_conv2"]
+    layer.set_weights([kernel[::-1].copy(), bias])
+    np.testing.assert_array_equal(layer.flipped.numpy(),
+                                  kernel[:, ::-1].transpose(0, 1, 3, 2))
+    config = layer.get_config()
+    assert type(layer).from_config(config).get_config() == config

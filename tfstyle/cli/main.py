@@ -281,7 +281,7 @@ def _interrupted() -> str:
 # Flags naming input files, checked in the order typed when an error names a later flag.
 INPUT_FLAGS = ("content", "style", "style_mask", "style_source_mask", "content_labels",
                "style_labels")
-_typed = []  # the command line as parse_flags received it
+_typed = []  # the command line as parse_flags received it, flagfiles expanded in place
 
 
 def _positions(argv) -> dict:
@@ -351,13 +351,17 @@ def main(argv) -> int:
 def parse_flags(argv):
     try:  # flagfiles count where they are typed, their lines in order
         _typed[:] = FLAGS.read_flags_from_files(list(argv), force_gnu=False)
-    except flags.Error:  # FLAGS(argv) reports it
+    except (flags.Error, UnicodeDecodeError, OSError):  # FLAGS(argv) reports it
         _typed[:] = list(argv)
     try:
         return FLAGS(argv)
     except flags.Error as exc:
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    except (UnicodeDecodeError, OSError) as exc:
+        name = getattr(exc, "filename", None) or next(
+            (a.split("=", 1)[1] for a in argv if a.startswith("--flagfile=")), "?")
+        print(f"error: --flagfile: cannot read {name} as a text file of flags", file=sys.stderr)
+    sys.exit(2)
 
 
 def run():

@@ -96,6 +96,9 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
     """
     from scipy import optimize
 
+    history = HISTORY if history is None else history
+    if not (isinstance(history, int) and history >= 1):
+        raise ValueError(f"history must be a positive integer, got {history!r}")
     shape = init.shape
 
     @tf.function(input_signature=[tf.TensorSpec([int(np.prod(shape))], tf.float32)])
@@ -134,7 +137,7 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
         # ftol=gtol=0: run the requested number of iterations, as the paper
         # reports results after a fixed budget; maxfun caps line searches.
         options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
-                 "maxcor": history or HISTORY})
+                 "maxcor": history})
     if result.nit < steps:
         log.warning("L-BFGS stopped after %d of %d iterations: %s", result.nit, steps,
                     result.message)

@@ -200,7 +200,7 @@ def build_extractor(weights: VGGWeights, outputs: Sequence[str], pooling: str = 
         if index > 0 and block != LAYER_NAMES[index - 1].split("_")[0]:
             x = pool_cls(2, 2, name=f"{LAYER_NAMES[index - 1].split('_')[0]}_pool")(x)
         kernel, bias = layers[name]
-        conv = _vgg_conv()(kernel.shape[-1], name)
+        conv = _vgg_conv()(kernel.shape[-1], name=name)
         x = conv(x)
         conv.load(kernel, bias)
         found[name] = x
@@ -245,15 +245,25 @@ def _vgg_conv():
 
     by_transpose = _conv_by_transpose()
 
+    @keras.saving.register_keras_serializable(package="tfstyle")
     class VGGConv(keras.layers.Conv2D):
         """keras.layers.Conv2D(filters, 3, 'same', relu), frozen. With at
         least `TRANSPOSED_FORWARD_CHANNELS` input channels its forward pass
-        runs as a transposed conv on a flipped copy of the kernel."""
+        runs as a transposed conv on a flipped copy of the kernel, which
+        `load` and `set_weights` keep in step with the kernel."""
 
-        def __init__(self, filters, name):
-            super().__init__(filters, 3, padding="same", activation="relu", name=name,
-                             trainable=False)
+        def __init__(self, filters, name=None, **kwargs):
+            kwargs = {"kernel_size": 3, "padding": "same", "activation": "relu",
+                      "trainable": False, **kwargs}
+            super().__init__(filters, name=name, **kwargs)
             self.flipped = None
+
+        def set_weights(self, weights):
+            """[kernel, bias] (the flipped copy is derived), or all three."""
+            if self.flipped is not None and len(weights) == 2:
+                self.load(*weights)
+            else:
+                super().set_weights(weights)
 
         def build(self, input_shape):
             super().build(input_shape)

@@ -92,5 +92,6 @@ def synthesize_texture(style, config: Optional[StyleConfig] = None, *,
                         dict(content=None, styles=styles, content_layers=[], style_layers=layers,
                              blend=blend),
                         dict(content_layers=(), style_layers=config.style_layers,
-                             content_weight=0.0, style_weight=config.style_weight or 1.0),
+                             content_weight=0.0,
+                             style_weight=config.beta(shape[0] * shape[1]) or 1.0),
                         dict(style=styles[0]))

@@ -196,11 +196,8 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
     cells = []
     for r, row in enumerate(cell_configs):
         for c, cell_config in enumerate(row):
-            # The cell's beta as eq. 7 takes it at this size (`StyleConfig.beta`).
-            paper_beta = dataclasses.replace(
-                cell_config, style_weight=cell_config.beta(content.shape[0] * content.shape[1]),
-                size_independent=False)
-            objective = GatysObjective.from_config(extractor, targets, paper_beta)
+            objective = GatysObjective.from_config(extractor, targets, cell_config,
+                                                   pixels=content.shape[0] * content.shape[1])
             done = (r * len(ratios) + c) * config.steps
             cell_start = time.perf_counter()
             out = optimize(objective, init, cell_config,

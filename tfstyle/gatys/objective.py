@@ -75,12 +75,18 @@ class GatysObjective:
         self._spans = None
 
     @classmethod
-    def from_config(cls, extractor, targets: Targets, config: StyleConfig) -> "GatysObjective":
-        """`config.style_weight` is eq. 7's beta as given; `stylize` passes a
-        config whose beta `StyleConfig.beta` has set for the pass's size."""
+    def from_config(cls, extractor, targets: Targets, config: StyleConfig,
+                    pixels: Optional[int] = None) -> "GatysObjective":
+        """The objective `config` describes for an output of `pixels` pixels:
+        eq. 7's beta is `config.beta(pixels)`. `pixels` may be left out only
+        with ``size_independent=False`` (beta as given)."""
+        if config.size_independent and pixels is None:
+            raise ConfigError("a size_independent style_weight needs the output's pixel count: "
+                              "from_config(..., pixels=height * width)")
         return cls(extractor, targets, content_layers=config.content_layers,
                    style_layers=config.style_layers, content_weight=config.content_weight,
-                   style_weight=config.style_weight, tv_weight=config.tv_weight)
+                   style_weight=config.beta(pixels) if config.size_independent else config.style_weight,
+                   tv_weight=config.tv_weight)
 
     @property
     def style_targets(self) -> Dict[str, tf.Tensor]:

@@ -85,7 +85,7 @@ def stylize_seeds(content, style, config: Optional[StyleConfig] = None, *,
 
     Args:
       seeds: the white-noise seeds, one output each (`config.seed` is unused);
-        `config.init` must be 'noise'.
+        `config.init` must be 'noise' or 'auto' (which is white noise here).
       callback: progress of the whole batch: its `image` is [B, H, W, 3] and
         its losses are sums over the batch (one seed: a plain `stylize` run,
         whose images are [H, W, 3]).
@@ -98,8 +98,9 @@ def stylize_seeds(content, style, config: Optional[StyleConfig] = None, *,
     """
     config = config or StyleConfig()
     seeds = config.check_seeds(seeds)
-    if len(seeds) == 1:  # one seed is a plain run (which may tile)
-        return (stylize(content, style, dataclasses.replace(config, seed=int(seeds[0])),
+    if len(seeds) == 1:  # one seed is a plain run (which may tile), from white noise
+        start = "noise" if config.init == "auto" else config.init
+        return (stylize(content, style, dataclasses.replace(config, seed=int(seeds[0]), init=start),
                         masks=masks, style_masks=style_masks, weights=weights,
                         callback=callback),)
     return _stylize(content, style, config, seeds, masks, style_masks, weights, callback)
