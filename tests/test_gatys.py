@@ -204,6 +204,24 @@ def test_lbfgs_respects_bounds_on_a_quadratic():
         float(np.sum((np.clip(target, 0, 1) - target) ** 2)), rel=1e-4)
 
 
+def test_lbfgs_runs_with_one_blas_thread_and_restores_the_count():
+    import threadpoolctl
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+
+    seen = []
+    objective = lambda image: {"total": tf.reduce_sum(tf.square(image - 0.25))}
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):  # as on a 2-core machine
+        before = blas_threads()
+        optim.run_lbfgs(objective, np.full((2, 2, 3), 0.5, np.float32), 3,
+                        callback=lambda p: seen.append(blas_threads()))
+        after = blas_threads()
+    assert before and set(before) == {2}
+    assert seen and all(threads == [1] * len(before) for threads in seen)
+    assert after == before
+
+
 def test_blended_styles_target_is_the_weighted_gram(fake_weights):
     from tfstyle.core import losses
     from tfstyle.core.vgg import build_extractor

@@ -13,6 +13,7 @@ from typing import Dict, Mapping
 
 import numpy as np
 import tensorflow as tf
+import threadpoolctl
 
 from tfstyle.core.progress import Callback, Progress  # noqa: F401 (optim.Progress)
 
@@ -131,13 +132,18 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
             callback(Progress(count[0], steps, parts, time.perf_counter() - start,
                               x.reshape(shape).astype(np.float32)))
 
-    result = optimize.minimize(
-        fun, init.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-        bounds=optimize.Bounds(0.0, 1.0), callback=on_iteration,
-        # ftol=gtol=0: run the requested number of iterations, as the paper
-        # reports results after a fixed budget; maxfun caps line searches.
-        options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
-                 "maxcor": history})
+    # One BLAS thread for L-BFGS-B's vector work: OpenBLAS's idle workers
+    # spin for ~0.1 s after each threaded call, and here they spun through the
+    # next evaluation, taking a core from TensorFlow (a 256x192 evaluation
+    # took 0.259 s instead of 0.213; docs/benchmarks.md).
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        result = optimize.minimize(
+            fun, init.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
+            bounds=optimize.Bounds(0.0, 1.0), callback=on_iteration,
+            # ftol=gtol=0: run the requested number of iterations, as the paper
+            # reports results after a fixed budget; maxfun caps line searches.
+            options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
+                     "maxcor": history})
     if result.nit < steps:
         log.warning("L-BFGS stopped after %d of %d iterations: %s", result.nit, steps,
                     result.message)
