@@ -11,6 +11,10 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 # The default of --images: the shared folder beside the repository (its
 # photos and paintings may not be committed).
 SHARED = REPO.parent / "shared" / "images"
+
+# The start and beta the docs' tables were measured with (the defaults before
+# --init=auto and --size_independent): white noise, eq. 7's beta as given.
+EARLIER_DEFAULTS = dict(init="noise", size_independent=False, style_weight=4e6)
 CONTENT, STYLE = "tubingen.jpg", "starry_night.jpg"  # --content / --style defaults, in --images
 
 

@@ -22,7 +22,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import add_images_argument, conv_gflop, resolve_content_style, setup_child  # noqa: E402
+from common import (EARLIER_DEFAULTS, add_images_argument, conv_gflop,  # noqa: E402
+                    resolve_content_style, setup_child)
 
 
 def child(args):
@@ -32,10 +33,8 @@ def child(args):
     from tfstyle.gatys.config import StyleConfig
 
     checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
-    # Single pass (per-step numbers), the paper's start and eq. 7's beta as when the
-    # docs' tables were measured.
     config = StyleConfig(size=args.size, steps=checkpoints[-1], optimizer=args.optimizer,
-                         scales=(), init="noise", size_independent=False, style_weight=4e6)
+                         scales=(), **EARLIER_DEFAULTS)  # single pass: per-step numbers
     marks = {}
 
     def callback(p):

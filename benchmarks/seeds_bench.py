@@ -24,7 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import add_images_argument, conv_gflop, resolve_content_style, setup_child  # noqa: E402
+from common import (EARLIER_DEFAULTS, add_images_argument, conv_gflop,  # noqa: E402
+                    resolve_content_style, setup_child)
 
 
 def child(args):
@@ -34,7 +35,7 @@ def child(args):
     from tfstyle.gatys.config import StyleConfig
 
     config = StyleConfig(size=args.size, steps=args.steps, optimizer=args.optimizer, scales=(),
-                         init="noise", size_independent=False, style_weight=4e6)
+                         **EARLIER_DEFAULTS)
     times = []
     callback = lambda p: times.append(time.perf_counter())  # noqa: E731
     if args.batch == 1:

@@ -23,7 +23,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import add_images_argument, resolve_content_style, setup_child  # noqa: E402
+from common import (EARLIER_DEFAULTS, add_images_argument, resolve_content_style,  # noqa: E402
+                    setup_child)
 
 
 def child(args):
@@ -33,7 +34,8 @@ def child(args):
     from tfstyle.gatys import tiles
     from tfstyle.gatys.config import StyleConfig
 
-    config = StyleConfig(size=args.size, steps=args.steps, coarse_steps=args.steps, init="noise", size_independent=False, style_weight=4e6)
+    config = StyleConfig(size=args.size, steps=args.steps, coarse_steps=args.steps,
+                         **EARLIER_DEFAULTS)
     content = tfstyle.load_image(args.content, args.size)
     passes = gpasses.plan_passes(config, content, [tfstyle.load_image(args.style)], None, None)
     final = passes[-1]

@@ -29,8 +29,9 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import (add_images_argument, conv_gflop, resolve_content_style,  # noqa: E402
-                    roofline_gflops, setup_child, time_lbfgs_evaluations)
+from common import (EARLIER_DEFAULTS, add_images_argument, conv_gflop,  # noqa: E402
+                    resolve_content_style, roofline_gflops, setup_child,
+                    time_lbfgs_evaluations)
 
 
 def child(args):
@@ -40,15 +41,15 @@ def child(args):
     from tfstyle.gatys.config import StyleConfig
 
     if args.run == "baseline":
-        # The paper's start and eq. 7's beta, as when the docs' tables were measured.
-        config = StyleConfig(size=args.size, steps=args.baseline_steps, scales=(), init="noise", size_independent=False, style_weight=4e6)
+        config = StyleConfig(size=args.size, steps=args.baseline_steps, scales=(),
+                             **EARLIER_DEFAULTS)
     elif args.run == "adam":
         # Adam's step runs on TensorFlow alone (no scipy round trip): the
         # per-step efficiency without L-BFGS-B's bookkeeping.
         config = StyleConfig(size=args.size, steps=args.adam_steps, scales=(), optimizer="adam",
-                             init="noise", size_independent=False, style_weight=4e6)
+                             **EARLIER_DEFAULTS)
     else:
-        config = StyleConfig(size=args.size, init="noise", size_independent=False, style_weight=4e6)
+        config = StyleConfig(size=args.size, **EARLIER_DEFAULTS)
     if args.run == "roofline":
         content = tfstyle.load_image(args.content, args.size)
         height, width = content.shape[:2]

@@ -85,7 +85,7 @@ class GatysObjective:
                               "from_config(..., pixels=height * width)")
         return cls(extractor, targets, content_layers=config.content_layers,
                    style_layers=config.style_layers, content_weight=config.content_weight,
-                   style_weight=config.beta(pixels) if config.size_independent else config.style_weight,
+                   style_weight=config.beta(pixels),
                    tv_weight=config.tv_weight)
 
     @property
