@@ -339,7 +339,7 @@ def photorealism(model, args, content_path, style_path, content_seg, style_seg):
         print(f"| {name} | {edge_ssim(content, out):.4f} | {gram(out):.4f} | {seconds:.1f} |",
               flush=True)
     if args.sheet:
-        from tfstyle.gatys.grid import contact_sheet
+        from tfstyle.core.sheet import contact_sheet
 
         columns = [("content", content), ("style", style)] + outputs
         tfstyle.save_image(args.sheet, contact_sheet([[img for _, img in columns]],

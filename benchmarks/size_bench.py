@@ -56,7 +56,7 @@ def child(args):
     print(json.dumps({
         "size": f"{width}x{height}",
         "passes": ",".join(
-            f"{max(p.content.shape[:2])}" + (f"[{len(p.grid)} tiles of {p.config.tile_size}]"
+            f"{max(p.content.shape[:2])}" + (f"[{len(p.grid)} tiles of {p.tile_size}]"
                                              if p.grid else "") for p in passes),
         "seconds": result.seconds, "final_step_seconds": per_step, "loss": result.losses["total"],
         "planned_gib": tiles.step_bytes(

@@ -27,8 +27,8 @@ import tfstyle  # noqa: E402
 from tfstyle import gatys  # noqa: E402
 from tfstyle.gatys import grid  # noqa: E402
 from tfstyle.gatys.config import StyleConfig  # noqa: E402
-from tfstyle.gatys.grid import contact_sheet  # noqa: E402
 from tfstyle.core.image import resize  # noqa: E402
+from tfstyle.core.sheet import contact_sheet  # noqa: E402
 from common import CONTENT, STYLE, add_images_argument, image_paths  # noqa: E402
 
 SCREAM = "the_scream.jpg"  # in --images

@@ -98,9 +98,9 @@ def test_size_independent_beta_scales_with_the_pixel_count_of_each_pass(fake_wei
     betas = []
     real_optimize = gpasses.optimize
 
-    def spy(objective, init, config, callback):
-        betas.append((init.shape[:2], objective.style_weight))
-        return real_optimize(objective, init, config, callback)
+    def spy(objective, init, config, callback, steps=None):
+        betas.append((init.shape[:2], objective.beta))
+        return real_optimize(objective, init, config, callback, steps)
 
     monkeypatch.setattr(transfer, "optimize", spy)
     config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=1, steps=1,
@@ -125,7 +125,7 @@ def test_from_config_needs_the_pixel_count_of_a_size_independent_beta(fake_weigh
     with pytest.raises(ConfigError, match="pixel count"):
         objective.GatysObjective.from_config(extractor, targets, config)
     made = objective.GatysObjective.from_config(extractor, targets, config, pixels=24 * 32)
-    assert made.style_weight == pytest.approx(6e6 * 24 * 32 / 512**2)
+    assert made.beta == pytest.approx(6e6 * 24 * 32 / 512**2)
 
 
 def test_one_seed_starts_from_noise_with_the_auto_start(tiny_weights):
@@ -448,9 +448,9 @@ def test_coarse_to_fine_runs_every_pass_and_reports_full_resolution_losses(fake_
     betas = []
     real_optimize = gpasses.optimize
 
-    def spy(objective, init, config, callback):
-        betas.append((init.shape[:2], config.style_weight, config.steps))
-        return real_optimize(objective, init, config, callback)
+    def spy(objective, init, config, callback, steps=None):
+        betas.append((init.shape[:2], objective.beta, steps, config))
+        return real_optimize(objective, init, config, callback, steps)
 
     monkeypatch.setattr(transfer, "optimize", spy)
     config = StyleConfig(**dict(SMALL, size=64, scales=(32,), coarse_steps=3, steps=4))
@@ -459,6 +459,8 @@ def test_coarse_to_fine_runs_every_pass_and_reports_full_resolution_losses(fake_
     assert [b[0] for b in betas] == [(24, 32), (48, 64)]
     assert betas[0][1] == pytest.approx(4e6 / 4) and betas[1][1] == 4e6  # beta per pixel count
     assert [b[2] for b in betas] == [3, 4]
+    # A pass's beta and steps are its own: every pass runs with the caller's config.
+    assert all(b[3] is config for b in betas)
     assert [p.step for p in seen] == list(range(1, 8)) and {p.steps for p in seen} == {7}
     assert [p.image.shape[:2] for p in seen] == [(24, 32)] * 3 + [(48, 64)] * 4
     assert result.steps == 7 and result.image.shape == (48, 64, 3)

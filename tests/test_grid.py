@@ -6,6 +6,7 @@ from tfstyle.gatys import experiments, passes as gpasses, targets as gtargets, t
 from tfstyle.gatys import grid
 from tfstyle.gatys.config import StyleConfig, parse_layer_weights
 from tfstyle.core.errors import ConfigError
+from tfstyle.core.sheet import contact_sheet
 
 from test_gatys import CONTENT, SMALL, STYLE
 
@@ -14,8 +15,7 @@ def test_contact_sheet_places_every_image_and_draws_the_labels():
     rng = np.random.default_rng(0)
     images = [[rng.uniform(0, 1, (20, 30, 3)).astype(np.float32) for _ in range(3)]
               for _ in range(2)]
-    sheet = grid.contact_sheet(images, ["row one", "row two"], ["a", "b", "c"], gap=4,
-                               font_size=12)
+    sheet = contact_sheet(images, ["row one", "row two"], ["a", "b", "c"], gap=4, font_size=12)
     top = sheet.shape[0] - (2 * 20 + 4)
     left = sheet.shape[1] - (3 * 30 + 2 * 4)
     assert top > 10 and left > 30
@@ -25,7 +25,7 @@ def test_contact_sheet_places_every_image_and_draws_the_labels():
             np.testing.assert_allclose(sheet[y:y + 20, x:x + 30], images[r][c], atol=1 / 255)
     assert sheet[:top, left:].min() < 0.5   # header text
     assert sheet[top:, :left].min() < 0.5   # row label text
-    plain = grid.contact_sheet(images)
+    plain = contact_sheet(images)
     assert plain.shape == (44, 98, 3)
 
 

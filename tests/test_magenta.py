@@ -332,7 +332,7 @@ def rng():
     (np.int8, (), 1), (np.uint8, (), 1), (np.int8, (4,), 0), (np.int32, (4,), 0),
     (np.uint8, (3,), 1)])
 def test_dequantize_matches_the_definition(dtype, scale_shape, axis, rng):
-    from tfstyle.magenta.onnx_import import dequantize
+    from tfstyle.magenta.onnx_graph import dequantize
 
     info = np.iinfo(dtype)
     low, high = max(info.min, -2000), min(info.max, 2000)
@@ -346,13 +346,13 @@ def test_dequantize_matches_the_definition(dtype, scale_shape, axis, rng):
 
 # -- importer + Keras against the reference evaluator --------------------------------------------
 def test_arbitrary_transformer_matches_onnx(rng):
-    from tfstyle.magenta import networks
-    from tfstyle.magenta.onnx_import import read_arbitrary_transform
+    from tfstyle.magenta.onnx_transformer import read_arbitrary_transform
+    from tfstyle.magenta.transformer import arbitrary_transformer
 
     model = tiny_transform()
     arrays = read_arbitrary_transform(_bytes(model))
     assert float(arrays["epsilon"]) == pytest.approx(1e-5, rel=1e-6)
-    keras_model = networks.arbitrary_transformer(arrays)
+    keras_model = arbitrary_transformer(arrays)
     content = rng.uniform(0, 1, (1, 16, 20, 3)).astype(np.float32)
     vector = rng.normal(0, 1, (1, 1, 1, STYLE_DIM)).astype(np.float32)
     expected = _run(model, {"content_image": content, "mobilenet_conv/Conv/BiasAdd": vector})
@@ -363,7 +363,8 @@ def test_arbitrary_transformer_matches_onnx(rng):
 def test_activation_quantization_is_looked_through():
     """The file with QDQ on every activation gives the same float weights, and
     its quantization points besides; the float file has none."""
-    from tfstyle.magenta.onnx_import import read_arbitrary_predict, read_arbitrary_transform
+    from tfstyle.magenta.onnx_predictor import read_arbitrary_predict
+    from tfstyle.magenta.onnx_transformer import read_arbitrary_transform
 
     for read, build in ((read_arbitrary_transform, tiny_transform),
                         (read_arbitrary_predict, tiny_predict)):
@@ -384,7 +385,7 @@ def test_fake_quant_is_quantize_then_dequantize(dtype, zero_point, relu, rng):
     the ReLU folded into the lower bound."""
     import tensorflow as tf
 
-    from tfstyle.magenta.networks import FakeQuant, fake_quant
+    from tfstyle.magenta.layers import FakeQuant, fake_quant
 
     scale = np.float32(0.25)  # x / 0.25 is exact, so k + 0.5 are true ties
     ties = (np.arange(-300, 300) + 0.5) * scale
@@ -406,7 +407,7 @@ def test_fake_quant_is_quantize_then_dequantize(dtype, zero_point, relu, rng):
 
 def test_quantization_points_are_found():
     """Every QDQ pair of the tiny file lands on a point, and only those it has."""
-    from tfstyle.magenta.onnx_import import read_arbitrary_transform, transformer_points
+    from tfstyle.magenta.onnx_transformer import read_arbitrary_transform, transformer_points
 
     arrays = read_arbitrary_transform(_bytes(tiny_transform(activation_qdq=True)))
     found = {key[len("quant/"):-len("/scale")] for key in arrays
@@ -429,8 +430,8 @@ def test_quantization_points_are_found():
 def test_quantized_transformer_matches_the_int8_graph(seed):
     """quantized=True reproduces the file's int8 activations (seed 100: the
     inputs the file was calibrated on; 5: others, some values saturate)."""
-    from tfstyle.magenta import networks
-    from tfstyle.magenta.onnx_import import read_arbitrary_transform
+    from tfstyle.magenta.onnx_transformer import read_arbitrary_transform
+    from tfstyle.magenta.transformer import arbitrary_transformer
 
     model = tiny_transform(activation_qdq=True)
     arrays = read_arbitrary_transform(_bytes(model))
@@ -438,17 +439,17 @@ def test_quantized_transformer_matches_the_int8_graph(seed):
     expected = _run(model, feeds)
     inputs = [feeds["content_image"], feeds["mobilenet_conv/Conv/BiasAdd"].reshape(1, -1)]
     step = float(arrays["quant/output/scale"])
-    got = networks.arbitrary_transformer(arrays, quantized=True)(inputs).numpy()
+    got = arbitrary_transformer(arrays, quantized=True)(inputs).numpy()
     assert np.abs(got - expected).max() <= step * 1.001
     assert np.mean(np.abs(got - expected) > 1e-6) < 0.01
     # The float network is not the int8 one: the emulation is what matches.
-    float_out = networks.arbitrary_transformer(arrays)(inputs).numpy()
+    float_out = arbitrary_transformer(arrays)(inputs).numpy()
     assert np.abs(float_out - expected).max() > 4 * step
 
 
 def test_quantized_predictor_matches_the_int8_graph():
-    from tfstyle.magenta import networks
-    from tfstyle.magenta.onnx_import import read_arbitrary_predict
+    from tfstyle.magenta.onnx_predictor import read_arbitrary_predict
+    from tfstyle.magenta.predictor import style_predictor
 
     model = tiny_predict(activation_qdq=True)
     arrays = read_arbitrary_predict(_bytes(model))
@@ -457,14 +458,14 @@ def test_quantized_predictor_matches_the_int8_graph():
     style = predict_feeds()["style_image"]
     expected = _run(model, {"style_image": style}).reshape(1, STYLE_DIM)
     step = float(arrays["quant/bottleneck/conv/scale"])
-    got = networks.style_predictor(arrays, quantized=True)(style).numpy()
+    got = style_predictor(arrays, quantized=True)(style).numpy()
     assert np.abs(got - expected).max() <= step * 1.001
-    assert np.abs(networks.style_predictor(arrays)(style).numpy() - expected).max() > step / 2
+    assert np.abs(style_predictor(arrays)(style).numpy() - expected).max() > step / 2
 
 
 def test_style_predictor_matches_onnx(rng):
-    from tfstyle.magenta import networks
-    from tfstyle.magenta.onnx_import import read_arbitrary_predict
+    from tfstyle.magenta.onnx_predictor import read_arbitrary_predict
+    from tfstyle.magenta.predictor import style_predictor
 
     model = tiny_predict()
     arrays = read_arbitrary_predict(_bytes(model))
@@ -472,7 +473,7 @@ def test_style_predictor_matches_onnx(rng):
     assert arrays["block0/depthwise/kernel"].shape == (3, 3, 4, 1)
     style = rng.uniform(0, 1, (1, 16, 16, 3)).astype(np.float32)
     expected = _run(model, {"style_image": style}).reshape(1, STYLE_DIM)
-    got = networks.style_predictor(arrays)(style).numpy()
+    got = style_predictor(arrays)(style).numpy()
     np.testing.assert_allclose(got, expected, atol=2e-5)
 
 
@@ -482,11 +483,11 @@ def multistyle_file():
 
 
 def test_multistyle_matches_onnx_and_pads_odd_sizes(multistyle_file, rng):
-    from tfstyle.magenta import networks
-    from tfstyle.magenta.onnx_import import read_multistyle
+    from tfstyle.magenta.onnx_multistyle import read_multistyle
+    from tfstyle.magenta.transformer import multistyle_transformer
 
     arrays = read_multistyle(_bytes(multistyle_file))
-    keras_model = networks.multistyle_transformer(arrays)
+    keras_model = multistyle_transformer(arrays)
     weights = rng.dirichlet(np.ones(26)).astype(np.float32)
     content = rng.uniform(0, 1, (1, 16, 20, 3)).astype(np.float32)
     expected = _run(multistyle_file, {"image": content.transpose(0, 3, 1, 2),
@@ -505,8 +506,9 @@ def test_multistyle_matches_onnx_and_pads_odd_sizes(multistyle_file, rng):
 
 
 def test_the_wrong_network_is_refused(multistyle_file):
-    from tfstyle.magenta.onnx_import import (read_arbitrary_predict, read_arbitrary_transform,
-                                             read_multistyle)
+    from tfstyle.magenta.onnx_multistyle import read_multistyle
+    from tfstyle.magenta.onnx_predictor import read_arbitrary_predict
+    from tfstyle.magenta.onnx_transformer import read_arbitrary_transform
 
     with pytest.raises(WeightsError, match="not the expected transformer"):
         read_arbitrary_transform(_bytes(multistyle_file))
@@ -520,7 +522,7 @@ def test_the_wrong_network_is_refused(multistyle_file):
 
 def test_changed_geometry_is_refused():
     """A stride the Keras network does not have is an error, not a silent misread."""
-    from tfstyle.magenta.onnx_import import read_multistyle
+    from tfstyle.magenta.onnx_multistyle import read_multistyle
 
     model = tiny_multistyle(residuals=1)
     conv = next(n for n in model.graph.node if n.op_type == "Conv" and n.input[1] == "contract.1.w")
@@ -591,6 +593,7 @@ def test_a_file_with_the_right_hash_that_is_no_onnx_is_refused(route, tmp_path, 
 
 def test_converted_once_then_cached(route, tiny_files, tmp_path, monkeypatch):
     from tfstyle.magenta import onnx_import
+    from tfstyle.magenta.onnx_multistyle import read_multistyle
 
     folder = _folder(tmp_path / "models", tiny_files)
     first = route.load_network("multistyle26", folder)
@@ -609,7 +612,7 @@ def test_converted_once_then_cached(route, tiny_files, tmp_path, monkeypatch):
         np.testing.assert_array_equal(second.arrays[key], value)
     # A damaged cache is reconverted, not trusted.
     cached.write_bytes(b"damaged")
-    monkeypatch.setitem(onnx_import.READERS, "multistyle26", onnx_import.read_multistyle)
+    monkeypatch.setitem(onnx_import.READERS, "multistyle26", read_multistyle)
     third = route.load_network("multistyle26", folder)
     assert "[converted cache]" not in third.source
 
@@ -673,8 +676,9 @@ def test_the_package_is_found_without_importing_it(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def tiny_models():
     from tfstyle.magenta.model import ArbitraryModel, MultistyleModel
-    from tfstyle.magenta.onnx_import import (read_arbitrary_predict, read_arbitrary_transform,
-                                             read_multistyle)
+    from tfstyle.magenta.onnx_multistyle import read_multistyle
+    from tfstyle.magenta.onnx_predictor import read_arbitrary_predict
+    from tfstyle.magenta.onnx_transformer import read_arbitrary_transform
     from tfstyle.magenta.weights import NetworkWeights
 
     def weights(name, arrays):

@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from tfstyle.gatys import inputs, objective, passes as gpasses, targets as gtargets, transfer
+from tfstyle.gatys import objective as gobjective
 
 from tfstyle.gatys import tiles
 from tfstyle.gatys.config import StyleConfig
@@ -101,7 +102,9 @@ def test_a_tile_moves_only_its_core_and_sees_its_halo(extractor):
     image = RNG.uniform(0, 1, CONTENT.shape).astype(np.float32)
     core = tiles.cores(CONTENT.shape[:2], 64)[6]  # an inner core: halo on every side
     win = tiles.window(core, CONTENT.shape[:2])
-    tile = objective.for_tile(core, content, image)
+    beta = gobjective.beta_for(config, CONTENT.shape[0] * CONTENT.shape[1],
+                               core_pixels=core.shape[0] * core.shape[1])
+    tile = objective.for_tile(core, content, image, beta)
     x = tf.Variable(win.crop(image)[None])
     with tf.GradientTape() as tape:
         loss = tile(x)["total"]
@@ -112,8 +115,23 @@ def test_a_tile_moves_only_its_core_and_sees_its_halo(extractor):
     # The halo is the image's own pixels, fixed: other pixels there change the core's loss.
     other = image.copy()
     other[win.y0:win.y1, win.x0:win.x1][~inside] = 0.5
-    changed = objective.for_tile(core, content, other)
+    changed = objective.for_tile(core, content, other, beta)
     assert float(changed(x)["total"]) != pytest.approx(float(loss), rel=1e-4)
+
+
+def test_passes_carry_their_own_beta_and_keep_the_callers_config():
+    config = StyleConfig(**dict(LAYERS, size=None, scales=(128,), steps=4, coarse_steps=2,
+                                tile_size=128, size_independent=True, style_weight=6e6))
+    passes = gpasses.plan_passes(config, CONTENT, [STYLE], None, None)
+    output = CONTENT.shape[0] * CONTENT.shape[1]
+    assert all(p.config is config for p in passes)
+    assert [p.iterations for p in passes] == [2, 4] and not passes[0].grid and passes[1].grid
+    coarse = passes[0].content.shape[0] * passes[0].content.shape[1]
+    assert passes[1].beta == config.beta(output) == gobjective.beta_for(config, output)
+    assert passes[0].beta == pytest.approx(config.beta(output) * coarse / output)
+    core = passes[1].grid[0]
+    assert passes[1].tile_beta(core) == pytest.approx(
+        config.beta(output) * core.shape[0] * core.shape[1] / output)
 
 
 def _stylize(weights, callback=None, masks=None, **kwargs):

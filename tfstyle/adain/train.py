@@ -97,7 +97,7 @@ def train(content_dir, style_dir, output, config: TrainConfig = TrainConfig(), *
 
     def step_losses(content, style):
         total, content_loss, style_loss, out = adain_losses(model, content, style,
-                                                            config.style_weight)
+                                                            config.style_lambda)
         return total, {"content": content_loss, "style": style_loss}, (content, style, out)
 
     streams = [functools.partial(training.image_stream, files, config)

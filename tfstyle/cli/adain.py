@@ -1,4 +1,4 @@
-"""The command line's AdaIN modes: adain (one image or a folder) and train_adain."""
+"""The command line's AdaIN commands: adain (one image or a folder) and train-adain."""
 
 import sys
 import time
@@ -8,36 +8,16 @@ from tfstyle.adain.config import AdainConfig, TrainConfig
 from tfstyle.cli import common, output
 from tfstyle.core.errors import ConfigError
 
-# The only flags each mode reads (besides common.ALWAYS).
-READS = {
-    "adain": ("content", "style", "output", "size", "style_blend", "style_mask", "preserve_color",
-              "alpha", "adain_model", "adain_vgg", "adain_decoder", "style_size", "content_dir",
-              "output_dir", "output_channels", "beam_runner", "beam_options"),
-    "train_adain": ("content_dir", "style_dir", "output", "steps", "learning_rate", "style_weight",
-                    "seed", "batch_size", "load_size", "crop_size", "checkpoint_dir",
-                    "checkpoint_every", "logdir", "log_images_every", "vgg_weights", "init_model"),
-}
-MODES = tuple(READS)
-TRAIN_OUTPUT = "adain.weights.h5"
-
-
-def model_files(model: Optional[str], vgg: Optional[str], decoder: Optional[str]) -> Tuple[str, ...]:
+def model_files(model) -> Tuple[str, ...]:
     """The model as files: a .weights.h5, or the official release's pair."""
-    if model and (vgg or decoder):
-        raise ConfigError("give `adain_model`, or `adain_vgg` with `adain_decoder`, not both")
-    if model:
-        return (model,)
-    if vgg and decoder:
-        return (vgg, decoder)
-    if vgg or decoder:
-        raise ConfigError("`adain_vgg` and `adain_decoder` go together (the release's "
-                          "vgg_normalised.pth and decoder.pth)")
-    raise ConfigError("--mode=adain needs a model: `adain_model`=FILE.weights.h5 (from "
-                      "--mode=train_adain), or `adain_vgg`=vgg_normalised.pth "
-                      "`adain_decoder`=decoder.pth (the official release)")
+    if not model:
+        raise ConfigError("adain needs a `model`: FILE.weights.h5 (from train-adain), or the "
+                          "official release's vgg_normalised.pth,decoder.pth")
+    return tuple(model)
 
 
-def run(run: common.Run, config: AdainConfig, files: Tuple[str, ...]) -> int:
+def run(run: common.Run, config: AdainConfig) -> int:
+    files = model_files(run.model)
     from tfstyle.adain.recipe import AdainRecipe
 
     where = common.folder(run)
@@ -54,7 +34,7 @@ def run(run: common.Run, config: AdainConfig, files: Tuple[str, ...]) -> int:
     out = check_output_path(run.output, [content, *files, *run.style, *run.style_mask],
                             run.overwrite)
     output.check_sidecar(out, run.overwrite)
-    settings = dict(AdainRecipe(files, run.style, config).settings(), mode="adain",
+    settings = dict(AdainRecipe(files, run.style, config).settings(), command="adain",
                     content=str(run.content or f"embedded:{content.name}"),
                     style_mask=list(run.style_mask) or None,
                     output_channels=run.output_channels)
@@ -79,11 +59,10 @@ def run(run: common.Run, config: AdainConfig, files: Tuple[str, ...]) -> int:
     return 0
 
 
-def train(run: common.Run, config: TrainConfig, style_dir: Optional[str],
-          checkpoint_dir: Optional[str], init_model: Optional[str]) -> int:
-    if not (run.content_dir and style_dir):
-        raise ConfigError("--mode=train_adain needs `content_dir` and `style_dir`")
-    out = run.output if run.given("output") else TRAIN_OUTPUT
+def train(run: common.Run, config: TrainConfig) -> int:
+    if not (run.content_dir and run.style_dir):
+        raise ConfigError("train-adain needs `content_dir` and `style_dir`")
+    out = run.output
     progress = output.ProgressPrinter(sys.stderr, out, config.steps)
     common.start_library(run.verbose)
     from tfstyle.adain.train import train as train_decoder
@@ -91,9 +70,10 @@ def train(run: common.Run, config: TrainConfig, style_dir: Optional[str],
 
     try:
         result = train_decoder(
-            run.content_dir, style_dir, out, config, weights=find_vgg19_weights(run.vgg_weights),
-            checkpoint_dir=checkpoint_dir, logdir=run.logdir, callback=progress,
-            overwrite=run.overwrite, init_model=init_model)
+            run.content_dir, run.style_dir, out, config,
+            weights=find_vgg19_weights(run.vgg_weights), checkpoint_dir=run.checkpoint_dir,
+            logdir=run.logdir, callback=progress, overwrite=run.overwrite,
+            init_model=run.init_model)
     finally:
         progress.close()
     print(output.train_summary(out, result), file=sys.stderr)

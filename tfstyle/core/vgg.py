@@ -20,7 +20,8 @@ import numpy as np
 
 from tfstyle.core import samples
 from tfstyle.core.errors import ConfigError
-from tfstyle.core.weights import CONV_LAYERS, VGGWeights, cache_dir, write_npz_atomic
+from tfstyle.core.cache import cache_dir
+from tfstyle.core.weights import CONV_LAYERS, VGGWeights, write_npz_atomic
 
 log = logging.getLogger(__name__)
 

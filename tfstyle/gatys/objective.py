@@ -17,16 +17,32 @@ from tfstyle.gatys.targets import StyleRegion, Targets
 log = logging.getLogger(__name__)
 
 
-def scaled_style_weight(style_weight: float, share: float) -> float:
-    """beta for a part of the run holding `share` of the final image's pixels
-    (a coarse pass, a tile's core). L_content sums over positions and so grows
-    with the pixel count while E_l does not: beta scaled the same way keeps
-    the balance alpha/beta strikes at full size."""
-    return style_weight * share
+def beta_for(config: StyleConfig, output_pixels: Optional[int],
+             pass_pixels: Optional[int] = None, core_pixels: Optional[int] = None) -> float:
+    """eq. 7's beta for one optimization of a run whose output has
+    `output_pixels` pixels: the whole output's (`StyleConfig.beta`), or that
+    of a coarse pass of `pass_pixels`, or of one tile's core of `core_pixels`
+    inside such a pass. Every beta of a run comes from here.
+
+    L_content sums over positions and so grows with the pixel count while E_l
+    does not: beta scaled by each part's share of the pixels keeps the balance
+    alpha/beta strikes at full size. The shares are applied pass, then core,
+    as the run nests them, so a tile's beta is exactly its pass's times its
+    share of the pass.
+    """
+    beta, whole = config.beta(output_pixels), output_pixels
+    for part in (pass_pixels, core_pixels):
+        if part is not None:
+            beta *= part / whole
+            whole = part
+    return beta
 
 
 class GatysObjective:
     """L = alpha * L_content + beta * L_style (+ tv_weight * TV) against fixed targets.
+
+    `beta` is eq. 7's for the image this objective sees (`beta_for`): it is
+    not a `StyleConfig.style_weight`, which may be set for another size.
 
     Call it on a [1, H, W, 3] image in [0, 1]; it returns the loss parts as
     scalar tensors. The targets are tensors computed once, so a tf.function
@@ -39,7 +55,7 @@ class GatysObjective:
     """
 
     def __init__(self, extractor, targets: Targets, *, content_layers: LayerWeights,
-                 style_layers: LayerWeights, content_weight: float, style_weight: float,
+                 style_layers: LayerWeights, content_weight: float, beta: float,
                  tv_weight: float = 0.0):
         self.extractor = extractor
         self.targets = targets
@@ -48,7 +64,7 @@ class GatysObjective:
         if not self.content_layers and not self.style_layers:
             raise ConfigError("nothing to optimize: no content and no style target")
         self.content_weight = float(content_weight)
-        self.style_weight = float(style_weight)
+        self.beta = float(beta)
         self.tv_weight = float(tv_weight)
         # (region, layer, weight, mask at the layer or None). A region's E_l
         # compares Gram matrices averaged over the region, so its gradient per
@@ -76,17 +92,20 @@ class GatysObjective:
 
     @classmethod
     def from_config(cls, extractor, targets: Targets, config: StyleConfig,
-                    pixels: Optional[int] = None) -> "GatysObjective":
-        """The objective `config` describes for an output of `pixels` pixels:
-        eq. 7's beta is `config.beta(pixels)`. `pixels` may be left out only
-        with ``size_independent=False`` (beta as given)."""
-        if config.size_independent and pixels is None:
-            raise ConfigError("a size_independent style_weight needs the output's pixel count: "
-                              "from_config(..., pixels=height * width)")
+                    pixels: Optional[int] = None, *,
+                    beta: Optional[float] = None) -> "GatysObjective":
+        """The objective `config` describes. eq. 7's beta is `beta` when given
+        (a coarse-to-fine pass's, `Pass.beta`), else the whole output's for
+        `pixels` pixels (`beta_for`); `pixels` may be left out only with
+        ``size_independent=False`` (beta as given)."""
+        if beta is None:
+            if config.size_independent and pixels is None:
+                raise ConfigError("a size_independent style_weight needs the output's pixel "
+                                  "count: from_config(..., pixels=height * width)")
+            beta = beta_for(config, pixels)
         return cls(extractor, targets, content_layers=config.content_layers,
                    style_layers=config.style_layers, content_weight=config.content_weight,
-                   style_weight=config.beta(pixels),
-                   tv_weight=config.tv_weight)
+                   beta=beta, tv_weight=config.tv_weight)
 
     @property
     def style_targets(self) -> Dict[str, tf.Tensor]:
@@ -136,7 +155,7 @@ class GatysObjective:
                         for (gram, positions), (region, name, _, _) in zip(grams, self._style_terms)]
             parts["style"] = losses.style_loss(per_term, [w for _, _, w, _ in self._style_terms])
         total = losses.total_loss(parts.get("content", 0.0), parts.get("style", 0.0),
-                                  self.content_weight, self.style_weight)
+                                  self.content_weight, self.beta)
         if self.tv_weight:
             parts["tv"] = tv
             total = total + self.tv_weight * parts["tv"]
@@ -174,19 +193,20 @@ class GatysObjective:
         tv = losses.total_variation_loss(tf.constant(image[None])) if self.tv_weight else None
         return {k: float(v) for k, v in self.combine(content_sums, term_sums, tv).items()}
 
-    def for_tile(self, core: tiles.Tile, content: np.ndarray,
-                 image: np.ndarray) -> Optional["GatysObjective"]:
+    def for_tile(self, core: tiles.Tile, content: np.ndarray, image: np.ndarray,
+                 beta: float) -> Optional["GatysObjective"]:
         """This objective for the pixels of `core` alone, the rest of the
-        [H, W, 3] `image` held fixed; None when the photo is kept on all of
-        the core. Call it on the core's window (`tiles.window`).
+        [H, W, 3] `image` held fixed, with eq. 7's `beta` for the core
+        (`Pass.tile_beta`); None when the photo is kept on all of the core.
+        Call it on the core's window (`tiles.window`).
 
         The window's halo is fixed context (a keep region holding the current
         pixels) and only the core's positions count. Every tile matches the
         global style targets itself, so all tiles share one style (matching
         only the whole image's sum lets tiles drift apart, each making up
         for the others); its content term is its own piece of the content,
-        and beta is scaled by the core's share of the pixels, as for coarse
-        passes, so alpha/beta keeps its balance.
+        so `beta` is scaled by the core's share of the pixels, as for coarse
+        passes, for alpha/beta to keep its balance.
         """
         shape = image.shape[:2]
         win = tiles.window(core, shape)
@@ -212,13 +232,11 @@ class GatysObjective:
             StyleRegion(r.grams, None if r.masks is None else
                         {n: tiles.crop_layer_map(m, core, n, shape) for n, m in r.masks.items()})
             for r in self.targets.styles)
-        share = core.shape[0] * core.shape[1] / (shape[0] * shape[1])
         try:
             tile = GatysObjective(
                 self.extractor, Targets(content_targets, regions, keep[None], photo[None]),
                 content_layers=self.content_layers, style_layers=self.style_layers,
-                content_weight=self.content_weight, style_weight=scaled_style_weight(self.style_weight, share),
-                tv_weight=self.tv_weight)
+                content_weight=self.content_weight, beta=beta, tv_weight=self.tv_weight)
         except ConfigError:
             # Every styled region is a sliver too thin for the style layers here.
             log.info("tile %s has no style term; it keeps its pixels", core)

@@ -15,22 +15,36 @@ from tfstyle.core.weights import VGGWeights
 from tfstyle.gatys import tiles
 from tfstyle.gatys.config import StyleConfig
 from tfstyle.gatys.inputs import prepare_images, prepare_masks
-from tfstyle.gatys.objective import GatysObjective, scaled_style_weight
+from tfstyle.gatys.objective import GatysObjective, beta_for
 
 
 @dataclasses.dataclass(frozen=True)
 class Pass:
-    config: StyleConfig                  # size=None, the pass's steps and beta; tile_size set when tiled
+    """One coarse-to-fine pass. What differs from pass to pass (its images,
+    its beta, its iterations, its tiles) is held here: the run's `config` is
+    the one the caller gave, never rewritten for a pass."""
+    config: StyleConfig                  # the run's settings, as given
     content: np.ndarray
     styles: Sequence[np.ndarray]
     masks: Optional[Sequence[np.ndarray]]
     style_masks: Optional[Sequence[Optional[np.ndarray]]]
+    beta: float                          # eq. 7's beta for this pass (`objective.beta_for`)
+    iterations: int                      # optimizer iterations of the pass, or of each tile
+    output_pixels: int                   # pixels of the final pass, the output
     grid: Tuple[tiles.Tile, ...] = ()    # optimization tiles; () when the pass runs whole
     core: Optional[int] = None           # side of the cores the targets are encoded by when tiled
+    tile_size: Optional[int] = None      # side of the tiles when tiled
 
     @property
     def steps(self) -> int:
-        return self.config.steps * max(len(self.grid), 1)
+        """Iterations planned for the pass, over all its tiles."""
+        return self.iterations * max(len(self.grid), 1)
+
+    def tile_beta(self, core: tiles.Tile) -> float:
+        """eq. 7's beta for one tile's `core` of this pass."""
+        height, width = self.content.shape[:2]
+        return beta_for(self.config, self.output_pixels, height * width,
+                        core.shape[0] * core.shape[1])
 
 
 def pass_shapes(config: StyleConfig, shape: Tuple[int, int]) -> Tuple[Tuple[int, int], ...]:
@@ -63,12 +77,15 @@ def plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
     if style_masks is not None:
         style_masks = [None if m is None else as_image(m, background="black")
                        for m in style_masks]
+    # Each pass's content is at its size already: its images are prepared as they are.
+    sizing = dataclasses.replace(config, size=None)
+    output_pixels = content.shape[0] * content.shape[1]
     passes = []
     for i, shape in enumerate(shapes):
         final = i == len(shapes) - 1
-        pass_config, pass_content = _pass(config, content, shape, final)
         try:
-            pass_content, styles = prepare_images(pass_content, style_sources, pass_config)
+            pass_content, styles = prepare_images(content if final else resize(content, shape),
+                                                  style_sources, sizing)
         except ConfigError as exc:
             if final:
                 raise
@@ -76,16 +93,17 @@ def plan_passes(config: StyleConfig, content: np.ndarray, style_sources, masks,
                 continue
             raise ConfigError(f"scales: the {max(shape)} px pass is too small ({exc})") from None
         output_masks, source_masks = prepare_masks(masks, style_masks, pass_content, styles,
-                                                   pass_config)
+                                                   sizing)
         side = tiles.tile_side(config, shape)
         if batch > 1:
             _check_batch(config, shape, batch, side)
-        if side is None:
-            passes.append(Pass(pass_config, pass_content, styles, output_masks, source_masks))
-            continue
-        pass_config = dataclasses.replace(pass_config, tile_size=side)
-        passes.append(Pass(pass_config, pass_content, styles, output_masks, source_masks,
-                           tuple(tiles.cores(shape, side)), tiles.core_side()))
+        grid = tuple(tiles.cores(shape, side)) if side else ()
+        passes.append(Pass(
+            config, pass_content, styles, output_masks, source_masks,
+            beta=beta_for(config, output_pixels, shape[0] * shape[1]),
+            iterations=config.steps if final else config.coarse_steps,
+            output_pixels=output_pixels, grid=grid,
+            core=tiles.core_side() if side else None, tile_size=side))
     return tuple(passes)
 
 
@@ -104,26 +122,12 @@ def _check_batch(config: StyleConfig, shape: Tuple[int, int], batch: int, side):
             "does not tile; use fewer seeds or a smaller size")
 
 
-def _pass(config: StyleConfig, content: np.ndarray, shape: Tuple[int, int], final: bool):
-    """(config, content image) of one coarse-to-fine pass of `shape`. Its beta
-    is the paper's for the output (`StyleConfig.beta`), scaled by the pass's
-    share of the output's pixels (see `scaled_style_weight`)."""
-    pixels = content.shape[0] * content.shape[1]
-    beta = config.beta(pixels)
-    if final:
-        return dataclasses.replace(config, size=None, style_weight=beta,
-                                   size_independent=False), content
-    small = resize(content, shape)
-    share = shape[0] * shape[1] / pixels
-    return dataclasses.replace(config, size=None, steps=config.coarse_steps,
-                               style_weight=scaled_style_weight(beta, share),
-                               size_independent=False), small
-
-
 def optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
-              callback: optim.Callback) -> optim.OptimResult:
-    """Runs `config.optimizer` on `objective` from `init`; the result's image is rendered
-    (keep region filled in), as are the images the callback sees."""
+             callback: optim.Callback, steps: Optional[int] = None) -> optim.OptimResult:
+    """Runs `config.optimizer` on `objective` from `init` for `steps` iterations
+    (default `config.steps`; a pass's are `Pass.iterations`); the result's image
+    is rendered (keep region filled in), as are the images the callback sees."""
+    steps = config.steps if steps is None else steps
     if callback and objective.targets.keep is not None:
         user_callback = callback
 
@@ -131,25 +135,25 @@ def optimize(objective: GatysObjective, init: np.ndarray, config: StyleConfig,
             user_callback(dataclasses.replace(p, image=objective.render_numpy(p.image)))
 
     if config.optimizer == "adam":
-        out = optim.run_adam(objective, init, config.steps, config.learning_rate, callback)
+        out = optim.run_adam(objective, init, steps, config.learning_rate, callback)
     else:
-        out = optim.run_lbfgs(objective, init, config.steps, callback)
+        out = optim.run_lbfgs(objective, init, steps, callback)
     return dataclasses.replace(out, image=objective.render_numpy(out.image))
 
 
 def optimize_by_tiles(objective: GatysObjective, p: Pass, content: np.ndarray,
-                       init: np.ndarray, callback: optim.Callback) -> optim.OptimResult:
+                      init: np.ndarray, callback: optim.Callback) -> optim.OptimResult:
     """Optimizes `init` core by core (`p.grid`, row by row), each core seeing
     its neighbours' current pixels (see `GatysObjective.for_tile`)."""
     image = objective.render_numpy(init.astype(np.float32))
     steps = evaluations = 0
     for i, core in enumerate(p.grid):
-        tile = objective.for_tile(core, content, image)
+        tile = objective.for_tile(core, content, image, p.tile_beta(core))
         if tile is None:
             continue
         win = tiles.window(core, image.shape[:2])
-        report = _tile_progress(callback, i * p.config.steps, image, win)
-        out = optimize(tile, win.crop(image), p.config, report)
+        report = _tile_progress(callback, i * p.iterations, image, win)
+        out = optimize(tile, win.crop(image), p.config, report, p.iterations)
         image = tiles.paste(image, win, out.image)
         steps, evaluations = steps + out.steps, evaluations + out.evaluations
     return optim.OptimResult(image, {}, steps, evaluations)

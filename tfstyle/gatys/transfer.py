@@ -21,7 +21,8 @@ from tfstyle.core.weights import VGGWeights, find_vgg19_weights
 from tfstyle.gatys.config import StyleConfig
 from tfstyle.gatys.inputs import as_list, finish_image, initial_image, target_images
 from tfstyle.gatys.objective import GatysObjective
-from tfstyle.gatys.passes import network, offset_progress, optimize, optimize_by_tiles, plan_passes
+from tfstyle.gatys.passes import (Pass, network, offset_progress, optimize, optimize_by_tiles,
+                                  plan_passes)
 from tfstyle.gatys.targets import compute_targets
 
 log = logging.getLogger(__name__)
@@ -113,54 +114,15 @@ def _stylize(content, style, config: StyleConfig, seeds: Optional[Tuple[int, ...
     style_sources = [as_image(s) for s in as_list(style, "style")]
     # Every pass is prepared (sizes, masks) before the weights load or a step runs.
     passes = plan_passes(config, content, style_sources, masks, style_masks,
-                          len(seeds) if seeds else 1)
+                         len(seeds) if seeds else 1)
     weights = weights or find_vgg19_weights()
     # The network is fully convolutional: one serves every pass.
     extractor = network(weights, config, config.layers)
-    total_steps = sum(p.steps for p in passes)
-    # The progress estimate weighs each pass's steps by its pixels (a tiled
-    # pass's reported steps are tile-steps: each a share of its pixels).
-    pixels = [p.content.shape[0] * p.content.shape[1] for p in passes]
-    work_total, work_done = float(sum(n * p.config.steps for n, p in zip(pixels, passes))), 0.0
-    sizes = ", ".join(f"{p.content.shape[1]}x{p.content.shape[0]}" for p in passes)
-    log.info("stylizing %dx%d%s: %d %s steps%s", content.shape[1], content.shape[0],
-             f" x {len(seeds)} seeds" if seeds else "", total_steps, config.optimizer,
-             f" in {len(passes)} passes ({sizes})" if len(passes) > 1 else "")
-    start, done, steps, evaluations, image, losses_ = time.perf_counter(), 0, 0, 0, None, None
-    for p, n in zip(passes, pixels):
-        target_content, target_styles = target_images(p.content, p.styles, p.config)
-        targets = compute_targets(
-            extractor, target_content, target_styles,
-            content_layers=[n for n, _ in config.content_layers],
-            style_layers=[n for n, _ in config.style_layers],
-            blend=config.blend_weights(len(p.styles)), masks=p.masks,
-            style_masks=p.style_masks, core=p.core)
-        objective = GatysObjective.from_config(extractor, targets, p.config)
-        shape = p.content.shape[:2]
-        if image is not None:
-            init = (resize(image, shape) if seeds is None else
-                    np.stack([resize(one, shape) for one in image]))
-        elif seeds is None:
-            init = initial_image(p.config, shape, target_content, target_styles[0])
-        else:
-            init = np.stack([initial_image(dataclasses.replace(p.config, seed=s), shape)
-                             for s in seeds])
-        progress = offset_progress(callback, done, total_steps, start,
-                                   (work_done, n * p.config.steps / max(p.steps, 1),
-                                    work_total))
-        if p.grid:
-            log.info("pass %dx%d in %d tiles of up to %d px, %d %s steps each", shape[1],
-                     shape[0], len(p.grid), p.config.tile_size, p.config.steps, config.optimizer)
-            out = optimize_by_tiles(objective, p, target_content, init, progress)
-            losses_ = [objective.evaluate_by_cores(out.image, target_content, p.core)]
-        else:
-            log.debug("pass %dx%d: %d %s steps", shape[1], shape[0], p.config.steps,
-                      config.optimizer)
-            out = optimize(objective, init, p.config, progress)
-            losses_ = [out.losses]  # a batch's are its sum; each image's come after the passes
-        # Planned offsets: a pass that stops early leaves a gap, not a shift.
-        done += p.steps
-        work_done += n * p.config.steps
+    _log_plan(content, passes, seeds, config.optimizer)
+    start, steps, evaluations, image = time.perf_counter(), 0, 0, None
+    for i, p in enumerate(passes):
+        objective, out, losses_ = _run_pass(extractor, p, seeds, image,
+                                            _pass_progress(callback, passes, i, start))
         image, steps, evaluations = out.image, steps + out.steps, evaluations + out.evaluations
     if seeds is not None:
         losses_ = _losses_each(objective, image)
@@ -170,6 +132,60 @@ def _stylize(content, style, config: StyleConfig, seeds: Optional[Tuple[int, ...
     return tuple(StyleResult(finish_image(one, content, config), part, steps, evaluations,
                              seconds, weights.sha256, one_config)
                  for one, part, one_config in zip(images, losses_, configs))
+
+
+def _log_plan(content: np.ndarray, passes: Sequence[Pass], seeds, optimizer: str):
+    sizes = ", ".join(f"{p.content.shape[1]}x{p.content.shape[0]}" for p in passes)
+    log.info("stylizing %dx%d%s: %d %s steps%s", content.shape[1], content.shape[0],
+             f" x {len(seeds)} seeds" if seeds else "", sum(p.steps for p in passes), optimizer,
+             f" in {len(passes)} passes ({sizes})" if len(passes) > 1 else "")
+
+
+def _pass_progress(callback: optim.Callback, passes: Sequence[Pass], i: int,
+                   start: float) -> optim.Callback:
+    """Reports pass `i`'s steps as steps of the whole run. Offsets are the
+    planned steps of the passes before it: a pass that stops early leaves a
+    gap, not a shift. The time estimate weighs each pass's steps by its
+    pixels (a tiled pass's reported steps are tile-steps: each a share of
+    its pixels)."""
+    work = [p.content.shape[0] * p.content.shape[1] * p.iterations for p in passes]
+    p = passes[i]
+    return offset_progress(callback, sum(q.steps for q in passes[:i]),
+                           sum(q.steps for q in passes), start,
+                           (sum(work[:i], 0.0), work[i] / max(p.steps, 1), sum(work, 0.0)))
+
+
+def _run_pass(extractor, p: Pass, seeds: Optional[Tuple[int, ...]], image: Optional[np.ndarray],
+              progress: optim.Callback):
+    """Optimizes pass `p`, from `image` (the pass before's result) upsampled,
+    or from the start: (its objective, its `OptimResult`, its loss parts)."""
+    config = p.config
+    target_content, target_styles = target_images(p.content, p.styles, config)
+    targets = compute_targets(
+        extractor, target_content, target_styles,
+        content_layers=[n for n, _ in config.content_layers],
+        style_layers=[n for n, _ in config.style_layers],
+        blend=config.blend_weights(len(p.styles)), masks=p.masks,
+        style_masks=p.style_masks, core=p.core)
+    objective = GatysObjective.from_config(extractor, targets, config, beta=p.beta)
+    shape = p.content.shape[:2]
+    if image is not None:
+        init = (resize(image, shape) if seeds is None else
+                np.stack([resize(one, shape) for one in image]))
+    elif seeds is None:
+        init = initial_image(config, shape, target_content, target_styles[0])
+    else:
+        init = np.stack([initial_image(dataclasses.replace(config, seed=s), shape)
+                         for s in seeds])
+    if p.grid:
+        log.info("pass %dx%d in %d tiles of up to %d px, %d %s steps each", shape[1],
+                 shape[0], len(p.grid), p.tile_size, p.iterations, config.optimizer)
+        out = optimize_by_tiles(objective, p, target_content, init, progress)
+        return objective, out, [objective.evaluate_by_cores(out.image, target_content, p.core)]
+    log.debug("pass %dx%d: %d %s steps", shape[1], shape[0], p.iterations, config.optimizer)
+    out = optimize(objective, init, config, progress, p.iterations)
+    # A batch's losses are its sum; each image's come after the passes.
+    return objective, out, [out.losses]
 
 
 def _losses_each(objective: "GatysObjective", images: np.ndarray) -> list:

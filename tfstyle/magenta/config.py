@@ -1,14 +1,15 @@
 """The controls of Magenta's two fast networks, validated once: the arbitrary
-style network (`--mode=arbitrary`) and the 26-style network (`--mode=multistyle`)."""
+style network (the `arbitrary` command) and the 26-style network (`multistyle`)."""
 
 import dataclasses
 import numbers
 import re
 from typing import Optional, Tuple
 
-from tfstyle.adain.config import AdainConfig
 from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import ConfigError
+from tfstyle.core.options import (blend_weights, check_blend, check_choice, check_size,
+                                  check_unit, option, settings_of)
 
 NUM_STYLES = 26
 # `builtin_style` that asks for every style on one contact sheet.
@@ -16,43 +17,57 @@ ALL = "all"
 
 
 @dataclasses.dataclass(frozen=True)
-class ArbitraryConfig(AdainConfig):
-    """AdaIN's controls, with Magenta's meaning and defaults: `alpha` mixes
-    the style vector with the content photo's own (Magenta's "interpolation
-    weight": 0 keeps the photo's own style); `style_blend` mixes the style
-    vectors of several styles; styles are encoded at 256 px, the predictor's
-    training size."""
+class ArbitraryConfig:
+    """The controls of the arbitrary-style network (Ghiasi et al. 2017)."""
 
-    style_size: Optional[int] = 256
+    interpolation_weight: float = option(
+        1.0, "Mix of the style's vector with the photo's own (Magenta's interpolation weight): "
+        "1 is the style's, 0 keeps the photo's own style.")
+    style_blend: Tuple[float, ...] = option(
+        (), "Relative weights of several styles' vectors, e.g. 0.7,0.3 (default: equal).")
+    preserve_color: str = option("none", "Keep the content's colours: luminance or "
+                                 "histogram.", choices=PRESERVE_COLOR)
+    size: Optional[int] = option(512, "Long side of the content and output in pixels (0 or "
+                                 "None: the content's own size).")
+    style_size: Optional[int] = option(256, "Long side the styles are encoded at (0 or None: "
+                                       "their own size; 256 is the predictor's training "
+                                       "size).")
+
+    def __post_init__(self):
+        check_unit("interpolation_weight", self.interpolation_weight)
+        object.__setattr__(self, "style_blend", check_blend("style_blend", self.style_blend))
+        check_choice("preserve_color", self.preserve_color, PRESERVE_COLOR)
+        check_size("size", self.size)
+        check_size("style_size", self.style_size)
+
+    def blend_weights(self, count: int) -> Tuple[float, ...]:
+        return blend_weights(self.style_blend, count)
+
+    def to_dict(self) -> dict:
+        return settings_of(self)
 
 
 @dataclasses.dataclass(frozen=True)
 class MultistyleConfig:
-    """The controls of the 26-style network (`--mode=multistyle`)."""
+    """The controls of the 26-style network (Dumoulin et al. 2017)."""
 
-    # Which of the 26 styles: "7", a blend "3:0.5,12:0.5" (weights normalized
-    # to sum to 1), or "all" (a contact sheet of every style on one photo).
-    builtin_style: str = "0"
-    # Mix of the stylized image and the photo (1: stylized only).
-    alpha: float = 1.0
-    # Keep the content's colours: 'none', 'luminance' or 'histogram'.
-    preserve_color: str = "none"
-    # Long side of the content and output (None: the content's own size).
-    size: Optional[int] = 512
+    builtin_style: str = option(
+        "0", "Which of the 26 styles: a number 0-25, a blend such as 3:0.5,12:0.5 (weights "
+        "normalized to sum to 1), or all (a contact sheet of every style on one photo).")
+    strength: float = option(1.0, "Share of the stylized image in the output, the rest the "
+                             "photo's pixels (1: stylized only).")
+    preserve_color: str = option("none", "Keep the content's colours: luminance or "
+                                 "histogram.", choices=PRESERVE_COLOR)
+    size: Optional[int] = option(512, "Long side of the content and output in pixels (0 or "
+                                 "None: the content's own size).")
 
     def __post_init__(self):
         object.__setattr__(self, "builtin_style", str(self.builtin_style).strip())
         if self.builtin_style != ALL:
             self.style_weights()  # validates the text
-        if not (isinstance(self.alpha, numbers.Real) and 0.0 <= self.alpha <= 1.0):
-            raise ConfigError(f"alpha must be in [0, 1], got {self.alpha!r}")
-        if self.preserve_color not in PRESERVE_COLOR:
-            raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, "
-                              f"got {self.preserve_color!r}")
-        if self.size is not None and (not isinstance(self.size, numbers.Integral)
-                                      or self.size < 8):
-            raise ConfigError(f"size must be an integer >= 8 pixels (or None: the image's "
-                              f"own size), got {self.size!r}")
+        check_unit("strength", self.strength)
+        check_choice("preserve_color", self.preserve_color, PRESERVE_COLOR)
+        check_size("size", self.size)
 
     @property
     def contact_sheet(self) -> bool:
@@ -63,7 +78,7 @@ class MultistyleConfig:
         return parse_builtin_style(self.builtin_style)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return settings_of(self)
 
 
 def parse_builtin_style(text: str) -> Tuple[float, ...]:

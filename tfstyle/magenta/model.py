@@ -14,8 +14,9 @@ the style image's size (Magenta trained at 256) and strength are the caller's.
 """
 
 from tfstyle.core.errors import ConfigError, WeightsError
-from tfstyle.magenta import networks
 from tfstyle.magenta.networks import MIN_SIDE, NUM_STYLES, STYLE_DIM  # noqa: F401
+from tfstyle.magenta.predictor import style_predictor
+from tfstyle.magenta.transformer import arbitrary_transformer, multistyle_transformer
 from tfstyle.magenta.weights import NetworkWeights, load_network
 
 
@@ -71,7 +72,7 @@ class ArbitraryModel:
     (MobileNetV2 -> 100-d style vector) and a transformer conditioned on it.
 
     Attributes:
-      predictor, transformer: the Keras models (`networks`).
+      predictor, transformer: the Keras models (`predictor`, `transformer`).
       quantized: whether they emulate the files' int8 activations.
       source: where the weights came from.
     """
@@ -83,8 +84,8 @@ class ArbitraryModel:
         import tensorflow as tf
 
         try:
-            self.predictor = networks.style_predictor(predict.arrays, quantized)
-            self.transformer = networks.arbitrary_transformer(transform.arrays, quantized)
+            self.predictor = style_predictor(predict.arrays, quantized)
+            self.transformer = arbitrary_transformer(transform.arrays, quantized)
         except (KeyError, ValueError) as exc:
             raise WeightsError(f"arbitrary networks do not fit their weights: {exc}") from None
         self.quantized = bool(quantized)
@@ -121,7 +122,7 @@ class MultistyleModel:
         import tensorflow as tf
 
         try:
-            self.transformer = networks.multistyle_transformer(weights.arrays)
+            self.transformer = multistyle_transformer(weights.arrays)
         except (KeyError, ValueError) as exc:
             raise WeightsError(f"multistyle network does not fit its weights: {exc}") from None
         self.source = weights.source

@@ -25,9 +25,9 @@ class ArbitraryRecipe(Recipe):
 
         net = transfer.arbitrary_model(self.model and fetch(self.model))
         styles = default_styles(self.styles, read)
-        # The style vectors do not depend on the photo unless alpha mixes in its own.
+        # The style vectors do not depend on the photo unless the photo's own is mixed in.
         fixed = None
-        if self.config.alpha >= 1.0 and self.config.preserve_color == "none":
+        if self.config.interpolation_weight >= 1.0 and self.config.preserve_color == "none":
             fixed = [net.style_vector(as_image(s, self.config.style_size)[None])[0]
                      for s in styles]
 
@@ -54,7 +54,7 @@ class MultistyleRecipe(Recipe):
 
         net = transfer.multistyle_model(self.model and fetch(self.model))
         return lambda content: transfer.multistyle(content, self.config.builtin_style, model=net,
-                                                   alpha=self.config.alpha,
+                                                   strength=self.config.strength,
                                                    preserve_color=self.config.preserve_color,
                                                    size=self.config.size)
 

@@ -1,7 +1,7 @@
 """Images in, images out, with Magenta's networks: the controls users set
 (`ArbitraryConfig`, `MultistyleConfig`) on top of `model.py`'s tensors.
 
-    image = arbitrary("photo.jpg", "painting.jpg", alpha=0.8)
+    image = arbitrary("photo.jpg", "painting.jpg", interpolation_weight=0.8)
     image = multistyle("photo.jpg", "3:0.5,12:0.5")
     sheet = contact_sheet("photo.jpg")          # all 26 styles, labelled
 """
@@ -45,17 +45,17 @@ def multistyle_model(model=None):
 
 def style_vectors(model, styles, photo: np.ndarray, config: ArbitraryConfig) -> list:
     """One style vector [100] per style image, each mixed with the photo's
-    own vector by `config.alpha` (Magenta's interpolation)."""
+    own vector by `config.interpolation_weight` (Magenta's interpolation)."""
     own = None
-    if config.alpha < 1.0:
+    if config.interpolation_weight < 1.0:
         own = model.style_vector(as_image(photo, config.style_size)[None])[0]
     vectors = []
     for style in styles:
         _, image = color.before_transfer(photo, as_image(style, config.style_size),
                                          config.preserve_color)
         vector = model.style_vector(image[None])[0]
-        vectors.append(vector if own is None else config.alpha * vector
-                       + (1.0 - config.alpha) * own)
+        vectors.append(vector if own is None else config.interpolation_weight * vector
+                       + (1.0 - config.interpolation_weight) * own)
     return vectors
 
 
@@ -72,7 +72,7 @@ def arbitrary(content, styles, *, model=None, masks: Optional[Sequence] = None,
       masks: one per style (white where it goes, any size): each region is
         the network's output for its style; pixels no mask covers keep the
         photo. Not with `style_blend`.
-      controls: `ArbitraryConfig`'s fields: alpha, style_blend,
+      controls: `ArbitraryConfig`'s fields: interpolation_weight, style_blend,
         preserve_color, size, style_size.
     """
     config = ArbitraryConfig(**controls)
@@ -123,7 +123,7 @@ def place(images, masks, background: np.ndarray) -> np.ndarray:
 def multistyle(content, builtin_style="0", *, model=None, **controls) -> np.ndarray:
     """`content` in one of the 26-style network's styles, or a blend of them
     (Dumoulin et al. 2017): `builtin_style` 7, "7" or "3:0.5,12:0.5". Returns
-    float32 [H, W, 3] in [0, 1]. `controls`: `MultistyleConfig`'s alpha,
+    float32 [H, W, 3] in [0, 1]. `controls`: `MultistyleConfig`'s strength,
     preserve_color, size."""
     config = MultistyleConfig(builtin_style=str(builtin_style), **controls)
     if config.contact_sheet:
@@ -135,15 +135,15 @@ def multistyle(content, builtin_style="0", *, model=None, **controls) -> np.ndar
 def _multistyle_one(net, photo: np.ndarray, weights, config: MultistyleConfig) -> np.ndarray:
     image, _ = color.before_transfer(photo, photo, config.preserve_color)
     out = np.clip(net.transform(image[None], np.asarray(weights, np.float32))[0], 0, 1)
-    out = config.alpha * out + (1.0 - config.alpha) * image
+    out = config.strength * out + (1.0 - config.strength) * image
     return color.after_transfer(out.astype(np.float32), photo, config.preserve_color)
 
 
 def contact_sheet(content, *, model=None, size: Optional[int] = 256, columns: int = 7,
                   **controls) -> np.ndarray:
     """The photo and its 26 styles on one labelled sheet, to choose a
-    `builtin_style`: [H, W, 3] in [0, 1]. `controls`: alpha, preserve_color."""
-    from tfstyle.gatys.grid import contact_sheet as lay_out
+    `builtin_style`: [H, W, 3] in [0, 1]. `controls`: strength, preserve_color."""
+    from tfstyle.core.sheet import contact_sheet as lay_out
 
     config = MultistyleConfig(size=size, **controls)
     net = multistyle_model(model)
@@ -161,11 +161,11 @@ def contact_sheet(content, *, model=None, size: Optional[int] = 256, columns: in
     return np.concatenate(parts, axis=0)
 
 
-def tensor_function(style, *, alpha: float = _A.alpha, model=None,
+def tensor_function(style, *, interpolation_weight: float = _A.interpolation_weight, model=None,
                     style_size: Optional[int] = _A.style_size):
     """A function of tensors for `tf.data` maps and batches: [H, W, 3] or
     [B, H, W, 3] (float in [0, 1], or uint8) -> float32 stylized, same shape.
-    The style vector is computed once, here; with `alpha` < 1 each image's
+    The style vector is computed once, here; with `interpolation_weight` < 1 each image's
     own vector (the image at `style_size` px on its long side) is mixed in,
     inside the graph.
 
@@ -173,7 +173,7 @@ def tensor_function(style, *, alpha: float = _A.alpha, model=None,
     """
     import tensorflow as tf
 
-    config = ArbitraryConfig(alpha=alpha, style_size=style_size)
+    config = ArbitraryConfig(interpolation_weight=interpolation_weight, style_size=style_size)
     net = arbitrary_model(model)
     vector = tf.constant(net.style_vector(as_image(style, config.style_size)[None])[0])
 
@@ -183,10 +183,10 @@ def tensor_function(style, *, alpha: float = _A.alpha, model=None,
         single = x.shape.rank == 3
         batch = x[None] if single else x
         v = vector[None]
-        if config.alpha < 1.0:
+        if config.interpolation_weight < 1.0:
             side = config.style_size or 256
             small = tf.image.resize(batch, [side, side], method="area", preserve_aspect_ratio=True)
-            v = config.alpha * v + (1.0 - config.alpha) * net.style_vector(small)
+            v = config.interpolation_weight * v + (1.0 - config.interpolation_weight) * net.style_vector(small)
         out = tf.clip_by_value(net.transform(batch, v), 0.0, 1.0)
         return out[0] if single else out
 

