@@ -161,7 +161,7 @@ def test_alpha_zero_decodes_the_content_features_and_alpha_blends(model):
     full = model.stylize(image, style, size=None)
     half = model.stylize(image, style, alpha=0.5, size=None)
     assert np.abs(half - full).mean() > 1e-4 and np.abs(half - np.clip(plain, 0, 1)).mean() > 1e-4
-    with pytest.raises(ConfigError, match="alpha must be in"):
+    with pytest.raises(ConfigError, match="alpha` must be in"):
         model.stylize(image, style, alpha=1.5)
 
 
@@ -171,7 +171,7 @@ def test_cached_style_statistics_give_the_same_image(model):
     stats = model.style_stats(style, None)
     np.testing.assert_allclose(model.stylize(image, stats, size=None),
                                model.stylize(image, style, size=None, style_size=None), atol=1e-6)
-    with pytest.raises(ConfigError, match="preserve_color needs style images"):
+    with pytest.raises(ConfigError, match="preserve_color` needs style images"):
         model.stylize(image, stats, preserve_color="histogram")
 
 
@@ -193,7 +193,7 @@ def test_preserve_color_keeps_the_contents_colours(model):
     assert inside.sum() >= 16
     np.testing.assert_allclose(color.rgb_to_yiq(kept)[inside][:, 1:],
                                color.rgb_to_yiq(image)[inside][:, 1:], atol=1e-4)
-    with pytest.raises(ConfigError, match="preserve_color must be one of"):
+    with pytest.raises(ConfigError, match="preserve_color` must be one of"):
         model.stylize(image, style, preserve_color="sepia")
 
 
@@ -258,13 +258,13 @@ def test_tfstyle_adain_is_callable_and_reads_a_model_file_once(model, tmp_path):
     model.save(path)
     image = RNG.uniform(0, 1, (24, 32, 3)).astype(np.float32)
     style = RNG.uniform(0, 1, (16, 16, 3)).astype(np.float32)
-    got = tfstyle.adain_transfer(image, style, path, alpha=0.7, size=None, style_size=None)
+    got = tfstyle.adain(image, style, model=path, alpha=0.7, size=None, style_size=None).image
     np.testing.assert_allclose(got, model.stylize(image, style, alpha=0.7, size=None,
                                                   style_size=None), atol=1e-6)
     assert adain.load_model(path) is adain.load_model(str(path))  # cached
     assert tfstyle.adain.AdaIN is adain.AdaIN  # still the module too
     with pytest.raises(WeightsError, match="no such file"):
-        tfstyle.adain_transfer(image, style, tmp_path / "missing.weights.h5")
+        tfstyle.adain(image, style, model=tmp_path / "missing.weights.h5")
 
 
 def test_imagenet_encoder_with_factors_is_rescaled_per_filter(fake_weights, fake_factors):

@@ -27,12 +27,12 @@ def _images(folder, count, seed, shape=(40, 40)):
 def test_config_is_checked():
     with pytest.raises(ConfigError, match="multiple of 8"):
         TrainConfig(crop_size=100)
-    with pytest.raises(ConfigError, match="cannot exceed load_size"):
+    with pytest.raises(ConfigError, match="cannot exceed `load_size`"):
         TrainConfig(crop_size=512, load_size=256)
     with pytest.raises(ConfigError, match="learning_rate"):
         TrainConfig(learning_rate=0)
-    with pytest.raises(ConfigError, match="style_weight"):
-        TrainConfig(style_weight=float("nan"))
+    with pytest.raises(ConfigError, match="style_lambda"):
+        TrainConfig(style_lambda=float("nan"))
 
 
 def test_stream_gives_square_crops_and_skips_broken_files(tmp_path):

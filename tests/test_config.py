@@ -25,12 +25,12 @@ def test_layer_lists_parse_with_and_without_weights():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"size": -5}, "size must be"),
-    ({"size": 8}, "size must be"),
-    ({"steps": 0}, "steps must be"),
-    ({"optimizer": "sgd"}, "optimizer must be"),
-    ({"init": "zeros"}, "init must be"),
-    ({"pooling": "min"}, "pooling must be"),
+    ({"size": -5}, "size` must be"),
+    ({"size": 8}, "size` must be"),
+    ({"steps": 0}, "steps` must be"),
+    ({"optimizer": "sgd"}, "optimizer` must be"),
+    ({"init": "zeros"}, "init` must be"),
+    ({"pooling": "min"}, "pooling` must be"),
     ({"content_weight": -1.0}, "content_weight"),
     ({"style_weight": float("nan")}, "style_weight"),
     ({"content_weight": 0.0, "style_weight": 0.0}, "both be 0"),
@@ -40,8 +40,8 @@ def test_layer_lists_parse_with_and_without_weights():
     ({"style_layers": "conv1_1:-1"}, ">= 0"),
     ({"style_scale": 0.0}, "style_scale"),
     ({"learning_rate": 0.0}, "learning_rate"),
-    ({"seed": -1}, "seed must be"),
-    ({"style_weight": "big"}, "must be a number"),
+    ({"seed": -1}, "seed` must be"),
+    ({"style_weight": "big"}, "must be a finite number"),
 ])
 def test_bad_settings_raise_config_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -80,7 +80,7 @@ def test_total_steps_counts_every_pass_and_tile():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(scales=(256, 128)), "grow from coarse to fine"),
     (dict(scales=(8,)), "long sides >= 16"),
-    (dict(coarse_steps=0), "coarse_steps must be"),
+    (dict(coarse_steps=0), "coarse_steps` must be"),
 ])
 def test_bad_scales_are_refused(kwargs, message):
     with pytest.raises(ConfigError, match=message):

@@ -614,9 +614,9 @@ def test_one_seed_is_a_plain_run(fake_weights):
 
 @pytest.mark.parametrize("kwargs, seeds, message", [
     (dict(init="content"), (0, 1), "`seeds` needs `init`=noise"),
-    ({}, (0, 0), "seeds must be different integers >= 0, at least one, got '0,0'"),
+    ({}, (0, 0), "seeds` must be different integers >= 0, at least one, got '0,0'"),
     ({}, (), "at least one"),
-    ({}, (0, -1), "seeds must be different integers >= 0, at least one, got '0,-1'"),
+    ({}, (0, -1), "seeds` must be different integers >= 0, at least one, got '0,-1'"),
     (dict(size=256, tile_size=128, scales=()), (0, 1), "one batch, which does not tile"),
 ])
 def test_bad_seed_batches_are_refused(fake_weights, kwargs, seeds, message):

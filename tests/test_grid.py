@@ -95,16 +95,24 @@ def test_default_columns_bracket_the_configs_ratio(fake_weights):
         grid.style_grid(CONTENT, STYLE, StyleConfig(**SMALL), ratios=(0,), weights=fake_weights)
 
 
-def test_entry_points_are_reachable_from_the_package():
+def test_every_method_is_one_call_of_the_package(tiny_weights):
     import tfstyle
-    from tfstyle.core import summary
+    from tfstyle import api
 
-    assert tfstyle.reconstruct_content is experiments.reconstruct_content
-    assert tfstyle.synthesize_texture is experiments.synthesize_texture
-    assert tfstyle.style_grid is grid.style_grid
-    assert tfstyle.summary.TensorBoardLogger is summary.TensorBoardLogger
-    assert set(tfstyle.__all__) >= {"stylize", "reconstruct_content", "synthesize_texture",
-                                    "style_grid"}
+    assert set(tfstyle.__all__) >= set(tfstyle.METHODS)
+    for name in tfstyle.METHODS:
+        assert callable(getattr(tfstyle, name))
+    assert tfstyle.reconstruct is api.reconstruct and tfstyle.grid is api.grid
+    # The old flat module aliases are gone: one spelling per module.
+    for old in ("losses", "vgg", "tiles", "summary", "stylize", "adain_transfer"):
+        assert not hasattr(tfstyle, old), old
+    # Overrides are the config's fields, applied on top of `config`.
+    out = tfstyle.texture(STYLE, StyleConfig(**SMALL), model=tiny_weights, steps=2,
+                          output_size=(24, 20))
+    assert out.image.shape == (24, 20, 3) and out.steps == 2
+    assert out.settings["steps"] == 2 and set(out.losses) >= {"style"}
+    with pytest.raises(ConfigError, match="no setting `stpes`; did you mean `steps`"):
+        tfstyle.reconstruct(CONTENT, model=tiny_weights, stpes=2)
 
 
 def test_grid_checks_every_cell_before_running_any(fake_weights):

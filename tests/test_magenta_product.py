@@ -38,9 +38,9 @@ def test_bad_builtin_styles_are_one_line_errors(text, message):
 
 def test_arbitrary_defaults_are_magentas():
     config = config_lib.ArbitraryConfig()
-    assert config.style_size == 256 and config.alpha == 1.0
-    with pytest.raises(ConfigError, match="alpha"):
-        config_lib.ArbitraryConfig(alpha=1.5)
+    assert config.style_size == 256 and config.interpolation_weight == 1.0
+    with pytest.raises(ConfigError, match="interpolation_weight"):
+        config_lib.ArbitraryConfig(interpolation_weight=1.5)
     assert config_lib.MultistyleConfig(builtin_style="all").contact_sheet
 
 
@@ -78,7 +78,8 @@ def test_arbitrary_mixes_style_vectors_as_magenta_does(nets, photo, painting):
     for alpha in (1.0, 0.3):
         expected = np.clip(net.transform(photo[None], (alpha * style + (1 - alpha) * own)[None])[0],
                            0, 1)
-        got = tfstyle.arbitrary(photo, painting, alpha=alpha, size=None, style_size=None)
+        got = tfstyle.arbitrary(photo, painting, interpolation_weight=alpha, size=None,
+                                style_size=None).image
         np.testing.assert_allclose(got, expected, atol=1e-5)
     assert np.abs(got - photo).mean() > 0.02  # it did stylize
 
@@ -86,18 +87,18 @@ def test_arbitrary_mixes_style_vectors_as_magenta_does(nets, photo, painting):
 @pytest.mark.slow
 def test_blends_masks_and_colour(nets, photo, painting):
     other = painting[:, ::-1, ::-1].copy()
-    one = tfstyle.arbitrary(photo, painting, size=None)
-    two = tfstyle.arbitrary(photo, other, size=None)
+    one = tfstyle.arbitrary(photo, painting, size=None).image
+    two = tfstyle.arbitrary(photo, other, size=None).image
     left = np.zeros((48, 64), np.uint8)
     left[:, :32] = 255
-    placed = tfstyle.arbitrary(photo, [painting, other], masks=[left, 255 - left], size=None)
+    placed = tfstyle.arbitrary(photo, [painting, other], masks=[left, 255 - left], size=None).image
     np.testing.assert_allclose(placed[:, :32], one[:, :32], atol=1e-5)
     np.testing.assert_allclose(placed[:, 32:], two[:, 32:], atol=1e-5)
-    only_left = tfstyle.arbitrary(photo, [painting], masks=[left], size=None)
+    only_left = tfstyle.arbitrary(photo, [painting], masks=[left], size=None).image
     np.testing.assert_allclose(only_left[:, 32:], photo[:, 32:], atol=1e-6)  # no mask: the photo
-    blend = tfstyle.arbitrary(photo, [painting, other], style_blend=(1, 0), size=None)
+    blend = tfstyle.arbitrary(photo, [painting, other], style_blend=(1, 0), size=None).image
     np.testing.assert_allclose(blend, one, atol=1e-5)
-    kept = tfstyle.arbitrary(photo, painting, preserve_color="luminance", size=None)
+    kept = tfstyle.arbitrary(photo, painting, preserve_color="luminance", size=None).image
     from tfstyle.core import color
 
     chroma = lambda im: color.rgb_to_yiq(im)[..., 1:]  # noqa: E731
@@ -117,9 +118,9 @@ def test_multistyle_blends_and_sheet(nets, photo):
     weights = np.zeros(26, np.float32)
     weights[[3, 12]] = 0.5
     expected = np.clip(net.transform(photo[None], weights)[0], 0, 1)
-    np.testing.assert_allclose(tfstyle.multistyle(photo, "3,12", size=None), expected, atol=1e-5)
-    half = tfstyle.multistyle(photo, 3, alpha=0.5, size=None)
-    full = tfstyle.multistyle(photo, 3, size=None)
+    np.testing.assert_allclose(tfstyle.multistyle(photo, "3,12", size=None).image, expected, atol=1e-5)
+    half = tfstyle.multistyle(photo, 3, strength=0.5, size=None).image
+    full = tfstyle.multistyle(photo, 3, size=None).image
     np.testing.assert_allclose(half, 0.5 * full + 0.5 * photo, atol=1e-5)
     sheet = transfer.contact_sheet(photo, size=32)
     assert sheet.ndim == 3 and sheet.shape[1] >= 7 * 32 and sheet.shape[0] >= 4 * 24
@@ -134,7 +135,7 @@ def test_tensor_function_maps_a_dataset(nets, photo, painting):
     ds = tf.data.Dataset.from_tensor_slices((images * 255).round().astype(np.uint8)).map(f)
     outs = [x.numpy() for x in ds]
     assert outs[0].shape == photo.shape and outs[0].dtype == np.float32
-    direct = tfstyle.arbitrary(np.round(photo * 255) / 255, painting, size=None, style_size=None)
+    direct = tfstyle.arbitrary(np.round(photo * 255) / 255, painting, size=None, style_size=None).image
     np.testing.assert_allclose(outs[0], direct, atol=1e-4)
 
 
@@ -142,12 +143,12 @@ def test_tensor_function_maps_a_dataset(nets, photo, painting):
 def test_cli_arbitrary_multistyle_and_folders(nets, pictures, tmp_path):  # noqa: F811
     content, style = pictures
     out = tmp_path / "out.png"
-    done = run(f"--content={content}", f"--style={style}", "--mode=arbitrary", "--alpha=0.8",
+    done = run(f"--content={content}", f"--style={style}", "--mode=arbitrary", "--interpolation_weight=0.8",
                f"--output={out}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     record = json.loads((tmp_path / "out.json").read_text())
-    assert record["settings"]["alpha"] == 0.8 and record["settings"]["style_size"] == 256
-    assert record["settings"]["mode"] == "arbitrary"
+    assert record["settings"]["interpolation_weight"] == 0.8 and record["settings"]["style_size"] == 256
+    assert record["settings"]["command"] == "arbitrary"
     assert load_image(out).shape == (366, 512, 3)  # --size: 512 px long side
     again = run(f"--content={content}", "--mode=arbitrary", f"--output={out}", cwd=tmp_path)
     assert again.returncode == 1 and "exists" in again.stderr  # nothing overwritten
@@ -171,9 +172,9 @@ def test_cli_arbitrary_multistyle_and_folders(nets, pictures, tmp_path):  # noqa
 
 @pytest.mark.parametrize("flags, message", [
     (("--mode=multistyle", "--builtin_style=26"), "--builtin_style 26 is out of range"),
-    (("--mode=arbitrary", "--builtin_style=3"), "--builtin_style does not apply"),
-    (("--mode=multistyle", "--style_mask=m.png"), "--style_mask does not apply"),
-    (("--mode=arbitrary", "--magenta_model=nope"), "no such file or folder: nope"),
+    (("--mode=arbitrary", "--builtin_style=3"), "`tfstyle arbitrary` has no flag --builtin_style (it belongs to multistyle)"),
+    (("--mode=multistyle", "--style_mask=m.png"), "`tfstyle multistyle` has no flag --style_mask"),
+    (("--mode=arbitrary", "--model=nope"), "no such file or folder: nope"),
     (("--mode=multistyle", "--builtin_style=all", "--content_dir=.", "--output_dir=o"),
      "contact sheet"),
     (("--mode=arbitrary", "--style_mask=a.png", "--style_mask=b.png"), "2 --style_mask for 1 --style"),

@@ -785,14 +785,14 @@ def test_transfer_at_and_alpha_are_checked(untrained, pictures):
     assert model_lib.check_transfer_at("skip") == ("skip",)
     assert model_lib.check_transfer_at(["decoder", "encoder"]) == ("decoder", "encoder")
     for wrong in ("everywhere", ["encoder", "bottleneck"], []):
-        with pytest.raises(ConfigError, match="transfer_at must name"):
+        with pytest.raises(ConfigError, match="transfer_at` must name"):
             model_lib.check_transfer_at(wrong)
     content, style = pictures
-    with pytest.raises(ConfigError, match="transfer_at must name"):
+    with pytest.raises(ConfigError, match="transfer_at` must name"):
         untrained.stylize(content, style, transfer_at=("encoder", "middle"))
-    with pytest.raises(ConfigError, match="alpha must be in"):
+    with pytest.raises(ConfigError, match="alpha` must be in"):
         untrained.stylize(content, style, alpha=1.5)
-    with pytest.raises(ConfigError, match="kind must be one of"):
+    with pytest.raises(ConfigError, match="kind` must be one of"):
         model_lib.Photoreal({}, None, kind="concat")
 
 

@@ -7,7 +7,7 @@ import sys
 from conftest import REPO
 from tfstyle.core import runtime
 
-PROBE = ("import os, tfstyle; tfstyle.stylize; import tensorflow as tf; tf.zeros(()); "
+PROBE = ("import os, tfstyle; tfstyle.transfer; import tensorflow as tf; tf.zeros(()); "
          "print(os.environ.get('TF_CPU_ALLOCATOR_USE_BFC'))")
 
 

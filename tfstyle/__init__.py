@@ -52,7 +52,9 @@ __all__ = [
 
 # The methods load with tfstyle/api.py (which imports TensorFlow only when
 # one is called); the method packages are attributes too (`tfstyle.gatys`).
+# `tfstyle.adain` is both: the package, callable as the method.
 __getattr__, __dir__ = attach(
-    __name__, dict.fromkeys(METHODS, "tfstyle.api"),
+    __name__, dict.fromkeys(set(METHODS) - {"adain"}, "tfstyle.api"),
     {name: f"tfstyle.{name}" for name in ("adain", "batch", "cli", "core", "gatys", "magenta",
-                                          "methods", "wct2")})
+                                          "methods", "wct2")},
+    before=runtime.import_tensorflow)

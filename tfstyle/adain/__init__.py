@@ -8,6 +8,9 @@
     recipe.py        AdainRecipe: a folder run (tfstyle.batch) with this method
 """
 
+import sys
+import types
+
 from tfstyle.adain.config import AdainConfig, TrainConfig  # noqa: F401 (light: no TensorFlow)
 from tfstyle.core.lazy import attach
 
@@ -22,3 +25,17 @@ __getattr__, __dir__ = attach(__name__, {
     **dict.fromkeys(("train", "TrainResult"), "tfstyle.adain.train"),
     "AdainRecipe": "tfstyle.adain.recipe",
 })
+
+
+class _Method(types.ModuleType):
+    """`tfstyle.adain` is this package and, called, the method: the name is
+    both, as `tfstyle.<method>(...)` is for every other method
+    (`tfstyle.api.adain`)."""
+
+    def __call__(self, content, styles, config=None, **kwargs):
+        from tfstyle.api import adain as method
+
+        return method(content, styles, config, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Method

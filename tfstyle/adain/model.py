@@ -178,7 +178,7 @@ class AdaIN:
         for s in styles:
             if isinstance(s, StyleStats):
                 if preserve_color != "none":
-                    raise ConfigError("preserve_color needs style images, not cached statistics")
+                    raise ConfigError("`preserve_color` needs style images, not cached statistics")
                 stats.append(s)
             else:
                 _, s = color.before_transfer(photo, as_image(s, style_size), preserve_color)

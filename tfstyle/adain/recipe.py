@@ -22,7 +22,7 @@ class AdainRecipe(Recipe):
         object.__setattr__(self, "styles", tuple(str(s) for s in self.styles))
         object.__setattr__(self, "adain_model", tuple(str(p) for p in self.adain_model))
         if len(self.adain_model) not in (1, 2):
-            raise ConfigError("adain_model must be a .weights.h5 path or the "
+            raise ConfigError("`model` must be a .weights.h5 path or the "
                               "(vgg_normalised.pth, decoder.pth) pair")
         blend = self.config.style_blend
         if blend and len(blend) != max(len(self.styles), 1):

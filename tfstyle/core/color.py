@@ -83,7 +83,7 @@ def check_mode(mode: str):
     if mode not in PRESERVE_COLOR:
         from tfstyle.core.errors import ConfigError
 
-        raise ConfigError(f"preserve_color must be one of {PRESERVE_COLOR}, got {mode!r}")
+        raise ConfigError(f"`preserve_color` must be one of {PRESERVE_COLOR}, got {mode!r}")
 
 
 def before_transfer(content: np.ndarray, style: np.ndarray, mode: str):

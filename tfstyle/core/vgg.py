@@ -181,7 +181,7 @@ def build_extractor(weights: VGGWeights, outputs: Sequence[str], pooling: str = 
     import keras
 
     if pooling not in POOLINGS:
-        raise ConfigError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        raise ConfigError(f"`pooling` must be one of {POOLINGS}, got {pooling!r}")
     wanted = [canonical_layer(n) for n in outputs]
     if not wanted:
         raise ConfigError("the extractor needs at least one output layer")

@@ -84,7 +84,7 @@ def synthesize_texture(style, config: Optional[StyleConfig] = None, *,
         check_side("style", s.shape, layers, "`size`")
     shape = tuple(output_size) if output_size is not None else styles[0].shape[:2]
     if len(shape) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape):
-        raise ConfigError(f"output_size must be (height, width) in pixels, got {output_size!r}")
+        raise ConfigError(f"`output_size` must be (height, width) in pixels, got {output_size!r}")
     if shape[0] * shape[1] > MAX_PIXELS:
         raise ConfigError(f"output size {shape[1]}x{shape[0]} is over {MAX_PIXELS // 10**6} Mpx")
     check_side("output", shape, layers, "`output_size`")

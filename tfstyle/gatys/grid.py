@@ -52,6 +52,20 @@ class GridResult:
     seconds: float                 # wall time of the whole grid
     weights_sha256: str
 
+    @property
+    def image(self) -> np.ndarray:
+        """The sheet, as every method's `Result` has its image."""
+        return self.sheet
+
+    @property
+    def settings(self) -> dict:
+        return {"method": "grid", "rows": list(self.row_labels),
+                "columns": list(self.column_labels)}
+
+    @property
+    def losses(self) -> dict:
+        return {f"{c.row},{c.column}": c.result.losses["total"] for c in self.cells}
+
 
 def format_layer_sets(sets: Sequence[LayerWeights]) -> str:
     """The inverse of `parse_layer_sets` for equally weighted sets, in the paper's names."""

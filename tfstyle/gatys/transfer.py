@@ -39,6 +39,11 @@ class StyleResult:
     weights_sha256: str            # identifies the VGG19 weights used
     config: StyleConfig
 
+    @property
+    def settings(self) -> dict:
+        """The config as JSON values, as every method's `Result` has it."""
+        return dict(self.config.to_dict(), method="gatys")
+
 
 def stylize(content, style, config: Optional[StyleConfig] = None, *,
             masks: Optional[Sequence] = None, style_masks: Optional[Sequence] = None,

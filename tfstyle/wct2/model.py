@@ -63,7 +63,7 @@ class Photoreal:
     def __init__(self, encoder_layers, decoder_layers=None, kind: str = "cat5", seed: int = 0,
                  source: str = ""):
         if kind not in KINDS:
-            raise ConfigError(f"kind must be one of {KINDS}, got {kind!r}")
+            raise ConfigError(f"`kind` must be one of {KINDS}, got {kind!r}")
         self.kind = kind
         self.source = source
         try:

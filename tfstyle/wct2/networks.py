@@ -54,7 +54,7 @@ Conv = Tuple[np.ndarray, np.ndarray]  # (kernel [kh, kw, in, out], bias [out]), 
 def decoder_shapes(kind: str) -> Dict[str, Tuple[int, int]]:
     """(in, out) channels of each decoder conv for `kind`."""
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}")
     grow = 5 if kind == "cat5" else 1
     return {name: (cin * grow if name in AFTER_UNPOOL else cin, cout)
             for name, cin, cout in DECODER_CONVS}
@@ -116,7 +116,7 @@ class Encoder(keras.Model):
     def __init__(self, layers: Mapping[str, Conv], kind: str = "cat5", **kwargs):
         super().__init__(**kwargs)
         if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+            raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}")
         self.kind = kind
         self.convs = {"conv0": _conv("conv0", 3, 1, layers["conv0"], trainable=False)}
         for name, cin, cout in ENCODER_CONVS:
