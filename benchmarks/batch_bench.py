@@ -6,10 +6,10 @@ Each case runs `main.py` on a fresh folder of copies of the photos in the
 exactly as a user would, and counts wall time from start to exit: model
 loading and Beam's start-up included. Gatys runs with presets/infrared.cfg
 (150 iterations from the photo, coarse-to-fine above 256 px), the dataset
-recipe; AdaIN with the model given by --adain_model (decoder weights do not
+recipe; AdaIN with the model given by --model (decoder weights do not
 change the speed). Run nothing else meanwhile.
 
-    python benchmarks/batch_bench.py --adain_model=m.weights.h5 [--cases=adain:256:16,...]
+    python benchmarks/batch_bench.py --model=m.weights.h5 [--cases=adain:256:16,...]
         [--images=DIR]
 """
 
@@ -50,17 +50,18 @@ def run_case(method: str, size: int, count: int, beam: bool, args) -> float:
                  f"--style={args.images / STYLE}", f"--size={size}",
                  "--output_channels=1"]
         if method == "adain":
-            if not args.adain_model:
-                raise SystemExit("adain cases need --adain_model")
-            flags += ["--mode=adain", f"--adain_model={args.adain_model}"]
+            if not args.model:
+                raise SystemExit("adain cases need --model")
+            command = ["adain", f"--model={args.model}"]
         elif method in ("arbitrary", "photoreal"):
-            flags += [f"--mode={method}"]
+            command = [method]
         else:
+            command = ["transfer"]
             flags += [f"--flagfile={REPO / 'presets' / 'infrared.cfg'}"]
         if beam:
             flags += list(BEAM)
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(REPO / "main.py"), *flags],
+        proc = subprocess.run([sys.executable, str(REPO / "main.py"), *command, *flags],
                               capture_output=True, text=True,
                               env=dict(os.environ, PYTHONPATH=str(REPO)))
         seconds = time.perf_counter() - start
@@ -71,7 +72,8 @@ def run_case(method: str, size: int, count: int, beam: bool, args) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--adain_model", default=None, help="for the adain cases")
+    parser.add_argument("--model", default=None,
+                        help="the AdaIN model (.weights.h5) of the adain cases")
     parser.add_argument("--cases", default="adain:256:32,adain:512:16,gatys:256:2,gatys:512:2",
                         help="method:size:images, comma-separated")
     parser.add_argument("--runners", default="process,beam",

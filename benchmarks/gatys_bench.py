@@ -42,7 +42,7 @@ def child(args):
         if p.step in checkpoints:
             marks[p.step] = (p.losses["total"], time.perf_counter())
 
-    result = tfstyle.stylize(args.content, args.style, config, callback=callback)
+    result = tfstyle.transfer(args.content, args.style, config, callback=callback)
     last = max(c for c in checkpoints if c in marks)  # L-BFGS may stop early
     steady = (marks[last][1] - marks["first"]) / max(last - 1, 1)
     height, width = result.image.shape[:2]

@@ -4,22 +4,23 @@ On the aligned pairs in ir/{visible,thermal}/ of the --images folder (default
 ../shared/images; same name = same scene), each scene's visible image is
 stylized with the *other* scene's thermal image as the style, and the result
 is compared with the real thermal image of the same scene: grayscale SSIM
-and Pearson's r at 256 px (`tfstyle.metrics`), and the earth mover's distance
+and Pearson's r at 256 px (`tfstyle.core.metrics`), and the earth mover's distance
 between the two intensity histograms (EMD: does the output take thermal
 statistics?). Baselines: the visible image's luminance and its inverse.
-Arbitrary rows: Magenta's pretrained network (`--mode=arbitrary`, weights
-from `python -m tfstyle.fetch`). Photoreal rows (WCT², `--mode=photoreal`) use the shipped decoder, or
---photoreal_model (left out, with a note, when the shipped decoder is not
-there): global, and with label maps (sky, ground, person, vehicle,
-vegetation, building), drawn by hand as boxes over each scene's visible image
-(ir_labels.json; the pairs are aligned, so a style scene's map is its visible
-twin's). A user supplies the same: a map of the photo and one of the thermal
-style image, same label = same kind of region.
+AdaIN rows (`main.py adain`) need --adain. Arbitrary rows: Magenta's pretrained
+network (`main.py arbitrary`, weights from `python -m tfstyle.fetch`), at each
+--alphas value as its --interpolation_weight. Photoreal rows (WCT²,
+`main.py photoreal`) use the shipped decoder, or --photoreal (left out, with a
+note, when the shipped decoder is not there): global, and with label maps (sky,
+ground, person, vehicle, vegetation, building), drawn by hand as boxes over each
+scene's visible image (ir_labels.json; the pairs are aligned, so a style scene's
+map is its visible twin's). A user supplies the same: a map of the photo and one
+of the thermal style image, same label = same kind of region.
 Prints a table; with --sheet writes a side-by-side picture (kept out of the
 repository: the pairs' terms forbid committing them or copies).
 
-    python benchmarks/ir_bench.py [--only=TEXT] [--adain_model=m.weights.h5] [--sheet=ir.png]
-        [--photoreal_model=decoder.npz] [--images=DIR]
+    python benchmarks/ir_bench.py [--only=TEXT] [--adain=m.weights.h5] [--sheet=ir.png]
+        [--photoreal=decoder.npz] [--images=DIR]
 """
 
 import argparse
@@ -37,8 +38,9 @@ LABELS = pathlib.Path(__file__).parent / "ir_labels.json"
 SHIPPED_PHOTOREAL = REPO / "tfstyle" / "wct2" / "data" / "wct2_decoder_cat5.npz"
 
 
-def main_py(*flags):
-    """Runs main.py as a user does (the preset through --flagfile); returns the output image."""
+def main_py(command, *flags):
+    """Runs `main.py COMMAND FLAGS` as a user does (the preset through --flagfile);
+    returns the output image."""
     import os
     import subprocess
     import tempfile
@@ -47,11 +49,13 @@ def main_py(*flags):
 
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "out.png"
-        proc = subprocess.run([sys.executable, str(REPO / "main.py"), *flags, f"--output={out}"],
+        proc = subprocess.run([sys.executable, str(REPO / "main.py"), command, *flags,
+                               f"--output={out}"],
                               capture_output=True, text=True,
                               env=dict(os.environ, PYTHONPATH=str(REPO)))
         if proc.returncode:
-            raise SystemExit(f"main.py {' '.join(flags)} failed: {proc.stderr.strip()}")
+            raise SystemExit(f"main.py {command} {' '.join(flags)} failed: "
+                             f"{proc.stderr.strip()}")
         return tfstyle.load_image(out)
 
 
@@ -77,23 +81,23 @@ def methods(args):
         "inverted luminance (baseline)": lambda v, s: 1.0 - lum(v),
         "luminance histogram of the style": hist_match,
     }
-    def run(*flags):
-        return lambda v, s: main_py(f"--content={v}", f"--style={s}", f"--size={args.size}", *flags)
+    def run(command, *flags):
+        return lambda v, s: main_py(command, f"--content={v}", f"--style={s}",
+                                    f"--size={args.size}", *flags)
 
-    table["gatys, presets/infrared.cfg"] = run(f"--flagfile={PRESET}")
+    table["gatys, presets/infrared.cfg"] = run("transfer", f"--flagfile={PRESET}")
     for beta in args.style_weights:
         table[f"gatys, infrared.cfg with style_weight={beta:g}"] = run(
-            f"--flagfile={PRESET}", f"--style_weight={beta:g}")
-    if args.adain_model:
+            "transfer", f"--flagfile={PRESET}", f"--style_weight={beta:g}")
+    if args.adain:
         for alpha in args.alphas:
-            table[f"adain, alpha={alpha:g}"] = run("--mode=adain", f"--adain_model={args.adain_model}",
+            table[f"adain, alpha={alpha:g}"] = run("adain", f"--model={args.adain}",
                                                    f"--alpha={alpha:g}", "--output_channels=1")
-    for alpha in args.alphas:
-        table[f"arbitrary (Magenta), alpha={alpha:g}"] = run(
-            "--mode=arbitrary", f"--alpha={alpha:g}", "--output_channels=1")
-    if args.photoreal_model:
-        photoreal = ("--mode=photoreal", f"--photoreal_model={args.photoreal_model}",
-                     "--output_channels=1")
+    for weight in args.alphas:
+        table[f"arbitrary (Magenta), interpolation_weight={weight:g}"] = run(
+            "arbitrary", f"--interpolation_weight={weight:g}", "--output_channels=1")
+    if args.photoreal:
+        photoreal = ("photoreal", f"--model={args.photoreal}", "--output_channels=1")
         for alpha in args.alphas:
             table[f"photoreal (WCT2), alpha={alpha:g}"] = run(*photoreal, f"--alpha={alpha:g}")
         for alpha in args.alphas:
@@ -142,10 +146,12 @@ def main():
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--style_weights", type=float, nargs="*", default=[],
                         help="extra Gatys rows: the preset with these style weights")
-    parser.add_argument("--adain_model", default=None)
+    parser.add_argument("--adain", default=None, metavar="MODEL",
+                        help="AdaIN model (.weights.h5) of the adain rows (default: no rows)")
     parser.add_argument("--alphas", type=float, nargs="*", default=[0.5, 1.0],
-                        help="the alphas of the adain and photoreal rows")
-    parser.add_argument("--photoreal_model", default=None,
+                        help="the alphas of the adain and photoreal rows, and the "
+                             "interpolation weights of the arbitrary rows")
+    parser.add_argument("--photoreal", default=None, metavar="MODEL",
                         help="photoreal decoder .npz (default: the shipped one, if there)")
     parser.add_argument("--only", default=None, help="run the methods whose name contains this")
     parser.add_argument("--sheet", default=None, help="write a side-by-side PNG here")
@@ -156,15 +162,15 @@ def main():
     if not scenes:
         parser.error(f"--images: {visible_dir} is empty")
     image_paths(parser, args, *(f"ir/thermal/{s}" for s in scenes))
-    if args.photoreal_model is not None and not pathlib.Path(args.photoreal_model).is_file():
-        parser.error(f"--photoreal_model: no file {args.photoreal_model}")
-    if args.photoreal_model is None:
+    if args.photoreal is not None and not pathlib.Path(args.photoreal).is_file():
+        parser.error(f"--photoreal: no file {args.photoreal}")
+    if args.photoreal is None:
         if SHIPPED_PHOTOREAL.is_file():
-            args.photoreal_model = str(SHIPPED_PHOTOREAL)
+            args.photoreal = str(SHIPPED_PHOTOREAL)
         elif not args.only or any(args.only in f"photoreal (WCT2), alpha={a:g}"
                                   for a in args.alphas):
             print(f"note: no photoreal rows: no shipped decoder {SHIPPED_PHOTOREAL} "
-                  "(pass --photoreal_model=PATH)", flush=True)
+                  "(pass --photoreal=PATH)", flush=True)
     setup_child()
     import numpy as np
 

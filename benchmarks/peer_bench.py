@@ -132,7 +132,7 @@ def child_tfstyle(args):
     def run(steps, optimizer="lbfgs"):
         one = dataclasses.replace(config, steps=steps, optimizer=optimizer)
         del seconds[:]
-        result = tfstyle.stylize(content, style, one)
+        result = tfstyle.transfer(content, style, one)
         return result.seconds, result.evaluations
 
     out = {}
@@ -198,8 +198,8 @@ def child_quality(args):
                 seen[p.step] = p.losses["total"]
 
         optim.run_lbfgs = lambda *a, history=history, **k: real_lbfgs(*a, history=history, **k)
-        result = tfstyle.stylize(content, style, config_for(args.size, steps=500),
-                                 callback=callback)
+        result = tfstyle.transfer(content, style, config_for(args.size, steps=500),
+                                  callback=callback)
         out[history] = {"200": seen.get(200), "500": seen.get(500),
                         "evaluations": result.evaluations, "seconds": result.seconds}
     return out

@@ -13,7 +13,7 @@ Sections (all by default; `--only=reconstruction,speed` picks some):
                   against the targets PSNR >= 30 dB and SSIM >= 0.95.
   photorealism    The photoreal pair (photoreal/content and style/in14.png) at
                   --size: tfstyle photoreal without and with the label maps
-                  (content_segment, style_segment), AdaIN with --adain_model,
+                  (content_segment, style_segment), AdaIN with --adain,
                   Gatys with --gatys_steps L-BFGS iterations from the content.
                   Per output: structure kept, the SSIM of the Sobel
                   gradient-magnitude maps (grayscale) of content and output
@@ -39,13 +39,13 @@ Sections (all by default; `--only=reconstruction,speed` picks some):
                   it). Then (4 --size)^2 transfers in fresh processes, the
                   style at 512 px and at (4 --size)^2: seconds and peak RSS.
 
---model is a decoder .npz (`Photoreal.save`, --mode=train_photoreal; default
+--model is a decoder .npz (`Photoreal.save`, `main.py train-photoreal`; default
 the shipped tfstyle/wct2/data/wct2_decoder_cat5.npz). The decoder's
 weights do not change the speed, so any decoder of the same kind serves the
 speed section. Run nothing else meanwhile when timing.
 
     python benchmarks/photoreal_bench.py [--only=reconstruction,photorealism,speed]
-        [--size=512] [--model=decoder.npz] [--adain_model=m.weights.h5] [--gatys_steps=100]
+        [--size=512] [--model=decoder.npz] [--adain=m.weights.h5] [--gatys_steps=100]
         [--repeats=3] [--sheet=photoreal.png] [--images=DIR]
 """
 
@@ -306,16 +306,16 @@ def photorealism(model, args, content_path, style_path, content_seg, style_seg):
                                                     style_size=size)),
         (labelled, with_labels),
     ]
-    if args.adain_model:
+    if args.adain:
         from tfstyle.adain import load_model as load_adain
 
-        adain = load_adain(args.adain_model)
+        adain = load_adain(args.adain)
         renders.append(("adain", lambda: adain.stylize(content_path, style_path, size=size,
                                                        style_size=size)))
     if args.gatys_steps:
         config = tfstyle.StyleConfig(size=size, steps=args.gatys_steps, init="content", scales=())
         renders.append((f"gatys, {args.gatys_steps} L-BFGS steps from the content",
-                        lambda: tfstyle.stylize(content_path, style_path, config).image))
+                        lambda: tfstyle.transfer(content_path, style_path, config).image))
 
     gram = GramDistance(style)
     print(f"\n## photorealism: content {PAIR[0]} x style {PAIR[1]}, output "
@@ -437,7 +437,7 @@ def main():
                              "and, in a fresh process, (4 size)^2")
     parser.add_argument("--model", type=pathlib.Path, default=SHIPPED,
                         help="photoreal decoder .npz (default: the shipped %(default)s)")
-    parser.add_argument("--adain_model", default=None,
+    parser.add_argument("--adain", default=None, metavar="MODEL",
                         help="photorealism: an AdaIN .weights.h5 for a comparison row")
     parser.add_argument("--gatys_steps", type=int, default=100,
                         help="photorealism: L-BFGS iterations of the Gatys row (0: no row)")
@@ -455,8 +455,8 @@ def main():
         parser.error(f"--only: sections are {', '.join(SECTIONS)}; got {args.only!r}")
     if args.size < 8 or args.repeats < 1 or args.gatys_steps < 0:
         parser.error("--size must be >= 8, --repeats >= 1, --gatys_steps >= 0")
-    if args.adain_model and not pathlib.Path(args.adain_model).is_file():
-        parser.error(f"--adain_model: no file {args.adain_model}")
+    if args.adain and not pathlib.Path(args.adain).is_file():
+        parser.error(f"--adain: no file {args.adain}")
     if not args.model.is_file():
         print(f"photoreal_bench: no decoder file {args.model}"
               + (" (the shipped decoder is not there yet: train one, or pass --model=PATH)"

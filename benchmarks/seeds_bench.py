@@ -1,4 +1,4 @@
-"""Several seeds in one batch (`tfstyle.stylize_seeds`, `--seeds`) against one run per seed.
+"""Several seeds in one batch (`tfstyle.transfer(..., seeds=)`, `--seeds`) against one run per seed.
 
 For each size and batch size B, in a fresh process: B white-noise starts
 optimized together for `--steps` steps, timed per step after the first
@@ -39,10 +39,10 @@ def child(args):
     times = []
     callback = lambda p: times.append(time.perf_counter())  # noqa: E731
     if args.batch == 1:
-        result = tfstyle.stylize(args.content, args.style, config, callback=callback)
+        result = tfstyle.transfer(args.content, args.style, config, callback=callback)
     else:
-        result = tfstyle.stylize_seeds(args.content, args.style, config,
-                                       seeds=range(args.batch), callback=callback)[0]
+        result = tfstyle.transfer(args.content, args.style, config,
+                                  seeds=range(args.batch), callback=callback)[0]
     per_step = (times[-1] - times[0]) / (len(times) - 1)
     height, width = result.image.shape[:2]
     evals = result.evaluations / result.steps

@@ -1,4 +1,4 @@
-"""Size benchmark (issue 4): peak memory and time of `tfstyle.stylize` by output size.
+"""Size benchmark (issue 4): peak memory and time of `tfstyle.transfer` by output size.
 
 Each size runs in a fresh process with tfstyle's defaults (coarse to fine,
 tiles chosen automatically when a pass would not fit in memory) on
@@ -47,10 +47,10 @@ def child(args):
         if p.step > total_before_final:
             final_steps.append(time.perf_counter() - start)
 
-    result = tfstyle.stylize(args.content, args.style, config, callback=callback)
+    result = tfstyle.transfer(args.content, args.style, config, callback=callback)
     height, width = result.image.shape[:2]
     if args.save:
-        tfstyle.image.save_image(args.save, result.image)
+        tfstyle.save_image(args.save, result.image)
     per_step = ((final_steps[-1] - final_steps[0]) / (len(final_steps) - 1)
                 if len(final_steps) > 1 else float("nan"))
     print(json.dumps({

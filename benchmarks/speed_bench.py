@@ -68,7 +68,7 @@ def child(args):
             trajectory.append((now, p.losses["total"]))
             full_steps.append(now)
 
-    result = tfstyle.stylize(args.content, args.style, config, callback=callback)
+    result = tfstyle.transfer(args.content, args.style, config, callback=callback)
     height, width = result.image.shape[:2]
     # Steady-state seconds per full-size iteration (the first one includes tracing).
     per_step = (full_steps[-1] - full_steps[0]) / max(len(full_steps) - 1, 1)

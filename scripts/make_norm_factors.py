@@ -1,7 +1,7 @@
-"""Writes tfstyle/data/vgg19_norm_<hash>.npz: VGG19 normalization factors.
+"""Writes tfstyle/core/data/vgg19_norm_<hash>.npz: VGG19 normalization factors.
 
 The factors are each filter's mean activation (after ReLU) over the
-calibration set in tfstyle/samples.py, for both average and max pooling,
+calibration set in tfstyle/core/samples.py, for both average and max pooling,
 computed on the un-normalized network. They belong to one weights file and
 record its sha256. Run after a change to the calibration set or to ship
 factors for other weights:

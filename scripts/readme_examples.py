@@ -49,7 +49,7 @@ def report(what, result):
 
 
 def run(content, style, weights, **kwargs):
-    result = tfstyle.stylize(content, style, tfstyle.StyleConfig(**kwargs), weights=weights)
+    result = tfstyle.transfer(content, style, tfstyle.StyleConfig(**kwargs), model=weights)
     return report(kwargs, result)
 
 
@@ -162,8 +162,8 @@ def sizes(args, weights):
     images = []
     for size in (256, 512, 1024):
         print(f"defaults at {size} px")
-        result = tfstyle.stylize(args.tubingen, args.starry, StyleConfig(size=size),
-                                 weights=weights)
+        result = tfstyle.transfer(args.tubingen, args.starry, StyleConfig(size=size),
+                                  model=weights)
         pixels = result.image.shape[0] * result.image.shape[1]
         balance = result.config.beta(pixels) * result.losses["style"] / result.losses["content"]
         print(f"  {result.seconds:.0f} s, beta L_style / alpha L_content = {balance:.3f}")
@@ -226,8 +226,8 @@ def paper_experiments(todo, weights, args):
         ramp = lambda a, b: np.clip((rows - a) / 0.04, 0, 1) * np.clip((b - rows) / 0.04, 0, 1)  # noqa: E731
         sky, town = ramp(-1, 0.38), ramp(0.38, 0.72)
         config = StyleConfig(size=args.size, steps=args.steps, style_weight=beta(args.size), **PAPER)
-        result = tfstyle.stylize(tubingen, [starry, scream], config, masks=[sky, town],
-                                 weights=weights)
+        result = tfstyle.transfer(tubingen, [starry, scream], config, masks=[sky, town],
+                                  model=weights)
         report("masks", result)
         mask_view = np.stack([sky, town, 1 - np.clip(sky + town, 0, 1)], -1).astype(np.float32)
         tfstyle.save_image(DOCS / "masks.png", strip([
@@ -242,8 +242,8 @@ def paper_experiments(todo, weights, args):
         with tempfile.TemporaryDirectory() as logdir:
             config = StyleConfig(size=small, steps=args.steps, style_weight=beta(small), **PAPER)
             logger = TensorBoardLogger(logdir, image_every=args.steps // 4)
-            report("logged", tfstyle.stylize(tubingen, starry, config, weights=weights,
-                                             callback=logger))
+            report("logged", tfstyle.transfer(tubingen, starry, config, model=weights,
+                                              callback=logger))
             logger.close()
             panels = []
             for path in sorted(pathlib.Path(logdir).glob("events.out.tfevents.*")):

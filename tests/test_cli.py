@@ -240,7 +240,7 @@ def test_texture_mode_any_size_with_tensorboard_logs(tmp_path, pictures):
     with Image.open(tmp_path / "tex.png") as img:
         assert img.size == (72, 40)
         settings = json.loads(img.text["tfstyle:settings"])
-    assert settings["mode"] == "texture" and settings["output_size"] == "72x40"
+    assert settings["command"] == "texture" and settings["output_size"] == "72x40"
     assert "content" not in settings and set(json.loads(img.text["tfstyle:losses"])) == {
         "total", "style"}
     events = list((tmp_path / "runs" / "tex").glob("events.out.tfevents.*"))

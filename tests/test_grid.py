@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tfstyle.gatys import experiments, passes as gpasses, targets as gtargets, transfer
+from tfstyle.gatys import passes as gpasses, targets as gtargets, transfer
 
 from tfstyle.gatys import grid
 from tfstyle.gatys.config import StyleConfig, parse_layer_weights

@@ -2,7 +2,7 @@
 
 import sys
 import time
-from typing import Optional, Tuple
+from typing import Tuple
 
 from tfstyle.adain.config import AdainConfig, TrainConfig
 from tfstyle.cli import common, output

@@ -4,7 +4,7 @@ folder), reconstruct, texture and grid."""
 import dataclasses
 import pathlib
 import sys
-from typing import Optional, Tuple
+from typing import Optional
 
 from tfstyle.cli import common, output
 from tfstyle.core.errors import ConfigError

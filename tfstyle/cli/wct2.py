@@ -3,7 +3,7 @@ folder) and train-photoreal."""
 
 import sys
 import time
-from typing import Optional, Tuple
+from typing import Tuple
 
 from tfstyle.cli import common, output
 from tfstyle.core.errors import ConfigError

@@ -22,6 +22,7 @@ import numbers
 import typing
 from typing import Any, Callable, Optional, Sequence, Tuple
 
+from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import ConfigError
 
 _HELP, _CHOICES, _TEXT, _REPEAT = "tfstyle.help", "tfstyle.choices", "tfstyle.text", "tfstyle.repeat"
@@ -36,6 +37,13 @@ def option(default: Any, help: str, *, choices: Optional[Sequence[str]] = None,
     return dataclasses.field(default=default, metadata={
         _HELP: help, _CHOICES: tuple(choices) if choices else None, _TEXT: text,
         _REPEAT: repeat})
+
+
+def default_of(cls, name: str, default: Any) -> Any:
+    """`cls`'s field `name` declared again with another default (its help kept):
+    a subclass's own default for a shared setting."""
+    meta = next(f.metadata for f in dataclasses.fields(cls) if f.name == name)
+    return dataclasses.field(default=default, metadata=meta)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,3 +199,31 @@ def settings_of(config) -> dict:
         return value
 
     return {f.name: plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedForwardControls:
+    """What the one-pass methods (AdaIN, Magenta's arbitrary network) share:
+    several styles, colour, sizes. A method's config adds its own trade-off."""
+
+    style_blend: Tuple[float, ...] = option(
+        (), "Relative weights of several styles, e.g. 0.7,0.3 (default: equal).")
+    preserve_color: str = option("none", "Keep the content's colours: luminance or histogram "
+                                 "(matched before encoding).", choices=PRESERVE_COLOR)
+    size: Optional[int] = option(512, "Long side of the content and output in pixels (0 or "
+                                 "None: the content's own size).")
+    style_size: Optional[int] = option(512, "Long side the styles are encoded at (0 or None: "
+                                       "their own size).")
+
+    def __post_init__(self):
+        object.__setattr__(self, "style_blend", check_blend("style_blend", self.style_blend))
+        check_choice("preserve_color", self.preserve_color, PRESERVE_COLOR)
+        check_size("size", self.size)
+        check_size("style_size", self.style_size)
+
+    def blend_weights(self, count: int) -> Tuple[float, ...]:
+        """`style_blend` for `count` styles, normalized to sum to 1 (empty: equal)."""
+        return blend_weights(self.style_blend, count)
+
+    def to_dict(self) -> dict:
+        return settings_of(self)

@@ -2,14 +2,13 @@
 style network (the `arbitrary` command) and the 26-style network (`multistyle`)."""
 
 import dataclasses
-import numbers
 import re
 from typing import Optional, Tuple
 
 from tfstyle.core.color import PRESERVE_COLOR
 from tfstyle.core.errors import ConfigError
-from tfstyle.core.options import (blend_weights, check_blend, check_choice, check_size,
-                                  check_unit, option, settings_of)
+from tfstyle.core.options import (FeedForwardControls, check_choice, check_size, check_unit,
+                                  default_of, option, settings_of)
 
 NUM_STYLES = 26
 # `builtin_style` that asks for every style on one contact sheet.
@@ -17,34 +16,17 @@ ALL = "all"
 
 
 @dataclasses.dataclass(frozen=True)
-class ArbitraryConfig:
+class ArbitraryConfig(FeedForwardControls):
     """The controls of the arbitrary-style network (Ghiasi et al. 2017)."""
 
+    style_size: Optional[int] = default_of(FeedForwardControls, "style_size", 256)
     interpolation_weight: float = option(
         1.0, "Mix of the style's vector with the photo's own (Magenta's interpolation weight): "
         "1 is the style's, 0 keeps the photo's own style.")
-    style_blend: Tuple[float, ...] = option(
-        (), "Relative weights of several styles' vectors, e.g. 0.7,0.3 (default: equal).")
-    preserve_color: str = option("none", "Keep the content's colours: luminance or "
-                                 "histogram.", choices=PRESERVE_COLOR)
-    size: Optional[int] = option(512, "Long side of the content and output in pixels (0 or "
-                                 "None: the content's own size).")
-    style_size: Optional[int] = option(256, "Long side the styles are encoded at (0 or None: "
-                                       "their own size; 256 is the predictor's training "
-                                       "size).")
 
     def __post_init__(self):
         check_unit("interpolation_weight", self.interpolation_weight)
-        object.__setattr__(self, "style_blend", check_blend("style_blend", self.style_blend))
-        check_choice("preserve_color", self.preserve_color, PRESERVE_COLOR)
-        check_size("size", self.size)
-        check_size("style_size", self.style_size)
-
-    def blend_weights(self, count: int) -> Tuple[float, ...]:
-        return blend_weights(self.style_blend, count)
-
-    def to_dict(self) -> dict:
-        return settings_of(self)
+        super().__post_init__()
 
 
 @dataclasses.dataclass(frozen=True)
