@@ -343,7 +343,7 @@ def test_train_adain_then_stylize_one_image_and_a_folder(tmp_path, pictures):
     with Image.open(tmp_path / "one.png") as img:
         assert img.size == (56, 40)
         assert json.loads(img.text["tfstyle:settings"])["alpha"] == 0.5
-    assert json.loads((tmp_path / "one.json").read_text())["settings"]["mode"] == "adain"
+    assert json.loads((tmp_path / "one.json").read_text())["settings"]["command"] == "adain"
 
     folder = ["--mode=adain", "--model=adain.weights.h5", "--content_dir=photos",
               "--output_dir=styled", f"--style={style}", "--size=32"]

@@ -55,6 +55,6 @@ __all__ = [
 # `tfstyle.adain` is both: the package, callable as the method.
 __getattr__, __dir__ = attach(
     __name__, dict.fromkeys(set(METHODS) - {"adain"}, "tfstyle.api"),
-    {name: f"tfstyle.{name}" for name in ("adain", "batch", "cli", "core", "gatys", "magenta",
-                                          "methods", "wct2")},
+    {name: f"tfstyle.{name}" for name in ("adain", "api", "batch", "cli", "core", "gatys",
+                                          "magenta", "methods", "wct2")},
     before=runtime.import_tensorflow)

@@ -18,36 +18,17 @@ A method's own inputs are keyword arguments beside these: masks for regions
 no content (`texture`), and take what they have.
 """
 
-import dataclasses
 import time
 from typing import Optional, Sequence
 
 from tfstyle.core import runtime
-from tfstyle.core.errors import ConfigError
-from tfstyle.core.progress import Callback, Progress
-from tfstyle.core.result import Result
+from tfstyle.adain.api import adain
+from tfstyle.core.progress import Callback
+from tfstyle.core.options import configure
+from tfstyle.core.result import Result, finish
 
 __all__ = ["transfer", "texture", "reconstruct", "grid", "adain", "photoreal", "arbitrary",
-           "multistyle", "configure"]
-
-
-def configure(cls, config=None, overrides=None):
-    """`config` (an instance of `cls`, or None for its defaults) with
-    `overrides` applied: the one way every method builds its settings."""
-    if config is not None and not isinstance(config, cls):
-        raise ConfigError(f"config must be a {cls.__name__}, got {type(config).__name__}")
-    config = config if config is not None else cls()
-    if not overrides:
-        return config
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        import difflib
-
-        close = difflib.get_close_matches(unknown[0], names, 1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        raise ConfigError(f"{cls.__name__} has no setting `{unknown[0]}`{hint}")
-    return dataclasses.replace(config, **overrides)
+           "multistyle"]
 
 
 def _vgg(model):
@@ -55,13 +36,6 @@ def _vgg(model):
     from tfstyle.core.weights import VGGWeights, find_vgg19_weights
 
     return model if isinstance(model, VGGWeights) else find_vgg19_weights(model)
-
-
-def _finish(image, settings: dict, start: float, callback: Callback, weights_sha256: str = ""):
-    seconds = time.perf_counter() - start
-    if callback is not None:
-        callback(Progress(step=1, steps=1, losses={}, elapsed=seconds, image=image))
-    return Result(image, settings, {}, seconds, weights_sha256)
 
 
 def transfer(content, style, config=None, *, model=None, callback: Callback = None,
@@ -123,29 +97,6 @@ def grid(content, style, config=None, *, model=None, callback: Callback = None,
                       callback=callback)
 
 
-def adain(content, styles, config=None, *, model=None, callback: Callback = None,
-          masks: Optional[Sequence] = None, **overrides) -> Result:
-    """AdaIN (Huang & Belongie 2017): one forward pass. `model` (required: no
-    trained weights can be shipped) is an `adain.AdaIN`, a `.weights.h5` from
-    `tfstyle train-adain`, or the official (vgg_normalised.pth, decoder.pth)
-    pair. `masks`: one per style (spatial control)."""
-    runtime.import_tensorflow()
-    from tfstyle.adain.config import AdainConfig
-    from tfstyle.adain.model import load_model
-
-    config = configure(AdainConfig, config, overrides)
-    if model is None:
-        raise ConfigError("adain needs a `model`: a .weights.h5 from train-adain, or the "
-                          "official (vgg_normalised.pth, decoder.pth) pair")
-    net = load_model(model)
-    start = time.perf_counter()
-    image = net.stylize(content, styles, alpha=config.alpha,
-                        style_weights=config.style_blend or None, masks=masks,
-                        preserve_color=config.preserve_color, size=config.size,
-                        style_size=config.style_size)
-    return _finish(image, dict(config.to_dict(), method="adain"), start, callback)
-
-
 def photoreal(content, style, config=None, *, model=None, callback: Callback = None,
               content_labels=None, style_labels=None, **overrides) -> Result:
     """Photorealistic transfer (WCT², Yoo et al. 2019). `model`: None (the
@@ -162,7 +113,7 @@ def photoreal(content, style, config=None, *, model=None, callback: Callback = N
     image = run(content, style, model=model, alpha=config.alpha,
                 transfer_at=config.transfer_at, content_labels=content_labels,
                 style_labels=style_labels, size=config.size, style_size=config.style_size)
-    return _finish(image, dict(config.to_dict(), method="photoreal"), start, callback)
+    return finish(image, dict(config.to_dict(), method="photoreal"), start, callback)
 
 
 def arbitrary(content, styles, config=None, *, model=None, callback: Callback = None,
@@ -178,7 +129,7 @@ def arbitrary(content, styles, config=None, *, model=None, callback: Callback = 
     config = configure(ArbitraryConfig, config, overrides)
     start = time.perf_counter()
     image = run(content, styles, model=model, masks=masks, **config.to_dict())
-    return _finish(image, dict(config.to_dict(), method="arbitrary"), start, callback)
+    return finish(image, dict(config.to_dict(), method="arbitrary"), start, callback)
 
 
 def multistyle(content, builtin_style=None, config=None, *, model=None,
@@ -202,4 +153,4 @@ def multistyle(content, builtin_style=None, config=None, *, model=None,
         image = run.multistyle(content, config.builtin_style, model=model,
                                strength=config.strength, preserve_color=config.preserve_color,
                                size=config.size)
-    return _finish(image, dict(config.to_dict(), method="multistyle"), start, callback)
+    return finish(image, dict(config.to_dict(), method="multistyle"), start, callback)

@@ -30,10 +30,10 @@ __getattr__, __dir__ = attach(__name__, {
 class _Method(types.ModuleType):
     """`tfstyle.adain` is this package and, called, the method: the name is
     both, as `tfstyle.<method>(...)` is for every other method
-    (`tfstyle.api.adain`)."""
+    (`tfstyle.adain.api.adain`)."""
 
     def __call__(self, content, styles, config=None, **kwargs):
-        from tfstyle.api import adain as method
+        from tfstyle.adain.api import adain as method
 
         return method(content, styles, config, **kwargs)
 

@@ -4,7 +4,7 @@ import dataclasses
 from typing import Callable, Tuple
 
 from tfstyle.adain.config import AdainConfig
-from tfstyle.batch.recipe import EMBEDDED_STYLE, Recipe, default_styles
+from tfstyle.core.recipe import EMBEDDED_STYLE, Recipe, default_styles
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 

@@ -30,7 +30,7 @@ import time
 
 from tfstyle.batch import folders
 from tfstyle.batch.folders import BatchItem, BatchResult
-from tfstyle.batch.recipe import Recipe
+from tfstyle.core.recipe import Recipe
 from tfstyle.core.errors import ConfigError, ImageError, TfstyleError
 from tfstyle.core.image import INPUT_SUFFIXES, as_image, saved_settings
 

@@ -177,7 +177,7 @@ class _Job:
 
 def _settings(run: common.Run, config: StyleConfig, content, size) -> dict:
     """The run as its outputs record it."""
-    from tfstyle.batch.recipe import EMBEDDED_STYLE
+    from tfstyle.core.recipe import EMBEDDED_STYLE
 
     settings = dict(config.to_dict(), command=run.command)
     if run.command == "transfer":

@@ -18,6 +18,7 @@ field whose value a user writes as text (layer lists, 'auto') says so with
 """
 
 import dataclasses
+import difflib
 import numbers
 import typing
 from typing import Any, Callable, Optional, Sequence, Tuple
@@ -227,3 +228,20 @@ class FeedForwardControls:
 
     def to_dict(self) -> dict:
         return settings_of(self)
+
+
+def configure(cls, config=None, overrides=None):
+    """`config` (an instance of `cls`, or None for its defaults) with
+    `overrides` applied: the one way every method builds its settings."""
+    if config is not None and not isinstance(config, cls):
+        raise ConfigError(f"config must be a {cls.__name__}, got {type(config).__name__}")
+    config = config if config is not None else cls()
+    if not overrides:
+        return config
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], names, 1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise ConfigError(f"{cls.__name__} has no setting `{unknown[0]}`{hint}")
+    return dataclasses.replace(config, **overrides)

@@ -18,3 +18,16 @@ class Result:
     losses: Mapping[str, float] = dataclasses.field(default_factory=dict)  # where there are any
     seconds: float = 0.0                         # wall time of the call
     weights_sha256: str = ""                     # identifies the network's weights, where known
+
+
+def finish(image, settings: dict, start: float, callback=None, weights_sha256: str = ""):
+    """The `Result` of a one-pass method that started at `start`
+    (time.perf_counter()); `callback` gets one `Progress` for it."""
+    import time
+
+    from tfstyle.core.progress import Progress
+
+    seconds = time.perf_counter() - start
+    if callback is not None:
+        callback(Progress(step=1, steps=1, losses={}, elapsed=seconds, image=image))
+    return Result(image, settings, {}, seconds, weights_sha256)

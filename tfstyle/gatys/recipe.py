@@ -3,7 +3,7 @@
 import dataclasses
 from typing import Callable, Optional, Tuple
 
-from tfstyle.batch.recipe import EMBEDDED_STYLE, Recipe, default_styles
+from tfstyle.core.recipe import EMBEDDED_STYLE, Recipe, default_styles
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 from tfstyle.gatys.config import StyleConfig

@@ -4,7 +4,7 @@ blend) is computed once, then one forward pass per photo."""
 import dataclasses
 from typing import Callable, Optional, Tuple
 
-from tfstyle.batch.recipe import EMBEDDED_STYLE, Recipe, default_styles
+from tfstyle.core.recipe import EMBEDDED_STYLE, Recipe, default_styles
 from tfstyle.core.image import as_image, load_image
 from tfstyle.magenta.config import ArbitraryConfig, MultistyleConfig
 
