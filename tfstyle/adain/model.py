@@ -159,8 +159,6 @@ class AdaIN:
             reflection-padded for the networks and cropped back.
           style_size: long side styles are encoded at (None: their own).
         """
-        import tensorflow as tf
-
         # The controls are validated once, by the config that holds their defaults.
         config = AdainConfig(alpha=alpha, style_blend=tuple(style_weights or ()),
                              preserve_color=preserve_color, size=size, style_size=style_size)
@@ -174,26 +172,27 @@ class AdaIN:
             raise ConfigError("style weights blend styles everywhere and masks place them; "
                               "give one or the other")
         weights = config.blend_weights(len(styles))
-        stats = []
-        for s in styles:
-            if isinstance(s, StyleStats):
-                if preserve_color != "none":
-                    raise ConfigError("`preserve_color` needs style images, not cached statistics")
-                stats.append(s)
-            else:
-                _, s = color.before_transfer(photo, as_image(s, style_size), preserve_color)
-                stats.append(self.style_stats(s, None))
+        stats = [self._stats_of(s, photo, preserve_color, style_size) for s in styles]
         height, width = photo.shape[:2]
         feats = self.encode(_pad_to_8(image[None]))
         if masks is None:
-            target = tf.add_n([w * adain(feats, (tf.constant(st.mean), tf.constant(st.std)))
-                               for w, st in zip(weights, stats)])
-            target = alpha * target + (1.0 - alpha) * feats
+            target = _blended_target(feats, stats, weights, alpha)
         else:
             target = self._masked_target(feats, stats, masks, alpha)
         out = self.decoder(target).numpy()[0, :height, :width]
         out = np.clip(out, 0.0, 1.0).astype(np.float32)
         return color.after_transfer(out, photo, preserve_color)
+
+    def _stats_of(self, style, photo: np.ndarray, preserve_color: str,
+                  style_size: Optional[int]) -> StyleStats:
+        """A style's statistics: as given (`StyleStats`), or encoded from the
+        image after colour preservation against `photo`."""
+        if isinstance(style, StyleStats):
+            if preserve_color != "none":
+                raise ConfigError("`preserve_color` needs style images, not cached statistics")
+            return style
+        _, style = color.before_transfer(photo, as_image(style, style_size), preserve_color)
+        return self.style_stats(style, None)
 
     def stylize_tensor(self, images, style: StyleStats, alpha: float = 1.0):
         """The plain method on tensors, for `tf.data` and batches: [H, W, 3]
@@ -249,6 +248,17 @@ class AdaIN:
         if covered.max() > 1.0 + 1e-3:
             log.info("masks overlap; overlapping regions add up")
         return target
+
+
+def _blended_target(feats, stats: Sequence[StyleStats], weights: Sequence[float], alpha: float):
+    """The decoder's input without masks: AdaIN to each style, blended by
+    `weights` (§7, style interpolation), then mixed with the content's
+    features by `alpha` (eq. 14)."""
+    import tensorflow as tf
+
+    target = tf.add_n([w * adain(feats, (tf.constant(st.mean), tf.constant(st.std)))
+                       for w, st in zip(weights, stats)])
+    return alpha * target + (1.0 - alpha) * feats
 
 
 def _pad_to_8(images):

@@ -100,16 +100,7 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
     history = HISTORY if history is None else history
     if not (isinstance(history, int) and history >= 1):
         raise ValueError(f"history must be a positive integer, got {history!r}")
-    shape = init.shape
-
-    @tf.function(input_signature=[tf.TensorSpec([int(np.prod(shape))], tf.float32)])
-    def value_and_grad(flat):
-        image = tf.reshape(flat, _as_batch(init).shape)
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            parts = objective(image)
-        return parts, tf.reshape(tape.gradient(parts["total"], image), [-1])
-
+    value_and_grad = _value_and_grad(objective, init)
     # The last few evaluations, so each iteration's callback gets every loss
     # part of the accepted point (usually the last line-search trial, not always).
     evaluated = collections.deque(maxlen=4)
@@ -120,6 +111,45 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
         # scipy's core wants float64.
         return float(parts["total"]), grad.numpy().astype(np.float64)
 
+    # One BLAS thread for L-BFGS-B's vector work: OpenBLAS's idle workers
+    # spin for ~0.1 s after each threaded call, and here they spun through the
+    # next evaluation, taking a core from TensorFlow (a 256x192 evaluation
+    # took 0.259 s instead of 0.213; docs/benchmarks.md).
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        result = optimize.minimize(
+            fun, init.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
+            bounds=optimize.Bounds(0.0, 1.0),
+            callback=_iteration_reporter(callback, steps, init.shape, evaluated),
+            # ftol=gtol=0: run the requested number of iterations, as the paper
+            # reports results after a fixed budget; maxfun caps line searches.
+            options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
+                     "maxcor": history})
+    if result.nit < steps:
+        log.warning("L-BFGS stopped after %d of %d iterations: %s", result.nit, steps,
+                    result.message)
+    final_image = result.x.reshape(init.shape).astype(np.float32)
+    parts, _ = value_and_grad(tf.constant(result.x, tf.float32))
+    return OptimResult(final_image, _floats(parts), int(result.nit), int(result.nfev))
+
+
+def _value_and_grad(objective, init: np.ndarray):
+    """A tf.function from the flat pixels of an image shaped as `init` to
+    (`objective`'s loss parts, the flat gradient of their total)."""
+    @tf.function(input_signature=[tf.TensorSpec([int(np.prod(init.shape))], tf.float32)])
+    def value_and_grad(flat):
+        image = tf.reshape(flat, _as_batch(init).shape)
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            parts = objective(image)
+        return parts, tf.reshape(tape.gradient(parts["total"], image), [-1])
+
+    return value_and_grad
+
+
+def _iteration_reporter(callback: Callback, steps: int, shape, evaluated):
+    """scipy's per-iteration callback: counts iterations and reports each to
+    `callback` with the loss parts of its point, found among the `evaluated`
+    (x, parts) pairs (only the total when the point is no longer among them)."""
     start = time.perf_counter()
     count = [0]
 
@@ -132,21 +162,4 @@ def run_lbfgs(objective, init: np.ndarray, steps: int, callback: Callback = None
             callback(Progress(count[0], steps, parts, time.perf_counter() - start,
                               x.reshape(shape).astype(np.float32)))
 
-    # One BLAS thread for L-BFGS-B's vector work: OpenBLAS's idle workers
-    # spin for ~0.1 s after each threaded call, and here they spun through the
-    # next evaluation, taking a core from TensorFlow (a 256x192 evaluation
-    # took 0.259 s instead of 0.213; docs/benchmarks.md).
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):
-        result = optimize.minimize(
-            fun, init.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-            bounds=optimize.Bounds(0.0, 1.0), callback=on_iteration,
-            # ftol=gtol=0: run the requested number of iterations, as the paper
-            # reports results after a fixed budget; maxfun caps line searches.
-            options={"maxiter": steps, "maxfun": 2 * steps + 20, "ftol": 0.0, "gtol": 0.0,
-                     "maxcor": history})
-    if result.nit < steps:
-        log.warning("L-BFGS stopped after %d of %d iterations: %s", result.nit, steps,
-                    result.message)
-    final_image = result.x.reshape(shape).astype(np.float32)
-    parts, _ = value_and_grad(tf.constant(result.x, tf.float32))
-    return OptimResult(final_image, _floats(parts), int(result.nit), int(result.nfev))
+    return on_iteration

@@ -126,29 +126,13 @@ def fit(model, step_losses: Callable, streams: Sequence, config, checkpoint_dir:
     Returns:
       (step reached, the last batch's losses, seconds of this run).
     """
-    import keras
-
-    schedule = keras.optimizers.schedules.InverseTimeDecay(
-        config.learning_rate, decay_steps=1, decay_rate=config.lr_decay)
-    optimizer = keras.optimizers.Adam(learning_rate=schedule)
-    optimizer.build(model.trainable_variables)
-    step_var = tf.Variable(0, dtype=tf.int64, name="step")
-    checkpoint = tf.train.Checkpoint(decoder=model, optimizer=optimizer, step=step_var)
-    manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
+    schedule, optimizer, step_var, checkpoint, manager = _optimizer_and_checkpoints(
+        model, config, checkpoint_dir)
     first_step = _resume(checkpoint, manager, checkpoint_dir, config, weights, record)
     if first_step >= config.steps:
         log.info("the checkpoint is at step %d already (steps=%d); writing the model",
                  first_step, config.steps)
-
-    @tf.function(reduce_retracing=True)
-    def train_step(*batches):
-        with tf.GradientTape() as tape:
-            total, parts, images = step_losses(*batches)
-        grads = tape.gradient(total, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        step_var.assign_add(1)
-        return total, parts, images
-
+    train_step = _train_step(model, optimizer, step_var, step_losses)
     # A resumed run draws other crops than the first: the data seed moves with the step.
     iterators = [iter(make(config.seed * 7919 + first_step + i)) for i, make in enumerate(streams)]
     writer = _summary_writer(logdir, config, first_step)
@@ -158,10 +142,7 @@ def fit(model, step_losses: Callable, streams: Sequence, config, checkpoint_dir:
         while step < config.steps:
             total, parts, images = train_step(*[next(it) for it in iterators])
             step = int(step_var)
-            values = {"total": float(total), **{k: float(v) for k, v in parts.items()}}
-            if not all(math.isfinite(v) for v in values.values()):
-                raise WeightsError(f"training diverged at step {step} (loss {values['total']}); "
-                                   "try a smaller learning_rate with a new checkpoint_dir")
+            values = _finite_losses(total, parts, step)
             preview = None
             if writer is not None:
                 preview = _log(writer, step, config, values, schedule, images,
@@ -172,11 +153,7 @@ def fit(model, step_losses: Callable, streams: Sequence, config, checkpoint_dir:
                 callback(Progress(step, config.steps, values, time.monotonic() - start,
                                   preview, first_step))
     except KeyboardInterrupt:
-        step = int(step_var)  # the step may have run before the interrupt reached Python
-        if step > first_step:
-            manager.save(checkpoint_number=step)
-            log.warning("interrupted at step %d; saved a checkpoint in %s (run again to resume)",
-                        step, checkpoint_dir)
+        _save_interrupted(manager, step_var, first_step, checkpoint_dir)
         raise
     finally:
         if writer is not None:
@@ -184,6 +161,56 @@ def fit(model, step_losses: Callable, streams: Sequence, config, checkpoint_dir:
     if step > first_step and step % config.checkpoint_every:
         manager.save(checkpoint_number=step)
     return step, values, time.monotonic() - start
+
+
+def _optimizer_and_checkpoints(model, config, checkpoint_dir: pathlib.Path):
+    """(learning-rate schedule, Adam, step counter, checkpoint, its manager):
+    the checkpoint holds the model, the optimizer and the step, and the
+    manager keeps the last two in `checkpoint_dir`."""
+    import keras
+
+    schedule = keras.optimizers.schedules.InverseTimeDecay(
+        config.learning_rate, decay_steps=1, decay_rate=config.lr_decay)
+    optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    optimizer.build(model.trainable_variables)
+    step_var = tf.Variable(0, dtype=tf.int64, name="step")
+    checkpoint = tf.train.Checkpoint(decoder=model, optimizer=optimizer, step=step_var)
+    manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
+    return schedule, optimizer, step_var, checkpoint, manager
+
+
+def _train_step(model, optimizer, step_var: tf.Variable, step_losses: Callable):
+    """One traced step on a batch per stream: (total, parts, images) of
+    `step_losses`, after applying the total's gradient and counting the step."""
+    @tf.function(reduce_retracing=True)
+    def train_step(*batches):
+        with tf.GradientTape() as tape:
+            total, parts, images = step_losses(*batches)
+        grads = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        step_var.assign_add(1)
+        return total, parts, images
+
+    return train_step
+
+
+def _finite_losses(total, parts, step: int) -> dict:
+    """The step's losses as floats; a diverged step stops the training."""
+    values = {"total": float(total), **{k: float(v) for k, v in parts.items()}}
+    if not all(math.isfinite(v) for v in values.values()):
+        raise WeightsError(f"training diverged at step {step} (loss {values['total']}); "
+                           "try a smaller learning_rate with a new checkpoint_dir")
+    return values
+
+
+def _save_interrupted(manager, step_var: tf.Variable, first_step: int,
+                      checkpoint_dir: pathlib.Path):
+    """On Ctrl-C: a checkpoint of the steps this run made, to resume from."""
+    step = int(step_var)  # the step may have run before the interrupt reached Python
+    if step > first_step:
+        manager.save(checkpoint_number=step)
+        log.warning("interrupted at step %d; saved a checkpoint in %s (run again to resume)",
+                    step, checkpoint_dir)
 
 
 def _check_checkpoint_config(directory: pathlib.Path, config, encoder_sha: str):

@@ -140,6 +140,7 @@ def _stylize(content, style, config: StyleConfig, seeds: Optional[Tuple[int, ...
 
 
 def _log_plan(content: np.ndarray, passes: Sequence[Pass], seeds, optimizer: str):
+    """The run's plan in one line: size, seeds, steps, passes."""
     sizes = ", ".join(f"{p.content.shape[1]}x{p.content.shape[0]}" for p in passes)
     log.info("stylizing %dx%d%s: %d %s steps%s", content.shape[1], content.shape[0],
              f" x {len(seeds)} seeds" if seeds else "", sum(p.steps for p in passes), optimizer,

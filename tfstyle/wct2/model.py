@@ -117,10 +117,6 @@ class Photoreal:
             both or neither.
           size, style_size: long sides (None: the image's own).
         """
-        import tensorflow as tf
-
-        from tfstyle.wct2 import labels as labels_lib
-
         # The controls are validated once, by the config that holds their defaults.
         places = PhotorealConfig(alpha=alpha, transfer_at=transfer_at, size=size,
                                  style_size=style_size).transfer_at
@@ -129,32 +125,55 @@ class Photoreal:
         photo = resize(photo, fit_long_side(original, size))
         _check_size(photo.shape, "content")
         c_in = _pad_to_8(photo)
+        statistics, content_map = self._style_side(
+            style, style_size, places, content_labels, style_labels,
+            content_shapes=(original, photo.shape[:2], c_in.shape[:2]))
+        skipped = set()
+        x = self._transfer(c_in, statistics, places, alpha, content_map, skipped)
+        if skipped:
+            log.info("labels %s are in one image only, or too small at some level; their "
+                     "regions keep the content's features there", sorted(skipped))
+        out = x.numpy()[0, :photo.shape[0], :photo.shape[1]]
+        return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+    def _style_side(self, style, style_size: Optional[int], places: Sequence[str],
+                    content_labels, style_labels, content_shapes):
+        """(the style's statistics at `places`, the content's label map padded
+        as the content, or None) for `stylize`. `content_shapes`: the content's
+        (original, resized, padded) (height, width)."""
+        from tfstyle.wct2 import labels as labels_lib
+
         if isinstance(style, Encoded):  # encoded once for many photos (`encode_style`)
             if content_labels is not None or style_labels is not None:
                 raise ConfigError("label maps need the style image, not its encoded features")
-            style_feats, maps = style, None
-        else:
-            painting = as_image(style)
-            s_original = painting.shape[:2]
-            painting = resize(painting, fit_long_side(s_original, style_size))
-            _check_size(painting.shape, "style")
-            maps = labels_lib.pair(content_labels, style_labels, photo.shape[:2],
-                                   painting.shape[:2], (original, s_original))
-            s_in = _pad_to_8(painting)
-            if maps is not None:
-                maps = tuple(_pad_labels(m, shape) for m, shape in
-                             zip(maps, (c_in.shape[:2], s_in.shape[:2])))
-            style_feats = self.encode(s_in, with_decoder="decoder" in places)
-        # Only the style's statistics are kept: its features at every place
-        # would sit beside the content's (7 GB at 2048 px).
-        statistics = self.style_statistics(style_feats, places, maps and maps[1])
-        del style_feats
-        skipped = set()
+            return self.style_statistics(style, places, None), None
+        original, resized, padded = content_shapes
+        painting = as_image(style)
+        s_original = painting.shape[:2]
+        painting = resize(painting, fit_long_side(s_original, style_size))
+        _check_size(painting.shape, "style")
+        maps = labels_lib.pair(content_labels, style_labels, resized,
+                               painting.shape[:2], (original, s_original))
+        s_in = _pad_to_8(painting)
+        if maps is not None:
+            maps = tuple(_pad_labels(m, shape) for m, shape in zip(maps, (padded, s_in.shape[:2])))
+        # Only the style's statistics are kept (its features go when this
+        # returns): its features at every place would sit beside the
+        # content's (7 GB at 2048 px).
+        statistics = self.style_statistics(self.encode(s_in, with_decoder="decoder" in places),
+                                           places, maps and maps[1])
+        return statistics, maps and maps[0]
+
+    def _transfer(self, c_in: np.ndarray, statistics: Encoded, places: Sequence[str],
+                  alpha: float, content_map, skipped: set):
+        """The padded content `c_in` through encoder and decoder with WCT at
+        `places` against the style's `statistics`; labels WCT had to leave
+        alone are added to `skipped`."""
+        import tensorflow as tf
 
         def apply(content_feats, style_stats):
             out = wct_lib.transfer_features(
-                content_feats.numpy()[0], style_stats, float(alpha),
-                maps and maps[0], report=skipped)
+                content_feats.numpy()[0], style_stats, float(alpha), content_map, report=skipped)
             return tf.constant(out[None])
 
         x = tf.constant(c_in[None])
@@ -172,15 +191,9 @@ class Photoreal:
             if "decoder" in places and not (level == 4 and "encoder" in places):
                 x = apply(x, statistics.decoder[level])
             if level == 2:
-                x = self.decode_full_resolution(x, skips, "decoder" in places and (
+                return self.decode_full_resolution(x, skips, "decoder" in places and (
                     lambda f: apply(f, statistics.decoder[1])))
-                break
             x = self.decoder.level(level, x, skips)
-        if skipped:
-            log.info("labels %s are in one image only, or too small at some level; their "
-                     "regions keep the content's features there", sorted(skipped))
-        out = x.numpy()[0, :photo.shape[0], :photo.shape[1]]
-        return np.clip(out, 0.0, 1.0).astype(np.float32)
 
     def decode_full_resolution(self, x, skips, between=None, rows: Optional[int] = None):
         """Decoder levels 2 and 1 (from half to full resolution), in strips of
