@@ -50,7 +50,7 @@ def test_every_config_field_is_a_flag_with_the_fields_default(command):
     config_fields = [f for f in dataclasses.fields(command.config) if f.name not in command.skip]
     for f in config_fields:
         assert f.name in values, f"{command.name}: {f.name} has no flag"
-        # Parsing no flags gives the config's own defaults, field by field.
+    # Parsing no flags gives the config's own defaults, field by field.
     values([cli.PROG])
     run, config = cli.parse(command, [])
     assert config == command.config()

@@ -10,8 +10,10 @@ from typing import FrozenSet, Optional, Sequence, Tuple
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.options import option
 
+from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
+
 # The paper's Fig. 3 rows, as the grid_style_layers flag writes them.
-PAPER_SETS_TEXT = "conv1_1;conv1_1,conv2_1;conv1_1,conv2_1,conv3_1;conv1_1,conv2_1,conv3_1,conv4_1;conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"
+PAPER_SETS_TEXT = format_layer_sets(PAPER_STYLE_LAYER_SETS)
 
 
 
