@@ -1,30 +1,33 @@
-"""Visible -> infrared benchmark (issue 6): how close do outputs come to real thermal images?
+"""Visible -> infrared benchmark (issue 26): how close do outputs come to the
+real thermal image of the photo's own scene, on scenes the method never saw?
 
-On the aligned pairs in ir/{visible,thermal}/ of the --images folder (default
-../shared/images; same name = same scene), each scene's visible image is
-stylized with the *other* scene's thermal image as the style, and the result
-is compared with the real thermal image of the same scene: grayscale SSIM
-and Pearson's r at 256 px (`tfstyle.core.metrics`), and the earth mover's distance
-between the two intensity histograms (EMD: does the output take thermal
-statistics?). Baselines: the visible image's luminance and its inverse.
-AdaIN rows (`main.py adain`) need --adain. Arbitrary rows: Magenta's pretrained
-network (`main.py arbitrary`, weights from `python -m tfstyle.fetch`), at each
---alphas value as its --interpolation_weight. Photoreal rows (WCT²,
-`main.py photoreal`) use the shipped decoder, or --photoreal (left out, with a
-note, when the shipped decoder is not there): global, and with label maps (sky,
-ground, person, vehicle, vegetation, building), drawn by hand as boxes over each
-scene's visible image (ir_labels.json; the pairs are aligned, so a style scene's
-map is its visible twin's). A user supplies the same: a map of the photo and one
-of the thermal style image, same label = same kind of region.
-Prints a table; with --sheet writes a side-by-side picture (kept out of the
-repository: the pairs' terms forbid committing them or copies).
+Leave-one-scene-out over the aligned pairs in ir/{visible,thermal}/ of the
+--images folder (same name = same scene; the sensor is the name's prefix
+before "_"): each scene's photo is rendered with examples taken only from the
+*other* scenes of its sensor, and compared with its real thermal twin at
+--size px in grey:
+  SSIM, Pearson's r, the earth mover's distance (EMD) of the intensity
+  histograms, and the Gram distance on VGG19 (conv1_1..conv5_1; texture
+  statistics, whatever the layout; `tfstyle.core.metrics`).
+Rows, all in one run:
+  grey, inverted grey, grey histogram-matched to the examples' thermal pixels;
+  photoreal (WCT², shipped decoder) alpha 0.5 and arbitrary (Magenta)
+  interpolation weight 0.5, styled with another thermal image of the sensor;
+  infrared (examples): `tfstyle.infrared` fitted on the other pairs;
+  infrared (style only): `tfstyle.infrared` given the other thermal images.
+A sensor with one pair (M3FD here) has no other pairs: it gets the rows
+that need no pairs, styled with the other sensors' thermal images.
+Prints a table per sensor and the issue's targets; --speed adds the folder
+timing (10 photos, after fitting), a 10-pair fit's time, and peak memory of
+`main.py infrared` at 256 and 1024 px (child processes). --sheet writes a
+side-by-side picture (kept out of the repository: the pairs' terms forbid it).
 
-    python benchmarks/ir_bench.py [--only=TEXT] [--adain=m.weights.h5] [--sheet=ir.png]
-        [--photoreal=decoder.npz] [--images=DIR]
+    python benchmarks/ir_bench.py [--images=DIR] [--only=TEXT] [--speed] [--sheet=ir.png]
 """
 
 import argparse
 import pathlib
+import statistics
 import sys
 import time
 
@@ -32,211 +35,233 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 from common import REPO, add_images_argument, image_paths, setup_child  # noqa: E402
 
-PRESET = REPO / "presets" / "infrared.cfg"
-# Hand-drawn boxes of the two scenes' regions (sky, ground, people, vehicles...).
-LABELS = pathlib.Path(__file__).parent / "ir_labels.json"
-SHIPPED_PHOTOREAL = REPO / "tfstyle" / "wct2" / "data" / "wct2_decoder_cat5.npz"
+METRICS = ("ssim", "pearson", "intensity_distance", "gram")
+EXAMPLES, STYLE_ONLY = "infrared (examples)", "infrared (style only)"
+BASELINES = ("grey", "inverted grey")
+SSIM_MARGIN, SECONDS_PER_IMAGE, FIT_SECONDS = 0.05, 2.0, 60.0
+MEMORY_GIB = {256: 4.0, 1024: 12.0}
 
 
-def main_py(command, *flags):
-    """Runs `main.py COMMAND FLAGS` as a user does (the preset through --flagfile);
-    returns the output image."""
-    import os
-    import subprocess
-    import tempfile
-
-    import tfstyle
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = pathlib.Path(tmp) / "out.png"
-        proc = subprocess.run([sys.executable, str(REPO / "main.py"), command, *flags,
-                               f"--output={out}"],
-                              capture_output=True, text=True,
-                              env=dict(os.environ, PYTHONPATH=str(REPO)))
-        if proc.returncode:
-            raise SystemExit(f"main.py {command} {' '.join(flags)} failed: "
-                             f"{proc.stderr.strip()}")
-        return tfstyle.load_image(out)
+def sensor_of(scene: str) -> str:
+    return scene.split("_")[0]
 
 
-def methods(args):
-    """name -> render(visible_path, thermal_style_path) -> [H, W, 3] or [H, W]."""
+def hist_match(grey, pool):
     import numpy as np
 
-    import tfstyle
-    from tfstyle.core import color
-
-    def lum(path):
-        return color.luminance(tfstyle.load_image(path, args.size))
-
-    def hist_match(visible, style):
-        source, target = lum(visible), lum(style)
-        ranks = np.argsort(np.argsort(source.ravel()))
-        quantiles = np.sort(target.ravel())[
-            (ranks * (target.size - 1) / max(source.size - 1, 1)).astype(int)]
-        return quantiles.reshape(source.shape)
-
-    table = {
-        "visible luminance (baseline)": lambda v, s: lum(v),
-        "inverted luminance (baseline)": lambda v, s: 1.0 - lum(v),
-        "luminance histogram of the style": hist_match,
-    }
-    def run(command, *flags):
-        return lambda v, s: main_py(command, f"--content={v}", f"--style={s}",
-                                    f"--size={args.size}", *flags)
-
-    table["gatys, presets/infrared.cfg"] = run("transfer", f"--flagfile={PRESET}")
-    for beta in args.style_weights:
-        table[f"gatys, infrared.cfg with style_weight={beta:g}"] = run(
-            "transfer", f"--flagfile={PRESET}", f"--style_weight={beta:g}")
-    if args.adain:
-        for alpha in args.alphas:
-            table[f"adain, alpha={alpha:g}"] = run("adain", f"--model={args.adain}",
-                                                   f"--alpha={alpha:g}", "--output_channels=1")
-    for weight in args.alphas:
-        table[f"arbitrary (Magenta), interpolation_weight={weight:g}"] = run(
-            "arbitrary", f"--interpolation_weight={weight:g}", "--output_channels=1")
-    if args.photoreal:
-        photoreal = ("photoreal", f"--model={args.photoreal}", "--output_channels=1")
-        for alpha in args.alphas:
-            table[f"photoreal (WCT2), alpha={alpha:g}"] = run(*photoreal, f"--alpha={alpha:g}")
-        for alpha in args.alphas:
-            table[f"photoreal (WCT2) + label maps, alpha={alpha:g}"] = labelled(
-                run, args.label_dir, *photoreal, f"--alpha={alpha:g}")
-    return table
+    pool = np.sort(pool)
+    ranks = np.argsort(np.argsort(grey.ravel(), kind="stable"), kind="stable")
+    return pool[(ranks * (pool.size - 1) / max(grey.size - 1, 1)).astype(int)].reshape(grey.shape)
 
 
-def labelled(run, label_dir, *flags):
-    """A render that adds --content_labels and --style_labels: the maps of
-    the two scenes, written by `write_label_maps`."""
-    def render(visible, style):
-        maps = (f"--content_labels={label_dir / (visible.stem + '.png')}",
-                f"--style_labels={label_dir / (style.stem + '.png')}")
-        return run(*flags, *maps)(visible, style)
+class Renders:
+    """name -> render(scene) -> [H, W, 3] in [0, 1], for one leave-one-out case."""
 
-    return render
+    def __init__(self, args, weights):
+        import tfstyle
+        from tfstyle.core import color
+
+        self.args, self.weights, self.tfstyle, self.color = args, weights, tfstyle, color
+        self.fit_seconds = []
+
+    def case(self, scene, examples, styles):
+        """The rows for `scene`, with example pairs `examples` (paths) and
+        thermal `styles` (paths: the other scenes' thermal images)."""
+        import numpy as np
+
+        t, size = self.tfstyle, self.args.size
+        photo = t.load_image(self.args.visible / scene, size)
+        grey = self.color.luminance(photo)
+        pool = np.concatenate([self.color.luminance(t.load_image(s, size)).ravel()
+                               for s in styles])
+        rgb = lambda y: np.repeat(np.asarray(y, np.float32)[..., None], 3, -1)  # noqa: E731
+        rows = {"grey": lambda: rgb(grey), "inverted grey": lambda: rgb(1 - grey),
+                "grey matched to the thermal histogram": lambda: rgb(hist_match(grey, pool)),
+                "photoreal alpha 0.5": lambda: t.photoreal(photo, styles[0], alpha=0.5,
+                                                           size=size, style_size=size).image,
+                "arbitrary interpolation_weight 0.5": lambda: t.arbitrary(
+                    photo, [styles[0]], interpolation_weight=0.5, size=size,
+                    style_size=size).image,
+                STYLE_ONLY: lambda: t.infrared(photo, style=styles).image}
+        if examples:
+            rows[EXAMPLES] = lambda: self._examples(photo, examples)
+        return rows
+
+    def _examples(self, photo, examples):
+        from tfstyle.thermal.fit import fit
+
+        start = time.perf_counter()
+        learned = fit(examples, weights=self.weights)
+        self.fit_seconds.append(time.perf_counter() - start)
+        return self.tfstyle.infrared(photo, fit=learned, model=self.weights).image
 
 
-def write_label_maps(visible_dir, scenes, folder: pathlib.Path):
-    """One-channel index PNGs (labels.md's format) of LABELS' boxes, at each
-    visible image's size, into `folder`; returns the scenes without boxes."""
-    import json
-
-    import numpy as np
-    from PIL import Image
-
-    boxes = json.loads(LABELS.read_text())["scenes"]
-    missing = []
-    for scene in scenes:
-        stem = pathlib.Path(scene).stem
-        if stem not in boxes:
-            missing.append(scene)
-            continue
-        width, height = Image.open(visible_dir / scene).size
-        labels = np.zeros((height, width), np.uint8)
-        for label, x0, y0, x1, y1 in boxes[stem]:
-            labels[round(y0 * height / 100):round(y1 * height / 100),
-                   round(x0 * width / 100):round(x1 * width / 100)] = label
-        Image.fromarray(labels).save(folder / f"{stem}.png")
-    return missing
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--style_weights", type=float, nargs="*", default=[],
-                        help="extra Gatys rows: the preset with these style weights")
-    parser.add_argument("--adain", default=None, metavar="MODEL",
-                        help="AdaIN model (.weights.h5) of the adain rows (default: no rows)")
-    parser.add_argument("--alphas", type=float, nargs="*", default=[0.5, 1.0],
-                        help="the alphas of the adain and photoreal rows, and the "
-                             "interpolation weights of the arbitrary rows")
-    parser.add_argument("--photoreal", default=None, metavar="MODEL",
-                        help="photoreal decoder .npz (default: the shipped one, if there)")
-    parser.add_argument("--only", default=None, help="run the methods whose name contains this")
-    parser.add_argument("--sheet", default=None, help="write a side-by-side PNG here")
-    add_images_argument(parser)
-    args = parser.parse_args()
-    visible_dir, thermal_dir = image_paths(parser, args, "ir/visible", "ir/thermal")
-    scenes = sorted(p.name for p in visible_dir.iterdir())
-    if not scenes:
-        parser.error(f"--images: {visible_dir} is empty")
-    image_paths(parser, args, *(f"ir/thermal/{s}" for s in scenes))
-    if args.photoreal is not None and not pathlib.Path(args.photoreal).is_file():
-        parser.error(f"--photoreal: no file {args.photoreal}")
-    if args.photoreal is None:
-        if SHIPPED_PHOTOREAL.is_file():
-            args.photoreal = str(SHIPPED_PHOTOREAL)
-        elif not args.only or any(args.only in f"photoreal (WCT2), alpha={a:g}"
-                                  for a in args.alphas):
-            print(f"note: no photoreal rows: no shipped decoder {SHIPPED_PHOTOREAL} "
-                  "(pass --photoreal=PATH)", flush=True)
-    setup_child()
+def evaluate(args, scenes):
+    """{row: {scene: metrics}}, the sheet's images, and the mean fit time."""
     import numpy as np
 
     import tfstyle
     from tfstyle.core import metrics
 
+    weights = tfstyle.find_vgg19_weights()
+    gram = metrics.GramDistance(weights)
+    renders = Renders(args, weights)
+    table, images = {}, {}
+    for scene in scenes:
+        mine = sensor_of(scene)
+        same = [s for s in scenes if sensor_of(s) == mine and s != scene]
+        others = same or [s for s in scenes if sensor_of(s) != mine]
+        examples = [(str(args.visible / s), str(args.thermal / s)) for s in same]
+        styles = [str(args.thermal / s) for s in others]
+        truth = tfstyle.load_image(args.thermal / scene, args.size)
+        reference = gram.grams(truth, args.size)
+        for name, render in renders.case(scene, examples, styles).items():
+            if args.only and args.only not in name:
+                continue
+            image = np.asarray(render(), np.float32)
+            scores = metrics.compare(image, truth, args.size)
+            scores["gram"] = gram(image, reference, args.size)
+            table.setdefault(name, {})[scene] = scores
+            images.setdefault(name, {})[scene] = image
+        print(f"{scene}: " + "; ".join(f"{n} {table[n][scene]['ssim']:.3f}" for n in table
+                                       if scene in table[n]), flush=True)
+    fit_seconds = statistics.fmean(renders.fit_seconds) if renders.fit_seconds else None
+    return table, images, fit_seconds
+
+
+def mean(table, name, scenes, metric):
+    values = [table[name][s][metric] for s in scenes if s in table.get(name, {})]
+    return statistics.fmean(values) if values else float("nan")
+
+
+def report(table, scenes):
+    """A table per sensor, then the targets of issue 26 per sensor."""
+    verdicts = []
+    for sensor in dict.fromkeys(sensor_of(s) for s in scenes):
+        group = [s for s in scenes if sensor_of(s) == sensor]
+        print(f"\n### {sensor} ({len(group)} scene{'s' * (len(group) > 1)})\n")
+        print("| method | SSIM | r | EMD | Gram distance |")
+        print("|---|---|---|---|---|")
+        for name in table:
+            if any(s in table[name] for s in group):
+                print(f"| {name} | " + " | ".join(f"{mean(table, name, group, m):.3f}"
+                                                  for m in METRICS) + " |")
+        if EXAMPLES not in table or not any(s in table[EXAMPLES] for s in group):
+            continue
+        floor = max(mean(table, b, group, "ssim") for b in BASELINES)
+        ours = {m: mean(table, EXAMPLES, group, m) for m in METRICS}
+        checks = [
+            (f"SSIM {ours['ssim']:.3f} >= max(grey, inverted) {floor:.3f} + {SSIM_MARGIN}",
+             ours["ssim"] >= floor + SSIM_MARGIN),
+            (f"r {ours['pearson']:.3f} > grey's {mean(table, 'grey', group, 'pearson'):.3f}",
+             ours["pearson"] > mean(table, "grey", group, "pearson")),
+        ]
+        photoreal = mean(table, "photoreal alpha 0.5", group, "gram")
+        if photoreal == photoreal:
+            checks.append((f"Gram {ours['gram']:.3f} <= photoreal alpha 0.5's {photoreal:.3f}",
+                           ours["gram"] <= photoreal))
+        for text, ok in checks:
+            verdicts.append(ok)
+            print(f"- {sensor}: {text}: {'met' if ok else 'NOT met'}")
+    return verdicts
+
+
+def speed(args, scenes):
+    """Folder timing after fitting, a 10-pair fit, peak memory at 256 and 1024 px."""
+    import os
+    import resource
+    import shutil
+    import subprocess
     import tempfile
 
-    label_tmp = tempfile.TemporaryDirectory()
-    args.label_dir = pathlib.Path(label_tmp.name)
-    unlabelled = write_label_maps(visible_dir, scenes, args.label_dir)
-    rows, sheet_rows = [], []
-    for name, render in methods(args).items():
-        if "label maps" in name and unlabelled:
-            print(f"note: no row {name!r}: no boxes in {LABELS.name} for {unlabelled}")
-            continue
-        if args.only and args.only not in name:
-            continue
-        scores, seconds, images = [], 0.0, []
-        for i, scene in enumerate(scenes):
-            other = scenes[(i + 1) % len(scenes)]
-            start = time.perf_counter()
-            result = np.asarray(render(visible_dir / scene, thermal_dir / other), np.float32)
-            seconds += time.perf_counter() - start
-            if result.ndim == 2:
-                result = np.repeat(result[..., None], 3, -1)
-            scores.append(metrics.compare(result, thermal_dir / scene, args.size))
-            images.append(result)
-        rows.append((name, scores, seconds / len(scenes)))
-        sheet_rows.append((name, images))
-        print(f"{name}: " + "; ".join(
-            f"{s}: SSIM {v['ssim']:.3f}, r {v['pearson']:.3f}, EMD {v['intensity_distance']:.3f}"
-            for s, v in zip(scenes, scores)), flush=True)
-    print("\n| method | " + " | ".join(f"{s} SSIM / r / EMD" for s in scenes)
-          + " | mean SSIM | mean r | mean EMD | s per image |")
-    print("|---|" + "---|" * (len(scenes) + 4))
-    for name, scores, seconds in rows:
-        cells = " | ".join(f"{v['ssim']:.3f} / {v['pearson']:.3f} / {v['intensity_distance']:.3f}"
-                           for v in scores)
-        mean = {k: np.mean([v[k] for v in scores]) for k in scores[0]}
-        print(f"| {name} | {cells} | {mean['ssim']:.3f} | {mean['pearson']:.3f} | "
-              f"{mean['intensity_distance']:.3f} | {seconds:.1f} |")
-    ssim = {name: float(np.mean([v["ssim"] for v in scores])) for name, scores, _ in rows}
-    visible, inverted = (ssim.get(f"{b} luminance (baseline)") for b in ("visible", "inverted"))
-    if visible is not None and inverted is not None:
-        for name in (n for n in ssim if n.startswith("photoreal")):
-            above = [b for b, v in (("visible", visible), ("inverted", inverted)) if ssim[name] > v]
-            print(f"{name}: mean SSIM {ssim[name]:.3f} against the baselines' {visible:.3f} "
-                  f"(visible luminance) and {inverted:.3f} (inverted): above "
-                  + (" and ".join(above) if above else "neither"))
-    if args.sheet:
-        from tfstyle.core.image import resize
+    import tfstyle
+    from tfstyle.thermal.fit import fit
 
-        refs = [("visible", [tfstyle.load_image(visible_dir / s, args.size) for s in scenes]),
-                ("thermal (truth)", [tfstyle.load_image(thermal_dir / s, args.size)
-                                     for s in scenes])]
-        columns = refs + sheet_rows
-        height = max(img.shape[0] for _, imgs in columns for img in imgs)
-        strips = []
-        for i in range(len(scenes)):
-            strips.append(np.concatenate([resize(imgs[i], (height, round(imgs[i].shape[1] * height
-                                                                         / imgs[i].shape[0])))
-                                          for _, imgs in columns], axis=1))
-        width = min(s.shape[1] for s in strips)
-        tfstyle.save_image(args.sheet, np.concatenate([s[:, :width] for s in strips], axis=0))
-        print("sheet columns:", ", ".join(name for name, _ in columns))
+    pairs = [(str(args.visible / s), str(args.thermal / s)) for s in scenes[:10]]
+    start = time.perf_counter()
+    learned = fit(pairs)
+    print(f"\nfit on {len(pairs)} pairs: {time.perf_counter() - start:.1f} s (target <= "
+          f"{FIT_SECONDS:g} s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        learned.save(tmp / "fit.npz")
+        (tmp / "photos").mkdir()
+        for i in range(10):
+            shutil.copy(args.visible / scenes[i % len(scenes)],
+                        tmp / "photos" / f"{i:02d}{pathlib.Path(scenes[i % len(scenes)]).suffix}")
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        main = [sys.executable, str(REPO / "main.py"), "infrared", f"--fit={tmp / 'fit.npz'}"]
+        for size in (256, 256, 1024):  # the first 256 run warms the disk cache
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            proc = subprocess.run([*main, f"--content={args.visible / scenes[0]}",
+                                   f"--output={tmp / f'one{size}.png'}", f"--size={size}",
+                                   "--overwrite"], capture_output=True, text=True, env=env)
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            if proc.returncode:
+                raise SystemExit(proc.stderr)
+            if peak > before or size == 1024:
+                print(f"peak memory at {size} px: {peak / 2**20:.2f} GiB (target < "
+                      f"{MEMORY_GIB[size]:g} GiB; the largest child so far)")
+        start = time.perf_counter()
+        proc = subprocess.run([*main, f"--content_dir={tmp / 'photos'}",
+                               f"--output_dir={tmp / 'out'}", "--size=256"],
+                              capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - start
+        if proc.returncode:
+            raise SystemExit(proc.stderr)
+        import json
+
+        lines = (tmp / "out" / "manifest.jsonl").read_text().splitlines()
+        per = [json.loads(line).get("seconds", 0) for line in lines]
+        print(f"folder of 10 photos at 256 px with --fit: {wall:.1f} s wall in all (start-up "
+              f"included), {statistics.fmean(per):.2f} s per image (target <= "
+              f"{SECONDS_PER_IMAGE:g} s)")
+    del tfstyle
+
+
+def write_sheet(path, args, scenes, images):
+    import numpy as np
+
+    import tfstyle
+    from tfstyle.core.image import resize
+
+    columns = [("visible", {s: tfstyle.load_image(args.visible / s, args.size) for s in scenes}),
+               ("thermal (truth)", {s: tfstyle.load_image(args.thermal / s, args.size)
+                                    for s in scenes}), *images.items()]
+    strips = []
+    for s in scenes:
+        cells = [col[s] if s in col else np.zeros_like(columns[0][1][s]) for _, col in columns]
+        strips.append(np.concatenate([resize(c, (96, round(c.shape[1] * 96 / c.shape[0])))
+                                      for c in cells], 1))
+    width = min(s.shape[1] for s in strips)
+    tfstyle.save_image(path, np.concatenate([s[:, :width] for s in strips], 0))
+    print("sheet columns:", ", ".join(name for name, _ in columns))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--only", default=None, help="the rows whose name contains this")
+    parser.add_argument("--speed", action="store_true", help="also time and measure memory")
+    parser.add_argument("--sheet", default=None, help="write a side-by-side PNG here")
+    add_images_argument(parser)
+    args = parser.parse_args()
+    args.visible, args.thermal = image_paths(parser, args, "ir/visible", "ir/thermal")
+    scenes = sorted(p.name for p in args.visible.iterdir())
+    if not scenes:
+        parser.error(f"--images: {args.visible} is empty")
+    image_paths(parser, args, *(f"ir/thermal/{s}" for s in scenes))
+    setup_child()
+    table, images, fit_seconds = evaluate(args, scenes)
+    verdicts = report(table, scenes)
+    if fit_seconds is not None:
+        print(f"\nmean fit time (leave-one-out folds): {fit_seconds:.1f} s")
+    if verdicts:
+        print(f"quality targets met: {sum(verdicts)} of {len(verdicts)}")
+    if args.speed:
+        speed(args, scenes)
+    if args.sheet:
+        write_sheet(args.sheet, args, scenes, images)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
     tfstyle.multistyle("photo.jpg", 7)                   # one of its 26 built-in styles
     tfstyle.photoreal("photo.jpg", "sunset.jpg")        # WCT2, the shipped decoder
     tfstyle.adain("photo.jpg", "painting.jpg", model="adain.weights.h5")
+    tfstyle.infrared("photo.jpg", "pairs/")              # thermal, learned from visible/thermal pairs
 
 Every method has one shape (tfstyle/api.py):
 `tfstyle.<method>(content, style_or_styles, config=None, *, model=None,
@@ -17,8 +18,9 @@ fields. The command line's commands, their configs and their folder recipes
 are listed once, in `tfstyle.methods`.
 
 Layout (docs/architecture.md): `tfstyle.core` holds what every method shares,
-`tfstyle.gatys`, `tfstyle.adain`, `tfstyle.wct2` and `tfstyle.magenta` one
-method each, `tfstyle.batch` runs any method over folders (and Beam),
+`tfstyle.gatys`, `tfstyle.adain`, `tfstyle.wct2`, `tfstyle.magenta` and
+`tfstyle.thermal` one method each, `tfstyle.batch` runs any method over
+folders (and Beam),
 `tfstyle.cli` is the command line. TensorFlow loads only when a network is
 first needed, so `import tfstyle` stays quick for image and config work.
 """
@@ -32,6 +34,7 @@ from tfstyle.core.result import Result
 from tfstyle.core.weights import VGGWeights, find_vgg19_weights
 from tfstyle.gatys.config import StyleConfig
 from tfstyle.magenta.config import ArbitraryConfig, MultistyleConfig
+from tfstyle.thermal.config import InfraredConfig
 from tfstyle.wct2.config import PhotorealConfig, PhotorealTrainConfig
 
 __version__ = "0.2.0"
@@ -41,11 +44,12 @@ __version__ = "0.2.0"
 runtime.pool_memory()
 
 METHODS = ("transfer", "texture", "reconstruct", "grid", "adain", "photoreal", "arbitrary",
-           "multistyle")
+           "multistyle", "infrared")
 
 __all__ = [
     *METHODS, "Result", "StyleConfig", "AdainConfig", "TrainConfig", "PhotorealConfig",
-    "PhotorealTrainConfig", "ArbitraryConfig", "MultistyleConfig", "load_image", "save_image",
+    "PhotorealTrainConfig", "ArbitraryConfig", "MultistyleConfig", "InfraredConfig",
+    "load_image", "save_image",
     "find_vgg19_weights", "VGGWeights", "TfstyleError", "ConfigError", "ImageError",
     "WeightsError",
 ]
@@ -56,5 +60,5 @@ __all__ = [
 __getattr__, __dir__ = attach(
     __name__, dict.fromkeys(set(METHODS) - {"adain"}, "tfstyle.api"),
     {name: f"tfstyle.{name}" for name in ("adain", "api", "batch", "cli", "core", "gatys",
-                                          "magenta", "methods", "wct2")},
+                                          "magenta", "methods", "thermal", "wct2")},
     before=runtime.import_tensorflow)

@@ -28,7 +28,7 @@ from tfstyle.core.options import configure
 from tfstyle.core.result import Result, finish
 
 __all__ = ["transfer", "texture", "reconstruct", "grid", "adain", "photoreal", "arbitrary",
-           "multistyle"]
+           "multistyle", "infrared"]
 
 
 def _vgg(model):
@@ -154,3 +154,51 @@ def multistyle(content, builtin_style=None, config=None, *, model=None,
                                strength=config.strength, preserve_color=config.preserve_color,
                                size=config.size)
     return finish(image, dict(config.to_dict(), method="multistyle"), start, callback)
+
+
+def infrared(content, examples=None, config=None, *, style: Sequence = (), fit=None,
+             model=None, callback: Callback = None, **overrides) -> Result:
+    """A photo as a thermal image of your sensor, learned from `examples`:
+    a folder with visible/ and thermal/ (matching names) or a list of
+    (visible, thermal) pairs. `fit`: a fit to reuse instead (a
+    `tfstyle.thermal.fit.Fit`, or the .npz `Fit.save` / --save_fit wrote).
+    With neither, `style` (thermal images) gives the style-only route.
+    `model`: VGG19 weights (a file, a `VGGWeights`, or None: found). The
+    result is grey, three equal channels; `.settings["fit_sha256"]`
+    identifies the fit."""
+    runtime.import_tensorflow()
+    from tfstyle.thermal import transfer
+    from tfstyle.thermal.config import InfraredConfig
+    from tfstyle.thermal.examples import check_not_example, find_pairs
+    from tfstyle.thermal.fit import Fit, extractor, fit as fit_pairs, load_fit
+    from tfstyle.core.color import luminance
+    from tfstyle.core.errors import ConfigError
+    from tfstyle.core.image import as_image
+
+    config = configure(InfraredConfig, config, overrides)
+    start = time.perf_counter()
+    style = [style] if isinstance(style, str) or hasattr(style, "shape") else list(style)
+    if (examples is not None) + (fit is not None) + bool(style) != 1:
+        raise ConfigError("give one of `examples` (pairs), `fit` (a saved fit) or `style` "
+                          "(thermal images only)")
+    weights = _vgg(model)
+    net = extractor(weights)
+    if style:
+        thermals = [luminance(as_image(s, config.analysis_size)) for s in style]
+        texture = transfer.Texture.of_styles(thermals, net, weights)
+        image = transfer.style_only(as_image(content, config.size), net, texture,
+                                     config.analysis_size)
+        return finish(transfer.as_rgb(image), dict(config.to_dict(), method="infrared",
+                                                   route="style-only"), start, callback,
+                      weights.sha256)
+    if examples is not None:
+        check_not_example(content, find_pairs(examples))
+        fit = fit_pairs(examples, analysis_size=config.analysis_size, weights=weights)
+    elif not isinstance(fit, Fit):
+        fit = load_fit(fit)
+    transfer.check_weights(fit, weights)
+    texture = transfer.Texture.of_fit(fit, weights) if config.texture > 0 else None
+    image = transfer.render(fit, net, as_image(content, config.size), config, texture)
+    settings = dict(config.to_dict(), method="infrared", route="examples",
+                    fit_sha256=fit.sha256, examples=len(fit.examples))
+    return finish(transfer.as_rgb(image), settings, start, callback, weights.sha256)

@@ -19,6 +19,7 @@ from typing import Mapping, Optional, Tuple
 from tfstyle.adain.config import AdainConfig, TrainConfig
 from tfstyle.gatys.config import StyleConfig
 from tfstyle.magenta.config import ArbitraryConfig, MultistyleConfig
+from tfstyle.thermal.config import InfraredConfig
 from tfstyle.wct2.config import PhotorealConfig, PhotorealTrainConfig
 
 # The Run fields of a command that writes one image.
@@ -99,6 +100,15 @@ COMMANDS: Tuple[Command, ...] = (
             "adain",
             help={"model": "Required: a .weights.h5 from train-adain, or the official release's "
                            "vgg_normalised.pth,decoder.pth pair."}),
+    Command("infrared", "Visible to thermal by example: learned from aligned visible/thermal "
+            "pairs of your sensor.", InfraredConfig,
+            ("content", "examples", "fit", "save_fit", "style", *_OUT, *_FOLDERS,
+             "vgg_weights"),
+            "tfstyle.cli.infrared:run", "tfstyle.api:infrared",
+            "tfstyle.thermal.recipe:InfraredRecipe",
+            defaults={"output": "thermal.png", "output_channels": 1},
+            help={"style": "Thermal images of your sensor, when there are no pairs: the "
+                           "style-only route (repeat the flag for several)."}),
     Command("train-adain", "Train an AdaIN decoder on folders of photos and paintings.",
             TrainConfig, ("content_dir", "style_dir", *_TRAIN, "init_model"),
             "tfstyle.cli.adain:train", mode="train_adain",

@@ -69,6 +69,12 @@ class Run:
     style_labels: Optional[str] = option(
         None, "Label map of the style; the same label is the same region in both.")
     style_dir: Optional[str] = option(None, "The style images to train on.")
+    examples: Optional[str] = option(
+        None, "Folder of aligned example pairs: visible/ and thermal/ with matching file names.")
+    fit: Optional[str] = option(None, "A fit saved by save_fit, used instead of fitting on "
+                                "examples again.")
+    save_fit: Optional[str] = option(None, "Also write the fit learned from examples to this "
+                                     ".npz, to reuse with fit.")
     checkpoint_dir: Optional[str] = option(
         None, "Checkpoints; a rerun resumes from the last (default: <output>_checkpoints).")
     init_model: Optional[str] = option(None, "Fine-tune from this model's decoder "

@@ -52,3 +52,35 @@ def compare(result, reference, size: Optional[int] = 256) -> Dict[str, float]:
                          f"{b.shape[0]} differ in aspect ratio")
     return {"ssim": ssim(a, b), "pearson": pearson(a, b),
             "intensity_distance": intensity_distance(a, b)}
+
+
+# The layers of Gatys et al.'s style representation (conv1_1 ... conv5_1).
+GRAM_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+
+
+class GramDistance:
+    """Texture distance to a reference: the mean over GRAM_LAYERS of
+    ||G(x) - G(ref)||_F / ||G(ref)||_F, G the Gram matrix of the normalized
+    VGG19's responses (0: the same statistics; layout does not count).
+    Builds the network once; call it with (image, reference)."""
+
+    def __init__(self, weights=None):
+        from tfstyle.core import vgg
+        from tfstyle.core.weights import find_vgg19_weights
+
+        self.net = vgg.build_extractor(weights or find_vgg19_weights(), list(GRAM_LAYERS))
+
+    def grams(self, image, size: Optional[int] = 256) -> Dict[str, np.ndarray]:
+        x = as_image(image, size)
+        out = self.net(x[None])
+        grams = {}
+        for name in GRAM_LAYERS:
+            f = np.asarray(out[name][0], np.float64).reshape(-1, out[name].shape[-1])
+            grams[name] = f.T @ f / len(f)
+        return grams
+
+    def __call__(self, image, reference, size: Optional[int] = 256) -> float:
+        a = self.grams(image, size)
+        b = reference if isinstance(reference, dict) else self.grams(reference, size)
+        return float(np.mean([np.linalg.norm(a[n] - b[n]) / max(np.linalg.norm(b[n]), 1e-12)
+                              for n in GRAM_LAYERS]))

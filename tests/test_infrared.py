@@ -1,0 +1,217 @@
+"""Visible -> thermal by example on synthetic pairs the tests draw: red discs
+are hot and blue squares cold in the thermal twins (or the other way round),
+white paint stripes exist only in the visible image. The method must learn
+that from the examples and apply it to a new layout."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import tfstyle
+from tfstyle.core.errors import ConfigError, ImageError
+from tfstyle.core.metrics import intensity_distance, pearson
+from tfstyle.thermal import examples as examples_lib
+from tfstyle.thermal import fit as fit_lib
+from tfstyle.thermal.config import InfraredConfig
+from tfstyle.thermal.transfer import guided_filter
+from test_cli import run
+
+SIZE = 96
+HOT, COLD, GROUND = 0.9, 0.1, 0.45
+
+
+def scene(seed: int, hot: str = "red", size: int = SIZE):
+    """(visible [H, W, 3], thermal [H, W], masks {red, blue, paint, ground})."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    visible = np.empty((size, size, 3), np.float32)
+    visible[:] = (0.35, 0.42, 0.30)
+    visible += rng.normal(0, 0.03, (size, size, 1))
+    thermal = np.full((size, size), GROUND, np.float32)
+    paint = np.zeros((size, size), bool)
+    for _ in range(2):
+        y = rng.integers(5, size - 10)
+        paint |= (yy >= y) & (yy < y + 4) & ((xx + y) % 16 < 9)
+    visible[paint] = 0.95
+    red, blue = np.zeros_like(paint), np.zeros_like(paint)
+    for _ in range(3):
+        cy, cx = rng.integers(12, size - 12, 2)
+        red |= (yy - cy) ** 2 + (xx - cx) ** 2 < rng.integers(6, 10) ** 2
+        by, bx = rng.integers(4, size - 16, 2)
+        side = rng.integers(9, 14)
+        blue |= (yy >= by) & (yy < by + side) & (xx >= bx) & (xx < bx + side)
+    blue &= ~red
+    visible[red] = (0.8, 0.12, 0.1)
+    visible[blue] = (0.1, 0.2, 0.8)
+    thermal[red] = HOT if hot == "red" else COLD
+    thermal[blue] = COLD if hot == "red" else HOT
+    visible = np.clip(visible + rng.normal(0, 0.02, visible.shape), 0, 1).astype(np.float32)
+    ground = ~(red | blue | paint)
+    return visible, thermal, {"red": red, "blue": blue, "paint": paint, "ground": ground}
+
+
+def pairs(hot="red", seeds=(1, 2, 3)):
+    return [scene(s, hot)[:2] for s in seeds]
+
+
+def write_examples(folder, hot="red", seeds=(1, 2, 3)):
+    for sub in ("visible", "thermal"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    for seed, (visible, thermal) in zip(seeds, pairs(hot, seeds)):
+        Image.fromarray((visible * 255).round().astype(np.uint8)).save(
+            folder / "visible" / f"s{seed}.png")
+        Image.fromarray((thermal * 255).round().astype(np.uint8)).save(
+            folder / "thermal" / f"s{seed}.png")
+    return folder
+
+
+def test_guided_filter_keeps_flat_maps_and_takes_the_guides_edges():
+    rng = np.random.default_rng(0)
+    guide = rng.random((40, 40)).astype(np.float32)
+    flat = np.full((40, 40), 0.3, np.float32)
+    assert np.allclose(guided_filter(guide, flat, 4), 0.3, atol=1e-5)
+    step = np.zeros((40, 40), np.float32)
+    step[:, 20:] = 1.0
+    # The map a blur of the guide's edge: the filter puts the edge back.
+    blurred = np.clip((np.arange(40) - 14) / 12, 0, 1)[None].repeat(40, 0).astype(np.float32)
+    out = guided_filter(step, blurred, 3, eps=1e-4)
+    assert abs(out[:, 19].mean() - out[:, 20].mean()) > 3 * abs(blurred[:, 19].mean()
+                                                                 - blurred[:, 20].mean())
+
+
+@pytest.mark.slow
+def test_style_only_moves_the_photo_to_the_thermal_statistics(real_weights):
+    visible, _, _ = scene(4)
+    thermal = np.random.default_rng(1).beta(2, 5, (SIZE, SIZE)).astype(np.float32)
+    result = tfstyle.infrared(visible, style=[np.repeat(thermal[..., None], 3, -1)],
+                              model=real_weights, analysis_size=SIZE)
+    grey = tfstyle.core.color.luminance(visible)
+    out = result.image[..., 0]
+    assert intensity_distance(out, thermal) < 0.7 * intensity_distance(grey, thermal)
+    assert result.settings["route"] == "style-only"
+    assert pearson(out, grey) > 0.5  # the photo's layout stays
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hot", ["red", "blue"])
+def test_learns_which_things_are_hot_and_applies_it_to_a_new_layout(hot, real_weights):
+    visible, truth, masks = scene(4, hot)
+    result = tfstyle.infrared(visible, pairs(hot), model=real_weights, analysis_size=SIZE)
+    out = result.image[..., 0]
+    hot_mask, cold_mask = (masks["red"], masks["blue"]) if hot == "red" else \
+        (masks["blue"], masks["red"])
+    assert out[hot_mask].mean() - out[cold_mask].mean() > 0.3
+    # The paint is in the photo only: gone from the thermal image.
+    assert abs(out[masks["paint"]].mean() - out[masks["ground"]].mean()) < 0.1
+    assert pearson(out, truth) > 0.75
+    assert result.settings["route"] == "examples" and len(result.settings["fit_sha256"]) == 64
+
+
+@pytest.mark.slow
+def test_fit_saves_loads_and_renders_the_same(real_weights, tmp_path):
+    learned = fit_lib.fit(pairs(), analysis_size=SIZE, weights=real_weights)
+    assert learned.validation["held_out_r"] > 0.5
+    learned.save(tmp_path / "fit.npz")
+    again = fit_lib.load_fit(tmp_path / "fit.npz")
+    assert again.sha256 == learned.sha256
+    from tfstyle.core.weights import file_digest
+
+    assert file_digest(tmp_path / "fit.npz") == learned.sha256
+    photo = scene(5)[0]
+    a = tfstyle.infrared(photo, fit=learned, model=real_weights).image
+    b = tfstyle.infrared(photo, fit=tmp_path / "fit.npz", model=real_weights).image
+    np.testing.assert_array_equal(a, b)
+
+
+def test_load_fit_refuses_other_files(tmp_path):
+    (tmp_path / "x.npz").write_bytes(b"not a zip")
+    with pytest.raises(ConfigError, match="not a tfstyle infrared fit"):
+        fit_lib.load_fit(tmp_path / "x.npz")
+    np.savez(tmp_path / "y.npz", a=np.zeros(3))
+    with pytest.raises(ConfigError, match="not a tfstyle infrared fit"):
+        fit_lib.load_fit(tmp_path / "y.npz")
+
+
+def test_example_folder_errors(tmp_path):
+    with pytest.raises(ImageError, match="has no visible/"):
+        examples_lib.find_pairs(tmp_path)
+    (tmp_path / "visible").mkdir()
+    (tmp_path / "thermal").mkdir()
+    with pytest.raises(ImageError, match="holds no pairs"):
+        examples_lib.find_pairs(tmp_path)
+    write_examples(tmp_path)
+    (tmp_path / "thermal" / "s2.png").unlink()
+    with pytest.raises(ImageError, match=r"visible/s2.png has no thermal twin"):
+        examples_lib.find_pairs(tmp_path)
+
+
+def test_twins_of_different_sizes_and_colour_thermal(tmp_path, caplog):
+    visible, thermal, _ = scene(1)
+    with pytest.raises(ImageError, match="96x96 px and its thermal twin 96x48"):
+        examples_lib.read_pair(examples_lib.Pair("a", visible, thermal[:48]), 64)
+    colour = np.stack([thermal, thermal * 0.5, thermal * 0.2], -1)
+    with caplog.at_level("WARNING"):
+        _, grey = examples_lib.read_pair(examples_lib.Pair("a", visible, colour), 64)
+    assert "colour image; its luminance is used" in caplog.text
+    assert grey.shape == (64, 64)
+
+
+def test_a_photo_that_is_also_an_example_is_refused(tmp_path):
+    write_examples(tmp_path / "ex")
+    pairs_found = examples_lib.find_pairs(tmp_path / "ex")
+    copy = tmp_path / "copy.png"
+    copy.write_bytes((tmp_path / "ex" / "visible" / "s1.png").read_bytes())
+    with pytest.raises(ImageError, match="also the examples' visible image s1"):
+        examples_lib.check_not_example(str(copy), pairs_found)
+    examples_lib.check_not_example(scene(9)[0], pairs_found)
+
+
+@pytest.mark.slow
+def test_cli_fits_saves_reuses_and_records_the_fit(tmp_path):
+    write_examples(tmp_path / "ex")
+    photo = tmp_path / "photo.png"
+    Image.fromarray((scene(4)[0] * 255).astype(np.uint8)).save(photo)
+    first = run("infrared", f"--content={photo}", "--examples=ex", "--save_fit=fit.npz",
+                "--output=a.png", f"--analysis_size={SIZE}", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert Image.open(tmp_path / "a.png").mode == "L"  # one channel unless asked
+    from tfstyle.core.weights import file_digest
+
+    record = json.loads((tmp_path / "a.json").read_text())
+    assert record["settings"]["fit_sha256"] == file_digest(tmp_path / "fit.npz")
+    second = run("infrared", f"--content={photo}", "--fit=fit.npz", "--output=b.png",
+                 cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "a.png")),
+                          np.asarray(Image.open(tmp_path / "b.png")))
+    (tmp_path / "photos").mkdir()
+    for seed in (5, 6):
+        Image.fromarray((scene(seed)[0] * 255).astype(np.uint8)).save(
+            tmp_path / "photos" / f"p{seed}.png")
+    folder = run("infrared", "--content_dir=photos", "--output_dir=out", "--fit=fit.npz",
+                 cwd=tmp_path)
+    assert folder.returncode == 0, folder.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["p5.png", "p6.png"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--content=photo.png"], "needs one of --examples"),
+    (["--content=photo.png", "--examples=ex", "--fit=f.npz"], "got --examples, --fit"),
+    (["--content=photo.png", "--examples=nowhere"], "does not exist"),
+    (["--content=photo.png", "--examples=ex", "--save_fit=fit.txt"], "must end in .npz"),
+    (["--content=ex/visible/s1.png", "--examples=ex"], "also the examples' visible image s1"),
+    (["--content=photo.png", "--fit=photo.png"], "not a tfstyle infrared fit"),
+])
+def test_cli_errors_are_one_line_and_write_nothing(tmp_path, args, message):
+    write_examples(tmp_path / "ex")
+    Image.fromarray((scene(4)[0] * 255).astype(np.uint8)).save(tmp_path / "photo.png")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    finished = run("infrared", *args, "--save_fit=new.npz" if "--save_fit" not in
+                   " ".join(args) and "--examples=ex" in args else "--output=o.png",
+                   cwd=tmp_path)
+    assert finished.returncode != 0
+    assert message in finished.stderr and len(finished.stderr.strip().splitlines()) == 1, \
+        finished.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

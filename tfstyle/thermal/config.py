@@ -1,0 +1,42 @@
+"""Settings of visible -> infrared by example (the `infrared` command): a
+frozen dataclass, validated once."""
+
+import dataclasses
+from typing import Optional
+
+from tfstyle.core.errors import ConfigError
+from tfstyle.core.options import check_size, check_unit, option, settings_of
+
+
+@dataclasses.dataclass(frozen=True)
+class InfraredConfig:
+    """The controls of an infrared rendering; the fit (what is learned from
+    the examples) is separate and reusable."""
+
+    size: Optional[int] = option(None, "Long side of the output in pixels (0 or None: the photo's "
+                                 "own size, so labels drawn on the photo still fit).")
+    analysis_size: int = option(256, "Long side the photo and the examples are analysed at "
+                                "(VGG19 features); the thermal map is predicted at this size "
+                                "and brought to `size` along the photo's edges.")
+    edge_radius: float = option(8.0, "Radius of the guided filter that carries the photo's "
+                                "edges into the predicted map, in pixels of a 256 px image "
+                                "(scaled with the output); larger is blurrier, like a thermal "
+                                "sensor.")
+    texture: float = option(0.3, "Strength of the thermal texture laid over the prediction: "
+                            "the alpha of a WCT2 photorealistic transfer whose style is the "
+                            "examples' thermal images (0: none; sharper agreement with the photo's "
+                            "layout, and faster).")
+    contrast: float = option(1.0, "Scales the predicted map's spread about the examples' mean "
+                             "thermal level (1: the examples' own spread).")
+
+    def __post_init__(self):
+        check_size("size", self.size)
+        check_size("analysis_size", self.analysis_size, allow_none=False)
+        if not 0 < self.edge_radius <= 64:
+            raise ConfigError(f"`edge_radius` must be in (0, 64], got {self.edge_radius}")
+        check_unit("texture", self.texture)
+        if not 0 < self.contrast <= 4:
+            raise ConfigError(f"`contrast` must be in (0, 4], got {self.contrast}")
+
+    def to_dict(self) -> dict:
+        return settings_of(self)

@@ -1,0 +1,148 @@
+"""Rendering a photo as a thermal image: the fit's prediction, carried to
+the output along the photo's own edges.
+
+The prediction is linear in the features, so each layer is projected to one
+channel at its own resolution and only that channel is upsampled: a 1024 px
+output costs little more than a 256 px one. The guided filter (He et al.
+2010, eq. 5-8: q = mean(a) * I + mean(b), a and b the local least-squares fit
+of the prediction p on the guide I) then gives the map the photo's sharp
+edges where photo and map agree locally, and none where they do not: paint,
+print and shadows vanish, and the map keeps a thermal sensor's softness.
+"""
+
+import logging
+from typing import Optional, Sequence
+
+import numpy as np
+
+from tfstyle.core.errors import ConfigError
+from tfstyle.thermal.config import InfraredConfig
+from tfstyle.thermal.fit import COLOUR, LAYERS, Fit, descriptor
+
+log = logging.getLogger(__name__)
+
+# The style-only route: WCT² of the photo at this alpha. Measured against
+# histogram matching, Magenta's arbitrary network and other alphas in
+# benchmarks/ir_bench.py (docs/infrared.md): the best SSIM of the routes
+# without pairs.
+STYLE_ONLY_ALPHA = 0.5
+# The guided filter's eps (its edge threshold, in squared [0, 1] intensity):
+# edges fainter than about 0.03 in the photo are smoothed over.
+EDGE_EPS = 1e-3
+
+
+def box(image: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over the (2r+1)^2 window, edges reflected."""
+    from scipy.ndimage import uniform_filter
+
+    return uniform_filter(image, 2 * radius + 1, mode="reflect")
+
+
+def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int,
+                  eps: float = EDGE_EPS) -> np.ndarray:
+    """He et al.'s guided filter of `source` by `guide` ([H, W] each)."""
+    mean_i, mean_p = box(guide, radius), box(source, radius)
+    a = (box(guide * source, radius) - mean_i * mean_p) / (box(guide * guide, radius)
+                                                          - mean_i * mean_i + eps)
+    b = mean_p - a * mean_i
+    return box(a, radius) * guide + box(b, radius)
+
+
+def edge_radius(config: InfraredConfig, shape) -> int:
+    return max(1, round(config.edge_radius * max(shape) / 256))
+
+
+def predict(fit: Fit, net, photo: np.ndarray):
+    """(the fit's relative thermal map z [H, W] of `photo` [H, W, 3], the
+    photo's `fit.descriptor`)."""
+    import tensorflow as tf
+
+    from tfstyle.core.color import luminance
+    from tfstyle.core.image import as_image
+
+    h, w = photo.shape[:2]
+    small = as_image(photo, fit.analysis_size)
+    out = net(small[None])
+    z = np.concatenate([photo, luminance(photo)[..., None]], -1) @ fit.weights[COLOUR] + fit.bias
+    for name in LAYERS:
+        channel = tf.tensordot(out[name][0], fit.weights[name], 1)[None, ..., None]
+        z += tf.image.resize(channel, (h, w), method="bilinear")[0, ..., 0].numpy()
+    return z.astype(np.float32), descriptor(out)
+
+
+class Texture:
+    """WCT² (`tfstyle.wct2`, its shipped decoder) with the thermal image most
+    like the photo as the style: the image analogy's A : A' :: B : B', A the
+    visible example nearest the photo (by `fit.descriptor`) and A' its
+    thermal twin. Each thermal image's style statistics are computed once,
+    when first needed."""
+
+    def __init__(self, thermals: Sequence[np.ndarray], descriptors: np.ndarray, weights):
+        from tfstyle.wct2.model import load_model
+
+        self.thermals, self.descriptors = thermals, np.asarray(descriptors, np.float32)
+        self.model, self.statistics = load_model(weights=weights), {}
+
+    @classmethod
+    def of_fit(cls, fit: Fit, weights) -> "Texture":
+        return cls(fit.thermals, fit.descriptors, weights)
+
+    @classmethod
+    def of_styles(cls, thermals: Sequence[np.ndarray], net, weights) -> "Texture":
+        """Thermal images only (no visible twins): each described by itself."""
+        images = [np.round(np.clip(t, 0, 1) * 255).astype(np.uint8) for t in thermals]
+        return cls(images, np.stack([descriptor(net(as_rgb(t)[None])) for t in thermals]),
+                   weights)
+
+    def __call__(self, image: np.ndarray, photo_descriptor: np.ndarray,
+                 alpha: float) -> np.ndarray:
+        """[H, W] luminance of `image` ([H, W] or [H, W, 3]) transferred."""
+        from tfstyle.core.color import luminance
+        from tfstyle.wct2.config import PhotorealConfig
+        from tfstyle.wct2.model import PLACES
+
+        nearest = int(np.argmax(self.descriptors @ photo_descriptor))
+        if nearest not in self.statistics:
+            style = as_rgb(self.thermals[nearest].astype(np.float32) / 255.0)
+            self.statistics[nearest] = self.model.style_statistics(
+                self.model.encode_style(style, PhotorealConfig(style_size=None)), PLACES)
+        content = as_rgb(image) if image.ndim == 2 else image
+        return luminance(self.model.stylize(content, self.statistics[nearest], alpha=alpha,
+                                            size=None))
+
+
+def render(fit: Fit, net, photo: np.ndarray, config: InfraredConfig,
+           texture: Optional[Texture] = None) -> np.ndarray:
+    """[H, W] thermal intensity in [0, 1] of `photo` at its own size;
+    `texture` is needed when config.texture > 0."""
+    from tfstyle.core.color import luminance
+
+    z, photo_descriptor = predict(fit, net, photo)
+    intensity = fit.thermal_mean + config.contrast * fit.thermal_std * z
+    smooth = np.clip(guided_filter(luminance(photo), intensity,
+                                   edge_radius(config, photo.shape[:2])), 0.0, 1.0)
+    if config.texture > 0:
+        smooth = texture(smooth, photo_descriptor, config.texture)
+    return np.clip(smooth, 0.0, 1.0).astype(np.float32)
+
+
+def check_weights(fit: Fit, weights):
+    if fit.vgg_sha256 != weights.sha256:
+        raise ConfigError(f"the fit was made with VGG19 weights {fit.vgg_sha256[:12]}, these "
+                          f"are {weights.sha256[:12]} ({weights.source}); fit again with these "
+                          "weights, or give the fit's own with `vgg_weights`")
+
+
+def style_only(photo: np.ndarray, net, texture: Texture, analysis_size: int) -> np.ndarray:
+    """Without pairs: the photo itself through WCT² at STYLE_ONLY_ALPHA, the
+    thermal image most like it as the style; its luminance."""
+    from tfstyle.core.image import as_image
+
+    out = net(as_image(photo, analysis_size)[None])
+    return np.clip(texture(photo, descriptor(out), STYLE_ONLY_ALPHA), 0.0, 1.0).astype(
+        np.float32)
+
+
+def as_rgb(intensity: np.ndarray) -> np.ndarray:
+    return np.repeat(intensity[..., None], 3, -1)
+
