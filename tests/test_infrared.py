@@ -10,46 +10,19 @@ import pytest
 from PIL import Image
 
 import tfstyle
+from tfstyle.core import samples
 from tfstyle.core.errors import ConfigError, ImageError
 from tfstyle.core.metrics import intensity_distance, pearson
 from tfstyle.thermal import examples as examples_lib
 from tfstyle.thermal import fit as fit_lib
-from tfstyle.thermal.config import InfraredConfig
 from tfstyle.thermal.transfer import guided_filter
 from test_cli import run
 
 SIZE = 96
-HOT, COLD, GROUND = 0.9, 0.1, 0.45
 
 
 def scene(seed: int, hot: str = "red", size: int = SIZE):
-    """(visible [H, W, 3], thermal [H, W], masks {red, blue, paint, ground})."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:size, :size]
-    visible = np.empty((size, size, 3), np.float32)
-    visible[:] = (0.35, 0.42, 0.30)
-    visible += rng.normal(0, 0.03, (size, size, 1))
-    thermal = np.full((size, size), GROUND, np.float32)
-    paint = np.zeros((size, size), bool)
-    for _ in range(2):
-        y = rng.integers(5, size - 10)
-        paint |= (yy >= y) & (yy < y + 4) & ((xx + y) % 16 < 9)
-    visible[paint] = 0.95
-    red, blue = np.zeros_like(paint), np.zeros_like(paint)
-    for _ in range(3):
-        cy, cx = rng.integers(12, size - 12, 2)
-        red |= (yy - cy) ** 2 + (xx - cx) ** 2 < rng.integers(6, 10) ** 2
-        by, bx = rng.integers(4, size - 16, 2)
-        side = rng.integers(9, 14)
-        blue |= (yy >= by) & (yy < by + side) & (xx >= bx) & (xx < bx + side)
-    blue &= ~red
-    visible[red] = (0.8, 0.12, 0.1)
-    visible[blue] = (0.1, 0.2, 0.8)
-    thermal[red] = HOT if hot == "red" else COLD
-    thermal[blue] = COLD if hot == "red" else HOT
-    visible = np.clip(visible + rng.normal(0, 0.02, visible.shape), 0, 1).astype(np.float32)
-    ground = ~(red | blue | paint)
-    return visible, thermal, {"red": red, "blue": blue, "paint": paint, "ground": ground}
+    return samples.toy_thermal_scene(seed, hot, size)
 
 
 def pairs(hot="red", seeds=(1, 2, 3)):

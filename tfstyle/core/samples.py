@@ -112,6 +112,40 @@ def brushstrokes(size: int = 512, seed: int = 0) -> np.ndarray:
     return np.asarray(canvas, np.float32) / 255.0
 
 
+def toy_thermal_scene(seed: int, hot: str = "red", size: int = 96):
+    """A toy aligned pair of a made-up sensor: (visible [H, W, 3], thermal
+    [H, W], masks {red, blue, paint, ground}). Red discs are hot and blue
+    squares cold in the thermal twin (the other way round with hot="blue");
+    white paint stripes exist in the visible image only, as road paint does.
+    The infrared command's samples and tests."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    visible = np.empty((size, size, 3), np.float32)
+    visible[:] = (0.35, 0.42, 0.30)
+    visible += rng.normal(0, 0.03, (size, size, 1))
+    thermal = np.full((size, size), 0.45, np.float32)
+    paint = np.zeros((size, size), bool)
+    for _ in range(2):
+        y = rng.integers(5, size - 10)
+        paint |= (yy >= y) & (yy < y + max(2, size // 24)) & ((xx + y) % (size // 6) < size // 10)
+    visible[paint] = 0.95
+    red, blue = np.zeros_like(paint), np.zeros_like(paint)
+    for _ in range(3):
+        cy, cx = rng.integers(size // 8, size - size // 8, 2)
+        red |= (yy - cy) ** 2 + (xx - cx) ** 2 < (rng.integers(6, 10) * size / 96) ** 2
+        by, bx = rng.integers(size // 24, size - size // 6, 2)
+        side = rng.integers(9, 14) * size // 96
+        blue |= (yy >= by) & (yy < by + side) & (xx >= bx) & (xx < bx + side)
+    blue &= ~red
+    visible[red] = (0.8, 0.12, 0.1)
+    visible[blue] = (0.1, 0.2, 0.8)
+    thermal[red] = 0.9 if hot == "red" else 0.1
+    thermal[blue] = 0.1 if hot == "red" else 0.9
+    visible = np.clip(visible + rng.normal(0, 0.02, visible.shape), 0, 1).astype(np.float32)
+    return visible, thermal, {"red": red, "blue": blue, "paint": paint,
+                              "ground": ~(red | blue | paint)}
+
+
 # What `write_samples` writes: name -> what it is (for the README's commands).
 SAMPLE_FILES = {
     "photo.png": "Chelsea the cat (scikit-image, CC0)",
@@ -125,6 +159,9 @@ SAMPLE_FILES = {
     "photo2_labels.png": "label map of photo2.png (two regions: top 0, bottom 1)",
     "photos/": "three photos (astronaut, rocket, chelsea; public domain and CC0) for folder runs",
     "paintings/": "three brush-stroke paintings (seeds 0, 1, 2) for training runs",
+    "ir_pairs/": "toy aligned visible/thermal pairs of a made-up sensor (red discs hot, blue "
+                 "squares cold, paint in the visible only), for the infrared command",
+    "ir_photo.png": "a new toy scene (not in ir_pairs) to turn into thermal",
 }
 
 
@@ -159,8 +196,14 @@ def write_samples(folder="samples") -> pathlib.Path:
     }
     files.update({f"paintings/strokes{seed}.png": brushstrokes(256, seed=seed)
                   for seed in range(3)})
+    for seed in range(1, 5):
+        visible, thermal, _ = toy_thermal_scene(seed, size=192)
+        files[f"ir_pairs/visible/scene{seed}.png"] = visible
+        files[f"ir_pairs/thermal/scene{seed}.png"] = gray_rgb(thermal)
+    files["ir_photo.png"] = toy_thermal_scene(7, size=192)[0]
     for name, image in files.items():
         if not (folder / name).exists():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             save_image(folder / name, image)
     for name, shape in (("photo_labels.png", photo.shape), ("photo2_labels.png", coffee.shape)):
         if not (folder / name).exists():

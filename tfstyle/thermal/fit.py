@@ -19,7 +19,7 @@ import hashlib
 import io
 import logging
 import time
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -58,8 +58,8 @@ class Fit:
     validation: Dict[str, float]     # held-out scores of the chosen strength
     examples: Tuple[str, ...]        # the pairs' names
     vgg_sha256: str                  # the VGG19 weights the features came from
-    thermals: Tuple[np.ndarray, ...]  # uint8 [h, w] each: the examples' thermal images (up to
-                                      # KEEP_THERMALS), the texture step's styles
+    thermals: Tuple[np.ndarray, ...]  # uint8 [h, w]: up to KEEP_THERMALS of the examples'
+    #                                   thermal images, the texture step's styles
     descriptors: np.ndarray           # [len(thermals), D]: their visible twins' `descriptor`s
 
     def to_bytes(self) -> bytes:
@@ -72,11 +72,11 @@ class Fit:
                     examples=list(self.examples), vgg_sha256=self.vgg_sha256,
                     layers=list(self.weights))
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8),
-                 descriptors=np.asarray(self.descriptors, np.float32),
-                 **{f"thermal_{i:03d}": np.asarray(t, np.uint8)
-                    for i, t in enumerate(self.thermals)},
-                 **{f"w_{name}": np.asarray(w, np.float32) for name, w in self.weights.items()})
+        header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8)
+        np.savez_compressed(
+            buffer, meta=header, descriptors=np.asarray(self.descriptors, np.float32),
+            **{f"thermal_{i:03d}": np.asarray(t, np.uint8) for i, t in enumerate(self.thermals)},
+            **{f"w_{name}": np.asarray(w, np.float32) for name, w in self.weights.items()})
         return buffer.getvalue()
 
     @property
@@ -114,7 +114,8 @@ def load_fit(source) -> Fit:
                           f"{e}") from None
     return Fit(weights, float(meta["bias"]), float(meta["thermal_mean"]),
                float(meta["thermal_std"]), int(meta["analysis_size"]), float(meta["ridge"]),
-               dict(meta["validation"]), tuple(meta["examples"]), meta["vgg_sha256"], thermals, descriptors)
+               dict(meta["validation"]), tuple(meta["examples"]), meta["vgg_sha256"], thermals,
+               descriptors)
 
 
 def extractor(weights):
@@ -155,59 +156,99 @@ def _standardized(thermal: np.ndarray) -> np.ndarray:
     return (thermal - thermal.mean()) / max(float(thermal.std()), 1e-3)
 
 
-def _normal_equations(net, pairs, size: int, rng) -> Tuple[list, list, list, list]:
-    """Per pair: the sampled features [n, D], their targets, the thermal
-    image and the visible image's descriptor."""
+# Pairs beyond this many share validation folds (pair i in fold i % FOLDS):
+# the statistics kept are one set per fold, whatever the number of pairs.
+FOLDS = 10
+
+
+@dataclasses.dataclass
+class _Sums:
+    """Sufficient statistics of one fold's samples: the normal equations in
+    raw feature units, standardized later (`standardized`)."""
+    count: int = 0
+    x: Any = 0.0     # sum of x            [D]
+    xx: Any = 0.0    # sum of x x^T        [D, D]
+    xy: Any = 0.0    # sum of x y          [D]
+    y: float = 0.0
+    yy: float = 0.0
+
+    def add(self, x: np.ndarray, y: np.ndarray):
+        self.count += len(x)
+        self.x = self.x + x.sum(0)
+        self.xx = self.xx + x.T @ x
+        self.xy = self.xy + x.T @ y
+        self.y += float(y.sum())
+        self.yy += float(y @ y)
+
+    def standardized(self, mean: np.ndarray, std: np.ndarray) -> "_Sums":
+        """The same sums for (x - mean) / std."""
+        s = self.x - self.count * mean
+        xx = self.xx - np.outer(self.x, mean) - np.outer(mean, self.x) + self.count * np.outer(
+            mean, mean)
+        return _Sums(self.count, s / std, xx / np.outer(std, std),
+                     (self.xy - mean * self.y) / std, self.y, self.yy)
+
+
+def _read_examples(net, pairs, size: int, rng):
+    """(one `_Sums` per fold, the kept thermal images and descriptors, the
+    thermal pixels' count, sum and sum of squares)."""
     from tfstyle.thermal.examples import read_pair
 
-    xs, ys, thermals, descriptors = [], [], [], []
-    for pair in pairs:
+    folds = [_Sums() for _ in range(min(FOLDS, len(pairs)))]
+    keep = set(np.round(np.linspace(0, len(pairs) - 1,
+                                    min(KEEP_THERMALS, len(pairs)))).astype(int).tolist())
+    kept, descriptors, pixels = [], [], np.zeros(3)
+    for i, pair in enumerate(pairs):
         visible, thermal = read_pair(pair, size)
         out = net(visible[None])
-        n = thermal.size
-        at = rng.choice(n, min(SAMPLES_PER_PAIR, n), replace=False)
-        xs.append(hypercolumns(out, visible, at).astype(np.float64))
-        ys.append(_standardized(thermal).ravel()[at].astype(np.float64))
-        thermals.append(thermal)
-        descriptors.append(descriptor(out))
-    return xs, ys, thermals, descriptors
+        at = rng.choice(thermal.size, min(SAMPLES_PER_PAIR, thermal.size), replace=False)
+        folds[i % len(folds)].add(hypercolumns(out, visible, at).astype(np.float64),
+                                  _standardized(thermal).ravel()[at].astype(np.float64))
+        pixels += (thermal.size, float(thermal.sum()), float(np.square(thermal, dtype=np.float64)
+                                                              .sum()))
+        if i in keep:
+            kept.append(np.round(thermal * 255).astype(np.uint8))
+            descriptors.append(descriptor(out))
+    return folds, (tuple(kept), np.stack(descriptors)), pixels
 
 
-def _kept(thermals, descriptors):
-    """Up to KEEP_THERMALS of the examples (evenly chosen), as uint8 images
-    and an array of descriptors."""
-    chosen = np.unique(np.round(np.linspace(0, len(thermals) - 1,
-                                            min(KEEP_THERMALS, len(thermals)))).astype(int))
-    return (tuple(np.round(thermals[i] * 255).astype(np.uint8) for i in chosen),
-            np.stack([descriptors[i] for i in chosen]))
+def _solve(train: "_Sums", strength: float) -> np.ndarray:
+    return np.linalg.solve(train.xx + strength * train.count * np.eye(len(train.xx)), train.xy)
 
 
-def _solve(gram, moment, strength, count):
-    return np.linalg.solve(gram + strength * count * np.eye(len(gram)), moment)
+def _total(folds) -> _Sums:
+    total = _Sums()
+    for f in folds:
+        total = _Sums(total.count + f.count, total.x + f.x, total.xx + f.xx, total.xy + f.xy,
+                      total.y + f.y, total.yy + f.yy)
+    return total
 
 
-def _choose_ridge(grams, moments, xs, ys) -> Tuple[float, Dict[str, float]]:
-    """The ridge strength with the least leave-one-pair-out squared error
-    (in per-image standard deviations; 1.0 is predicting the mean)."""
-    if len(xs) < 2:
+def _choose_ridge(folds) -> Tuple[float, Dict[str, float]]:
+    """The ridge strength with the least held-out squared error over the
+    folds (in per-image standard deviations; 1.0 is predicting the mean),
+    computed from the folds' sums alone."""
+    if len(folds) < 2:
         return SINGLE_PAIR_RIDGE, {}
-    total_g, total_m = sum(grams), sum(moments)
-    scores = []
+    total, scores = _total(folds), []
     for strength in RIDGE_GRID:
         errors, rs = [], []
-        for i in range(len(xs)):
-            count = sum(len(x) for j, x in enumerate(xs) if j != i)
-            w = _solve(total_g - grams[i], total_m - moments[i], strength, count)
-            prediction = xs[i] @ w
-            errors.append(float(np.mean((prediction - ys[i]) ** 2)))
-            rs.append(float(np.corrcoef(prediction, ys[i])[0, 1]) if prediction.std() > 0 else 0)
+        for f in folds:
+            rest = _Sums(total.count - f.count, total.x - f.x, total.xx - f.xx,
+                         total.xy - f.xy, total.y - f.y, total.yy - f.yy)
+            w = _solve(rest, strength)
+            pp, py, p = w @ f.xx @ w, w @ f.xy, w @ f.x  # sums of p^2, p y, p
+            errors.append((f.yy - 2 * py + pp) / f.count)
+            n = f.count
+            cov, var_p, var_y = py / n - p * f.y / n**2, pp / n - (p / n) ** 2, f.yy / n - (
+                f.y / n) ** 2
+            rs.append(cov / np.sqrt(var_p * var_y) if var_p > 0 and var_y > 0 else 0.0)
         scores.append((float(np.mean(errors)), strength, float(np.mean(rs))))
     error, strength, r = min(scores)
     return strength, {"held_out_mse": round(error, 4), "held_out_r": round(r, 4)}
 
 
-def fit(examples, *, analysis_size: int = 256, weights=None,
-        callback: Optional[Callable[[str], None]] = None) -> Fit:
+def fit(examples, *, analysis_size: int = 256, weights=None) -> Fit:
     """Learns the visible -> thermal mapping from aligned pairs.
 
     Args:
@@ -215,7 +256,6 @@ def fit(examples, *, analysis_size: int = 256, weights=None,
         list of (visible, thermal) paths or arrays.
       analysis_size: long side the pairs are read at.
       weights: VGG19 weights (`find_vgg19_weights()` when None).
-      callback: gets a line of progress per pair.
     """
     from tfstyle.core.weights import find_vgg19_weights
     from tfstyle.thermal.examples import find_pairs
@@ -225,24 +265,25 @@ def fit(examples, *, analysis_size: int = 256, weights=None,
     weights = weights or find_vgg19_weights()
     net = extractor(weights)
     rng = np.random.default_rng(0)
-    xs, ys, thermals, descriptors = _normal_equations(net, pairs, analysis_size, rng)
-    everything = np.concatenate(xs)
-    mean, std = everything.mean(0), everything.std(0) + 1e-6
-    xs = [(x - mean) / std for x in xs]
-    grams = [x.T @ x for x in xs]
-    moments = [x.T @ y for x, y in zip(xs, ys)]
-    strength, validation = _choose_ridge(grams, moments, xs, ys)
-    w = _solve(sum(grams), sum(moments), strength, sum(len(x) for x in xs)) / std
+    folds, (thermals, descriptors), (count, total, squares) = _read_examples(
+        net, pairs, analysis_size, rng)
+    raw = _total(folds)
+    mean = raw.x / raw.count
+    std = np.sqrt(np.maximum(np.diag(raw.xx) / raw.count - mean**2, 0)) + 1e-6
+    folds = [f.standardized(mean, std) for f in folds]
+    strength, validation = _choose_ridge(folds)
+    w = _solve(_total(folds), strength) / std
     bias = -float(mean @ w)
     sizes = [4] + [int(net.output[name].shape[-1]) for name in LAYERS]
     parts = np.split(w.astype(np.float32), np.cumsum(sizes)[:-1])
-    pooled = np.concatenate([t.ravel() for t in thermals])
-    if not float(pooled.std()) > 0:
+    thermal_mean = total / count
+    thermal_std = float(np.sqrt(max(squares / count - thermal_mean**2, 0.0)))
+    if not thermal_std > 1e-4:
         raise ImageError("examples: the thermal images are all one flat value")
     result = Fit({COLOUR: parts[0], **dict(zip(LAYERS, parts[1:]))}, bias,
-                 float(pooled.mean()), float(pooled.std()), analysis_size, strength,
-                 validation, tuple(p.name for p in pairs), weights.sha256,
-                 *_kept(thermals, descriptors))
+                 float(thermal_mean), thermal_std, analysis_size, strength,
+                 validation, tuple(p.name for p in pairs), weights.sha256, thermals,
+                 descriptors)
     log.info("fitted on %d pairs in %.1f s (ridge %g%s)", len(pairs),
              time.perf_counter() - start, strength,
              "".join(f", {k} {v}" for k, v in validation.items()))
