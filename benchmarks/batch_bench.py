@@ -4,9 +4,9 @@ in one process and on Beam's DirectRunner with two worker processes.
 Each case runs `main.py` on a fresh folder of copies of the photos in the
 --images folder (default ../shared/images; resized to the case's size),
 exactly as a user would, and counts wall time from start to exit: model
-loading and Beam's start-up included. Gatys runs with presets/infrared.cfg
-(150 iterations from the photo, coarse-to-fine above 256 px), the dataset
-recipe; AdaIN with the model given by --model (decoder weights do not
+loading and Beam's start-up included. Gatys runs with GATYS_FLAGS (the
+former infrared preset: 150 iterations from the photo, a low style weight,
+coarse-to-fine above 256 px), the dataset recipe; AdaIN with the model given by --model (decoder weights do not
 change the speed). Run nothing else meanwhile.
 
     python benchmarks/batch_bench.py --model=m.weights.h5 [--cases=adain:256:16,...]
@@ -28,6 +28,8 @@ from common import REPO, add_images_argument, image_paths, setup_child  # noqa: 
 PHOTOS = ("tubingen.jpg", "golden_gate.jpg", "ir/visible/llvip_190004.jpg",
           "ir/visible/m3fd_00471.png")  # in --images
 STYLE = "ir/thermal/m3fd_00471.png"  # in --images
+# Gatys' dataset recipe (the infrared preset's flags before `tfstyle infrared`).
+GATYS_FLAGS = ("--init=content", "--style_weight=1.5e6", "--steps=150")
 BEAM = ("--beam_runner=DirectRunner",
         "--beam_options=--direct_num_workers=2 --direct_running_mode=multi_processing")
 
@@ -57,7 +59,7 @@ def run_case(method: str, size: int, count: int, beam: bool, args) -> float:
             command = [method]
         else:
             command = ["transfer"]
-            flags += [f"--flagfile={REPO / 'presets' / 'infrared.cfg'}"]
+            flags += list(GATYS_FLAGS)
         if beam:
             flags += list(BEAM)
         start = time.perf_counter()

@@ -125,8 +125,14 @@ def test_twins_of_different_sizes_and_colour_thermal(tmp_path, caplog):
     with pytest.raises(ImageError, match="96x96 px and its thermal twin 96x48"):
         examples_lib.read_pair(examples_lib.Pair("a", visible, thermal[:48]), 64)
     colour = np.stack([thermal, thermal * 0.5, thermal * 0.2], -1)
-    with caplog.at_level("WARNING"):
-        _, grey = examples_lib.read_pair(examples_lib.Pair("a", visible, colour), 64)
+    # The command line's start-up stops tfstyle's loggers propagating to the
+    # root, where caplog listens: listen on the module's own logger.
+    examples_lib.log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("WARNING", logger=examples_lib.log.name):
+            _, grey = examples_lib.read_pair(examples_lib.Pair("a", visible, colour), 64)
+    finally:
+        examples_lib.log.removeHandler(caplog.handler)
     assert "colour image; its luminance is used" in caplog.text
     assert grey.shape == (64, 64)
 
@@ -188,3 +194,31 @@ def test_cli_errors_are_one_line_and_write_nothing(tmp_path, args, message):
     assert message in finished.stderr and len(finished.stderr.strip().splitlines()) == 1, \
         finished.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.slow
+def test_beam_runs_the_fit_that_travels_in_the_recipe(tmp_path, real_weights, monkeypatch):
+    from apache_beam.runners.portability import prism_runner
+
+    from tfstyle import batch
+    from tfstyle.batch import beam
+    from tfstyle.core.image import load_image
+    from tfstyle.thermal.config import InfraredConfig
+    from tfstyle.thermal.recipe import InfraredRecipe
+
+    monkeypatch.setattr(prism_runner.PrismJobServer, "BIN_CACHE", str(tmp_path / "prism"),
+                        raising=False)
+    learned = fit_lib.fit(pairs(), analysis_size=SIZE, weights=real_weights)
+    (tmp_path / "photos").mkdir()
+    for seed in (5, 6):
+        Image.fromarray((scene(seed)[0] * 255).astype(np.uint8)).save(
+            tmp_path / "photos" / f"p{seed}.png")
+    recipe = InfraredRecipe(learned.to_bytes(), config=InfraredConfig(texture=0.0))
+    assert recipe.settings()["fit_sha256"] == learned.sha256
+    local = batch.stylize_dir(tmp_path / "photos", tmp_path / "local", recipe.renderer(),
+                              channels=1)
+    result = beam.run(recipe, str(tmp_path / "photos"), str(tmp_path / "beam"), channels=1)
+    assert local.count("done") == result.count("done") == 2
+    for name in ("p5.png", "p6.png"):
+        np.testing.assert_array_equal(load_image(tmp_path / "beam" / name),
+                                      load_image(tmp_path / "local" / name))

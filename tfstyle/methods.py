@@ -107,7 +107,8 @@ COMMANDS: Tuple[Command, ...] = (
             "tfstyle.cli.infrared:run", "tfstyle.api:infrared",
             "tfstyle.thermal.recipe:InfraredRecipe",
             defaults={"output": "thermal.png", "output_channels": 1},
-            help={"style": "Thermal images of your sensor, when there are no pairs: the "
+            help={"content": "The photo to render (or content_dir for a folder).",
+                  "style": "Thermal images of your sensor, when there are no pairs: the "
                            "style-only route (repeat the flag for several)."}),
     Command("train-adain", "Train an AdaIN decoder on folders of photos and paintings.",
             TrainConfig, ("content_dir", "style_dir", *_TRAIN, "init_model"),

@@ -17,15 +17,15 @@ class InfraredConfig:
                                  "own size, so labels drawn on the photo still fit).")
     analysis_size: int = option(256, "Long side the photo and the examples are analysed at "
                                 "(VGG19 features); the thermal map is predicted at this size "
-                                "and brought to `size` along the photo's edges.")
+                                "and brought to the output's size along the photo's edges.")
     edge_radius: float = option(8.0, "Radius of the guided filter that carries the photo's "
                                 "edges into the predicted map, in pixels of a 256 px image "
                                 "(scaled with the output); larger is blurrier, like a thermal "
                                 "sensor.")
     texture: float = option(0.3, "Strength of the thermal texture laid over the prediction: "
                             "the alpha of a WCT2 photorealistic transfer whose style is the "
-                            "examples' thermal images (0: none; sharper agreement with the photo's "
-                            "layout, and faster).")
+                            "thermal image of the example most like the photo (0: none; closer "
+                            "to the photo's layout, and faster).")
     contrast: float = option(1.0, "Scales the predicted map's spread about the examples' mean "
                              "thermal level (1: the examples' own spread).")
 
