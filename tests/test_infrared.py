@@ -98,6 +98,33 @@ def test_fit_saves_loads_and_renders_the_same(real_weights, tmp_path):
     np.testing.assert_array_equal(a, b)
 
 
+def test_ridge_from_fold_sums_equals_the_direct_solution():
+    """The fit never holds the samples: its per-fold sums, standardized
+    afterwards, must give the ridge solution and held-out scores computed
+    from the samples themselves."""
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(2, 3, (50, 6)) * rng.uniform(0.5, 4, 6) for _ in range(3)]
+    ys = [x @ rng.normal(0, 1, 6) + rng.normal(0, 0.5, 50) for x in xs]
+    folds = [fit_lib._Sums() for _ in xs]
+    for f, x, y in zip(folds, xs, ys):
+        f.add(x, y)
+    every = np.concatenate(xs)
+    mean, std = every.mean(0), every.std(0)
+    standard = [f.standardized(mean, std) for f in folds]
+    strength, scores = fit_lib._choose_ridge(standard)
+    errors = []
+    for i in range(3):
+        train = np.concatenate([(x - mean) / std for j, x in enumerate(xs) if j != i])
+        target = np.concatenate([y for j, y in enumerate(ys) if j != i])
+        w = np.linalg.solve(train.T @ train + strength * len(train) * np.eye(6), train.T @ target)
+        errors.append(np.mean(((xs[i] - mean) / std @ w - ys[i]) ** 2))
+    assert scores["held_out_mse"] == pytest.approx(np.mean(errors), abs=1e-4)
+    w = fit_lib._solve(fit_lib._total(standard), strength)
+    direct = np.linalg.lstsq(np.concatenate([(x - mean) / std for x in xs]),
+                             np.concatenate(ys), rcond=None)[0]
+    assert np.corrcoef(w, direct)[0, 1] > 0.9
+
+
 def test_load_fit_refuses_other_files(tmp_path):
     (tmp_path / "x.npz").write_bytes(b"not a zip")
     with pytest.raises(ConfigError, match="not a tfstyle infrared fit"):
@@ -142,9 +169,10 @@ def test_a_photo_that_is_also_an_example_is_refused(tmp_path):
     pairs_found = examples_lib.find_pairs(tmp_path / "ex")
     copy = tmp_path / "copy.png"
     copy.write_bytes((tmp_path / "ex" / "visible" / "s1.png").read_bytes())
+    known = examples_lib.digests(pairs_found)
     with pytest.raises(ImageError, match="also the examples' visible image s1"):
-        examples_lib.check_not_example(str(copy), pairs_found)
-    examples_lib.check_not_example(scene(9)[0], pairs_found)
+        examples_lib.check_not_example(str(copy), known)
+    examples_lib.check_not_example(scene(9)[0], known)
 
 
 @pytest.mark.slow
@@ -173,6 +201,28 @@ def test_cli_fits_saves_reuses_and_records_the_fit(tmp_path):
                  cwd=tmp_path)
     assert folder.returncode == 0, folder.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["p5.png", "p6.png"]
+
+
+@pytest.mark.slow
+def test_cli_refuses_twins_of_different_sizes_before_fitting(tmp_path):
+    write_examples(tmp_path / "ex")
+    Image.fromarray((scene(2)[1][:40] * 255).astype(np.uint8)).save(
+        tmp_path / "ex" / "thermal" / "s2.png")
+    Image.fromarray((scene(4)[0] * 255).astype(np.uint8)).save(tmp_path / "photo.png")
+    finished = run("infrared", "--content=photo.png", "--examples=ex", "--save_fit=f.npz",
+                   cwd=tmp_path)
+    assert finished.returncode == 1
+    assert "s2's visible image is 96x96 px and its thermal twin 96x40" in finished.stderr
+    assert "fitted" not in finished.stderr  # refused before the fit started
+    assert not (tmp_path / "f.npz").exists() and not (tmp_path / "thermal.png").exists()
+
+
+@pytest.mark.slow
+def test_one_pair_is_enough_and_a_fit_keeps_its_analysis_size(tmp_path, real_weights):
+    learned = fit_lib.fit(pairs(seeds=(1,)), analysis_size=64, weights=real_weights)
+    assert learned.validation == {} and learned.ridge == fit_lib.SINGLE_PAIR_RIDGE
+    result = tfstyle.infrared(scene(4)[0], fit=learned, model=real_weights, texture=0.0)
+    assert result.settings["analysis_size"] == 64
 
 
 @pytest.mark.parametrize("args, message", [

@@ -44,7 +44,7 @@ __version__ = "0.2.0"
 runtime.pool_memory()
 
 METHODS = ("transfer", "texture", "reconstruct", "grid", "adain", "photoreal", "arbitrary",
-           "multistyle", "infrared")
+           "multistyle", "infrared", "video")
 
 __all__ = [
     *METHODS, "Result", "StyleConfig", "AdainConfig", "TrainConfig", "PhotorealConfig",
@@ -59,6 +59,7 @@ __all__ = [
 # `tfstyle.adain` is both: the package, callable as the method.
 __getattr__, __dir__ = attach(
     __name__, dict.fromkeys(set(METHODS) - {"adain"}, "tfstyle.api"),
-    {name: f"tfstyle.{name}" for name in ("adain", "api", "batch", "cli", "core", "gatys",
-                                          "magenta", "methods", "thermal", "wct2")},
+    {**{name: f"tfstyle.{name}" for name in ("adain", "api", "batch", "cli", "clips", "core",
+                                             "gatys", "magenta", "methods", "thermal", "wct2")},
+     "metrics": "tfstyle.core.metrics"},
     before=runtime.import_tensorflow)

@@ -28,7 +28,7 @@ from tfstyle.core.options import configure
 from tfstyle.core.result import Result, finish
 
 __all__ = ["transfer", "texture", "reconstruct", "grid", "adain", "photoreal", "arbitrary",
-           "multistyle", "infrared"]
+           "multistyle", "infrared", "video"]
 
 
 def _vgg(model):
@@ -166,39 +166,105 @@ def infrared(content, examples=None, config=None, *, style: Sequence = (), fit=N
     `model`: VGG19 weights (a file, a `VGGWeights`, or None: found). The
     result is grey, three equal channels; `.settings["fit_sha256"]`
     identifies the fit."""
-    runtime.import_tensorflow()
-    from tfstyle.thermal import transfer
-    from tfstyle.thermal.config import InfraredConfig
-    from tfstyle.thermal.examples import check_not_example, find_pairs
-    from tfstyle.thermal.fit import Fit, extractor, fit as fit_pairs, load_fit
+    import dataclasses
+    import os
+
     from tfstyle.core.color import luminance
     from tfstyle.core.errors import ConfigError
     from tfstyle.core.image import as_image
+    from tfstyle.thermal.config import InfraredConfig
+    from tfstyle.thermal.examples import check_not_example, check_pairs, digests, find_pairs
+    from tfstyle.thermal.fit import Fit, load_fit
 
     config = configure(InfraredConfig, config, overrides)
     start = time.perf_counter()
-    style = [style] if isinstance(style, str) or hasattr(style, "shape") else list(style)
+    single = isinstance(style, (str, os.PathLike)) or hasattr(style, "shape") or hasattr(
+        style, "getpixel")
+    style = [style] if single else list(style)
     if (examples is not None) + (fit is not None) + bool(style) != 1:
         raise ConfigError("give one of `examples` (pairs), `fit` (a saved fit) or `style` "
                           "(thermal images only)")
+    # Every check that needs no network comes before TensorFlow starts.
+    pairs = find_pairs(examples) if examples is not None else None
+    if pairs is not None:
+        check_pairs(pairs)
+        check_not_example(content, digests(pairs))
+    if fit is not None and not isinstance(fit, Fit):
+        fit = load_fit(fit)
+    if fit is not None:  # a fit keeps the size it was made at
+        config = dataclasses.replace(config, analysis_size=fit.analysis_size)
+    photo = as_image(content, config.size)
+    thermals = [luminance(as_image(s, config.analysis_size)) for s in style]
+    runtime.import_tensorflow()
+    from tfstyle.thermal import transfer
+    from tfstyle.thermal.fit import extractor, fit as fit_pairs
+
     weights = _vgg(model)
     net = extractor(weights)
     if style:
-        thermals = [luminance(as_image(s, config.analysis_size)) for s in style]
         texture = transfer.Texture.of_styles(thermals, net, weights)
-        image = transfer.style_only(as_image(content, config.size), net, texture,
-                                     config.analysis_size)
+        image = transfer.style_only(photo, net, texture, config.analysis_size)
         return finish(transfer.as_rgb(image), dict(config.to_dict(), method="infrared",
                                                    route="style-only"), start, callback,
                       weights.sha256)
-    if examples is not None:
-        check_not_example(content, find_pairs(examples))
-        fit = fit_pairs(examples, analysis_size=config.analysis_size, weights=weights)
-    elif not isinstance(fit, Fit):
-        fit = load_fit(fit)
+    if pairs is not None:
+        fit = fit_pairs(pairs, analysis_size=config.analysis_size, weights=weights, net=net)
     transfer.check_weights(fit, weights)
     texture = transfer.Texture.of_fit(fit, weights) if config.texture > 0 else None
-    image = transfer.render(fit, net, as_image(content, config.size), config, texture)
+    image = transfer.render(fit, net, photo, config, texture)
     settings = dict(config.to_dict(), method="infrared", route="examples",
                     fit_sha256=fit.sha256, examples=len(fit.examples))
     return finish(transfer.as_rgb(image), settings, start, callback, weights.sha256)
+
+
+def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *, model=None,
+          fit=None, temporal_weight: float = 0.5, overwrite: bool = False, channels: int = 3,
+          callback=None, **overrides):
+    """A clip (.mp4, .webm, .mov, .gif, or a folder of frames) through a
+    method into `output` (a clip, .gif, or a folder of frames ending in /),
+    streamed, temporally consistent (`temporal_weight`; 0: each frame on its
+    own), resumable. `method` is a command's name ("arbitrary", "multistyle",
+    "photoreal", "adain", "infrared", "transfer") with `style`, `config`,
+    `model` and `overrides` as for that method (infrared: `fit=` a fit or its
+    file), or a `Recipe`. Returns a `tfstyle.clips.stylize.VideoResult` with
+    the warping error and the style distance."""
+    runtime.import_tensorflow()
+    from tfstyle.core.recipe import Recipe
+    from tfstyle.clips.stylize import stylize_clip, style_of
+
+    recipe = method if isinstance(method, Recipe) else _recipe(method, style, config, model, fit,
+                                                               overrides)
+    style_image = style_of(recipe)
+    settings = dict(recipe.settings(), temporal_weight=temporal_weight, output_channels=channels)
+    return stylize_clip(clip, output, recipe.renderer(), settings=settings,
+                        temporal_weight=temporal_weight, overwrite=overwrite, channels=channels,
+                        style=style_image, callback=callback)
+
+
+def _recipe(method: str, style, config, model, fit, overrides):
+    """The folder recipe of `method` (its name as a command) from the API's arguments."""
+    from tfstyle import methods
+    from tfstyle.core.errors import ConfigError
+
+    command = methods.BY_NAME.get(method)
+    if command is None or command.recipe is None:
+        names = [c.name for c in methods.COMMANDS if c.recipe]
+        raise ConfigError(f"`method` must be one of {', '.join(names)}, got {method!r}")
+    config = configure(command.config, config, overrides)
+    styles = (style,) if isinstance(style, str) else tuple(style)
+    models = () if model is None else (model,) if isinstance(model, str) else tuple(model)
+    cls = command.load("recipe")
+    if method == "transfer":
+        return cls(styles, config, model)
+    if method == "arbitrary":
+        return cls(styles, config, model)
+    if method == "multistyle":
+        return cls(config, model)
+    if method == "photoreal":
+        return cls(styles, config, models)
+    if method == "adain":
+        return cls(models, styles, config)
+    from tfstyle.thermal.fit import Fit, load_fit
+
+    learned = b"" if fit is None else (fit if isinstance(fit, Fit) else load_fit(fit)).to_bytes()
+    return cls(learned, styles, config)

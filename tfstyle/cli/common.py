@@ -4,6 +4,7 @@ outputs (`Run`), folder runs (locally or on Beam), quiet TensorFlow start-up."""
 import dataclasses
 import logging
 import os
+import pathlib
 import sys
 from typing import FrozenSet, Optional, Sequence, Tuple
 
@@ -84,6 +85,13 @@ class Run:
                                    "step, and images.")
     log_images_every: int = option(50, "With logdir: log the image every N steps (and the "
                                    "last).")
+    temporal: bool = option(True, "Clips: temporal consistency (--notemporal: every frame on "
+                            "its own, to compare).")
+    video: bool = option(False, "With content_dir: the folder is one clip's frames (sorted by "
+                         "name), stylized as a clip into output.")
+    temporal_weight: float = option(
+        0.5, "Clips: how much of the previous output, warped by the optical flow of the input, "
+        "each frame keeps where the flow is reliable (0: every frame on its own).")
     verbose: bool = option(False, "Show TensorFlow's start-up messages and info logs.")
     command: str = dataclasses.field(default="transfer", metadata={"internal": True})
     present: FrozenSet[str] = dataclasses.field(default=frozenset(),
@@ -99,14 +107,53 @@ class Run:
             raise ConfigError(f"`output_channels` must be 1 or 3, got {self.output_channels}")
         if len(self.model) > 2:
             raise ConfigError("`model` is one file, or two (an official release's pair)")
+        if not 0.0 <= self.temporal_weight < 1.0:
+            raise ConfigError(f"`temporal_weight` must be in [0, 1), got {self.temporal_weight}")
 
     def given(self, name: str) -> bool:
         return name in self.present
 
 
+@dataclasses.dataclass(frozen=True)
+class Clip:
+    """Where a clip run reads (`content` a video file, or `content_dir` of
+    frames with `video`) and writes."""
+    source: str
+    output: str
+
+
+def _clip(run: Run) -> Optional[Clip]:
+    """The run's clip, after every check that needs no frame, or None."""
+    from tfstyle.clips.clip import VIDEO_SUFFIXES, is_video
+    from tfstyle.clips.store import is_frames_folder
+
+    if run.video and not run.content_dir:
+        raise ConfigError("`video` reads `content_dir` as one clip's frames")
+    source = run.content_dir if run.video else run.content if is_video(run.content) else None
+    if source is None:
+        return None
+    for name in ("output_dir", "beam_runner", "seeds", "save_every", "logdir", "style_mask",
+                 "style_source_mask", "content_labels", "style_labels"):
+        if run.given(name):
+            raise ConfigError(f"`{name}` does not go with a clip")
+    suffix = pathlib.Path(source).suffix.lower() if not run.video else ".mp4"
+    output = run.output if run.given("output") else f"stylized{suffix}"
+    if not (is_video(output) or is_frames_folder(output)):
+        raise ConfigError(f"a clip's `output` is a {', '.join(VIDEO_SUFFIXES)} file or a folder "
+                          f"of frames (ending in /), got {output}")
+    if pathlib.Path(output).resolve() == pathlib.Path(source).resolve():
+        raise ConfigError(f"`output` {output} is the input clip")
+    if pathlib.Path(output).exists() and not is_frames_folder(output) and not run.overwrite:
+        raise ConfigError(f"{output} exists; pass `overwrite` to replace it")
+    return Clip(source, output)
+
+
 def folder(run: Run, single_image_flags: Sequence[Tuple[str, str]] = ()):
-    """(content_dir, output_dir) of a folder run, or None; refuses flags that
-    belong to a single image."""
+    """(content_dir, output_dir) of a folder run, a `Clip` for a clip, or
+    None; refuses flags that belong to a single image."""
+    clip = _clip(run)
+    if clip is not None:
+        return clip
     if not run.content_dir:
         for name in ("output_dir", "beam_runner", "beam_options"):
             if run.given(name):
@@ -152,9 +199,15 @@ def start_library(verbose: bool):
 
 def run_folder(run: Run, where, recipe) -> int:
     """Stylizes every image of a folder with `recipe` (a `batch.Recipe`), in
-    this process or, with `beam_runner`, as an Apache Beam pipeline."""
+    this process or, with `beam_runner`, as an Apache Beam pipeline; or a
+    clip (`where` a `Clip`)."""
     from tfstyle import batch
     from tfstyle.cli import output
+
+    if isinstance(where, Clip):
+        from tfstyle.cli.video import run_clip
+
+        return run_clip(run, where, recipe)
 
     if run.beam_runner:
         from tfstyle.batch import beam

@@ -1,6 +1,8 @@
 """The command line's infrared command: fit on example pairs (or read a
 saved fit) once, then render one photo or a folder, locally or on Beam."""
 
+import dataclasses
+import os
 import pathlib
 import sys
 import time
@@ -34,34 +36,62 @@ def _check_save_fit(run: common.Run, inputs):
         raise ConfigError(f"`save_fit` {path} exists; pass `overwrite` to replace it")
     if not path.parent.is_dir():
         raise ConfigError(f"`save_fit`: no folder {path.parent}")
+    if not os.access(path.parent, os.W_OK):
+        raise ConfigError(f"`save_fit`: cannot write in {path.parent}")
     return path
 
 
-def _folder_photos(where):
+def _local_folder_photos(run: common.Run, where):
+    """The photos of a local folder run (to refuse one that is an example);
+    () for Beam's file systems, which are listed by the pipeline."""
     from tfstyle import batch
 
+    if run.beam_runner or "://" in where[0] or "://" in where[1]:
+        return []
+    batch.check_writable(where[1])  # before the fit, not after it
     return [source for source, _ in batch.plan(*where)]
 
 
-def _learned(run: common.Run, config: InfraredConfig, photos, save_path):
-    """The fit's bytes: learned from the examples (refusing a photo that is
-    one of them), or read from `fit`."""
+def _check_outside(run: common.Run, where):
+    """Outputs never go into the examples folder (its thermal images are
+    someone's training data)."""
+    if not run.examples:
+        return
+    root = pathlib.Path(run.examples).resolve()
+    target = where[1] if where and not isinstance(where, common.Clip) else (
+        where.output if where else run.output)
+    if "://" not in str(target) and root in (pathlib.Path(target).resolve(),
+                                            *pathlib.Path(target).resolve().parents):
+        raise ConfigError(f"the output {target} is inside the examples folder {run.examples}")
+
+
+def _learn(run: common.Run, config: InfraredConfig, photos):
+    """The fit: learned from the examples (refusing a photo that is one of
+    them; every header checked before TensorFlow starts), or read from `fit`."""
     from tfstyle.core.weights import find_vgg19_weights
     from tfstyle.thermal import fit as fitting
-    from tfstyle.thermal.examples import check_not_example, find_pairs
+    from tfstyle.thermal.examples import check_not_example, check_pairs, digests, find_pairs
 
     if run.fit:
-        return fitting.load_fit(run.fit).to_bytes()
+        return fitting.load_fit(run.fit)
     pairs = find_pairs(run.examples)
+    check_pairs(pairs)
+    known = digests(pairs)
     for photo in photos:
-        check_not_example(photo, pairs)
+        check_not_example(photo, known)
     common.start_library(run.verbose)
-    learned = fitting.fit(pairs, analysis_size=config.analysis_size,
-                          weights=find_vgg19_weights(run.vgg_weights))
-    if save_path:
-        learned.save(save_path)
-        print(f"wrote {save_path} (fit sha256 {learned.sha256[:12]})", file=sys.stderr)
-    return learned.to_bytes()
+    return fitting.fit(pairs, analysis_size=config.analysis_size,
+                       weights=find_vgg19_weights(run.vgg_weights))
+
+
+def _save_fit(learned, path):
+    if path is None:
+        return
+    try:
+        learned.save(path)
+    except OSError as e:
+        raise ConfigError(f"cannot write `save_fit` {path}: {e.strerror or e}") from None
+    print(f"wrote {path} (fit sha256 {learned.sha256[:12]})", file=sys.stderr)
 
 
 def run(run: common.Run, config: InfraredConfig) -> int:
@@ -70,23 +100,29 @@ def run(run: common.Run, config: InfraredConfig) -> int:
 
     route = _route(run)
     where = common.folder(run)
+    _check_outside(run, where)
     common.check_files([run.fit, run.vgg_weights, *run.style])
     check_readable(run.style)
     content = run.content
     if not where and content is None:
         raise ConfigError("infrared needs `content` (a photo) or `content_dir`")
-    photos = _folder_photos(where) if where else [content]
-    inputs = [*photos, run.fit, *run.style] if not where else [run.fit, *run.style]
-    save_path = _check_save_fit(run, inputs)
+    folder_run = where and not isinstance(where, common.Clip)
+    photos = _local_folder_photos(run, where) if folder_run else [] if where else [content]
+    save_path = _check_save_fit(run, [*photos, run.fit, *run.style])
     out = None
     if not where:
         check_readable([content])
-        out = check_output_path(run.output, [i for i in inputs if i], run.overwrite)
+        out = check_output_path(run.output, [content, run.fit, *run.style], run.overwrite)
         output.check_sidecar(out, run.overwrite)
-    learned = _learned(run, config, photos, save_path) if route != "style" else b""
-    recipe = InfraredRecipe(learned, run.style, config, run.vgg_weights)
+    learned = _learn(run, config, photos) if route != "style" else None
+    if learned is not None:  # a fit keeps the size it was made at
+        config = dataclasses.replace(config, analysis_size=learned.analysis_size)
+    recipe = InfraredRecipe(learned.to_bytes() if learned else b"", run.style, config,
+                            run.vgg_weights)
     if where:
-        return common.run_folder(run, where, recipe)
+        code = common.run_folder(run, where, recipe)
+        _save_fit(learned, save_path)
+        return code
     common.start_library(run.verbose)
     from tfstyle.core.weights import find_vgg19_weights
 
@@ -96,8 +132,8 @@ def run(run: common.Run, config: InfraredConfig) -> int:
     settings = dict(recipe.settings(), command="infrared", content=str(content),
                     examples=run.examples, fit=run.fit, output_channels=run.output_channels)
     del settings["method"]
-    weights = "" if route == "style" else find_vgg19_weights(run.vgg_weights).sha256
-    output.save_image_record(out, image, settings, weights, {"seconds": round(seconds, 3)},
-                             run.output_channels)
+    output.save_image_record(out, image, settings, find_vgg19_weights(run.vgg_weights).sha256,
+                             {"seconds": round(seconds, 3)}, run.output_channels)
+    _save_fit(learned, save_path)  # after the output: a failed render leaves no new fit
     print(f"wrote {out} ({image.shape[1]}x{image.shape[0]}) in {seconds:.1f} s", file=sys.stderr)
     return 0

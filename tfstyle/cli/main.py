@@ -245,6 +245,7 @@ def _first_typed_error(args: Sequence[str], message: str,
                        command: Optional[methods.Command]) -> Optional[str]:
     """The error of an input flag typed before the flag `message` is about:
     errors come in the order the user typed the flags."""
+    from tfstyle.clips.clip import is_video
     from tfstyle.core.image import check_readable
 
     positions = {}
@@ -261,7 +262,7 @@ def _first_typed_error(args: Sequence[str], message: str,
         if not token.startswith("--") or not value:
             continue
         try:
-            if name in INPUT_FLAGS:
+            if name in INPUT_FLAGS and not is_video(value):  # a clip is probed by its run
                 check_readable([value])
             elif name == "output" and keeps:
                 check_output_path(value, (), False)
@@ -271,9 +272,12 @@ def _first_typed_error(args: Sequence[str], message: str,
 
 
 def _interrupted(command: Optional[methods.Command], args: Sequence[str]) -> str:
+    from tfstyle.clips.clip import is_video
+
     if command is not None and command.name.startswith("train-"):
         return "interrupted; run the same command again to resume from the last checkpoint"
-    if any(a.startswith("--content_dir") for a in args):
+    if any(a.startswith("--content_dir") for a in args) or any(
+            a.startswith("--content=") and is_video(a.split("=", 1)[1]) for a in args):
         return "interrupted; finished outputs are kept: run the same command again to resume"
     return "interrupted; no output written"
 

@@ -84,3 +84,37 @@ class GramDistance:
         b = reference if isinstance(reference, dict) else self.grams(reference, size)
         return float(np.mean([np.linalg.norm(a[n] - b[n]) / max(np.linalg.norm(b[n]), 1e-12)
                               for n in GRAM_LAYERS]))
+
+
+def warping_error(frames, flows=None, inputs=None, preset: str = "medium") -> float:
+    """The warping error of Lai et al. 2018: the mean over t of
+    sum M_t ||V_t - warp(V_{t+1})||^2 / sum M_t, V the clip (frames [H, W, 3]
+    in [0, 1]), warp by the flow from frame t to t+1 and M_t its
+    non-occlusion mask (`flow.reliable`). The flows come from `flows` (a
+    sequence of (forward, backward) pairs of `flow.Flow`'s layout) or are
+    computed on `inputs`, the *input* clip's frames (not the stylized ones).
+    Frames may be any iterable; only two are held at a time."""
+    from tfstyle.core import flow as flow_lib
+
+    if (flows is None) == (inputs is None):
+        raise ValueError("give `flows` or `inputs`")
+    estimate = flow_lib.Flow(preset) if inputs is not None else None
+    pairs = iter(flows) if flows is not None else None
+    inputs = iter(inputs) if inputs is not None else None
+    errors, previous, previous_input = [], None, None
+    for frame in frames:
+        frame = np.asarray(frame, np.float32)
+        current_input = next(inputs) if inputs is not None else None
+        if previous is not None:
+            if estimate is not None:
+                forward = estimate(previous_input, current_input)
+                backward = estimate(current_input, previous_input)
+            else:
+                forward, backward = next(pairs)
+            mask = flow_lib.reliable(forward, backward)
+            diff = ((previous - flow_lib.warp(frame, forward)) ** 2).sum(-1)
+            errors.append(float((mask * diff).sum() / max(mask.sum(), 1.0)))
+        previous, previous_input = frame, current_input
+    if not errors:
+        raise ValueError("the warping error needs at least two frames")
+    return float(np.mean(errors))

@@ -17,7 +17,8 @@ class InfraredConfig:
                                  "own size, so labels drawn on the photo still fit).")
     analysis_size: int = option(256, "Long side the photo and the examples are analysed at "
                                 "(VGG19 features); the thermal map is predicted at this size "
-                                "and brought to the output's size along the photo's edges.")
+                                "and brought to the output's size along the photo's edges. A saved fit keeps "
+                                "the size it was made at.")
     edge_radius: float = option(8.0, "Radius of the guided filter that carries the photo's "
                                 "edges into the predicted map, in pixels of a 256 px image "
                                 "(scaled with the output); larger is blurrier, like a thermal "
@@ -31,7 +32,9 @@ class InfraredConfig:
 
     def __post_init__(self):
         check_size("size", self.size)
-        check_size("analysis_size", self.analysis_size, allow_none=False)
+        if not (isinstance(self.analysis_size, int) and 32 <= self.analysis_size <= 2048):
+            raise ConfigError(f"`analysis_size` must be an integer in [32, 2048], got "
+                              f"{self.analysis_size!r}")
         if not 0 < self.edge_radius <= 64:
             raise ConfigError(f"`edge_radius` must be in (0, 64], got {self.edge_radius}")
         check_unit("texture", self.texture)

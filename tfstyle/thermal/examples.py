@@ -49,13 +49,19 @@ def find_pairs(examples: Union[str, pathlib.Path, Sequence]) -> List[Pair]:
             raise ImageError(f"examples folder {root} holds no pairs: {root / 'visible'} "
                              "has no images") from None
         thermals = {}
-        for path in (root / "thermal").rglob("*"):
-            if path.is_file():
-                key = path.relative_to(root / "thermal").with_suffix("")
-                thermals.setdefault(key, path)
-        pairs = []
+        for path in _images_under(root / "thermal"):
+            key = path.relative_to(root / "thermal").with_suffix("")
+            if key in thermals:
+                raise ImageError(f"examples: thermal/{thermals[key].name} and thermal/"
+                                 f"{path.name} have one stem; which is the twin?")
+            thermals[key] = path
+        pairs, seen = [], {}
         for path in visibles:
             key = path.relative_to(root / "visible").with_suffix("")
+            if key in seen:
+                raise ImageError(f"examples: visible/{seen[key].name} and visible/{path.name} "
+                                 "have one stem; which is the twin?")
+            seen[key] = path
             twin = thermals.get(key)
             if twin is None:
                 raise ImageError(f"examples: visible {path.relative_to(root)} has no thermal "
@@ -82,6 +88,15 @@ def find_pairs(examples: Union[str, pathlib.Path, Sequence]) -> List[Pair]:
     return pairs
 
 
+def _images_under(folder: pathlib.Path):
+    """Image files under `folder` (by suffix), hidden ones left out."""
+    from tfstyle.core.image import INPUT_SUFFIXES
+
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and p.suffix.lower() in INPUT_SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
 def _digest(source) -> str:
     if isinstance(source, (str, pathlib.Path)):
         from tfstyle.core.weights import file_digest
@@ -90,17 +105,39 @@ def _digest(source) -> str:
     return hashlib.sha256(np.ascontiguousarray(source).tobytes()).hexdigest()
 
 
-def check_not_example(content, pairs: Sequence[Pair]):
-    """Refuses a photo that is also one of the examples (by path or bytes):
-    its own thermal twin would be the answer, so the result would mean nothing."""
+def digests(pairs: Sequence[Pair]) -> dict:
+    """sha256 of every example image -> (side, pair name), computed once."""
+    return {_digest(getattr(pair, side)): (side, pair.name)
+            for pair in pairs for side in ("visible", "thermal")}
+
+
+def check_not_example(content, known: dict):
+    """Refuses a photo that is also one of the examples (by content, whatever
+    its name; `known` from `digests`): its own thermal twin would be the
+    answer, so the result would mean nothing."""
     if content is None:
         return
-    mine = _digest(content)
+    if isinstance(content, (str, pathlib.Path)) and not pathlib.Path(content).is_file():
+        raise ImageError(f"no such image: {content}")
+    found = known.get(_digest(content))
+    if found:
+        raise ImageError(f"the photo is also the examples' {found[0]} image {found[1]}; "
+                         "leave it out of the examples")
+
+
+def check_pairs(pairs: Sequence[Pair]):
+    """The checks that need no decoding, before any slow work: every image
+    opens, and twins have one pixel size."""
     for pair in pairs:
-        for side in ("visible", "thermal"):
-            if _digest(getattr(pair, side)) == mine:
-                raise ImageError(f"the photo is also the examples' {side} image {pair.name}; "
-                                 "leave it out of the examples")
+        _check_sizes(pair)
+
+
+def _check_sizes(pair: Pair):
+    vsize, tsize = _pixel_size(pair.visible), _pixel_size(pair.thermal)
+    if vsize != tsize:
+        raise ImageError(f"examples: {pair.name}'s visible image is {vsize[0]}x{vsize[1]} px "
+                         f"and its thermal twin {tsize[0]}x{tsize[1]}; aligned twins have one "
+                         "size")
 
 
 def _pixel_size(source) -> Tuple[int, int]:
@@ -116,6 +153,17 @@ def _pixel_size(source) -> Tuple[int, int]:
     return array.shape[1], array.shape[0]
 
 
+def _grey_array(array: np.ndarray, name: str) -> np.ndarray:
+    """A 2-D thermal array in [0, 1]: integers scaled by their type's range
+    (8 or 16 bit), floats as they are (which must lie in [0, 1])."""
+    if np.issubdtype(array.dtype, np.integer):
+        return array.astype(np.float32) / float(np.iinfo(array.dtype).max)
+    array = np.asarray(array, np.float32)
+    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
+        raise ImageError(f"examples: thermal {name} holds floats outside [0, 1]")
+    return array
+
+
 def read_pair(pair: Pair, size: int) -> Tuple[np.ndarray, np.ndarray]:
     """(visible [h, w, 3], thermal intensity [h, w]) at long side `size`;
     the twins must have one pixel size, and a colour thermal image is read
@@ -123,20 +171,13 @@ def read_pair(pair: Pair, size: int) -> Tuple[np.ndarray, np.ndarray]:
     from tfstyle.core.color import luminance
     from tfstyle.core.image import as_image
 
-    vsize, tsize = _pixel_size(pair.visible), _pixel_size(pair.thermal)
-    if vsize != tsize:
-        raise ImageError(f"examples: {pair.name}'s visible image is {vsize[0]}x{vsize[1]} px "
-                         f"and its thermal twin {tsize[0]}x{tsize[1]}; aligned twins have one "
-                         "size")
+    _check_sizes(pair)
     visible = as_image(pair.visible, size)
-    thermal = np.asarray(pair.thermal, np.float32) if not isinstance(
-        pair.thermal, (str, pathlib.Path)) and np.asarray(pair.thermal).ndim == 2 else None
-    if thermal is not None:
+    if not isinstance(pair.thermal, (str, pathlib.Path)) and np.ndim(pair.thermal) == 2:
         from tfstyle.core.image import resize
 
-        if pair.thermal.dtype == np.uint8:
-            thermal = thermal / 255.0
-        thermal = resize(thermal[..., None], visible.shape[:2])[..., 0]
+        thermal = resize(_grey_array(np.asarray(pair.thermal), pair.name)[..., None],
+                         visible.shape[:2])[..., 0]
     else:
         rgb = as_image(pair.thermal, size)
         spread = float(np.mean(np.abs(rgb[..., 0] - rgb[..., 1]) + np.abs(rgb[..., 1] -

@@ -103,19 +103,29 @@ def load_fit(source) -> Fit:
             meta = json.loads(bytes(data["meta"]).decode())
             if meta.get("format") != FORMAT:
                 raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT!r}")
+            if tuple(meta["layers"]) != (COLOUR, *LAYERS):
+                raise ValueError(f"layers {meta['layers']}, expected {[COLOUR, *LAYERS]}")
             weights = {name: np.asarray(data[f"w_{name}"], np.float32) for name in meta["layers"]}
             descriptors = np.asarray(data["descriptors"], np.float32)
             thermals = tuple(np.asarray(data[f"thermal_{i:03d}"], np.uint8)
                              for i in range(len(descriptors)))
+            result = Fit(weights, float(meta["bias"]), float(meta["thermal_mean"]),
+                         float(meta["thermal_std"]), int(meta["analysis_size"]),
+                         float(meta["ridge"]), dict(meta["validation"]),
+                         tuple(meta["examples"]), str(meta["vgg_sha256"]), thermals,
+                         descriptors)
     except FileNotFoundError:
         raise ConfigError(f"no such fit file: {path}") from None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile,
+            UnicodeDecodeError) as e:
         raise ConfigError(f"{path} is not a tfstyle infrared fit (--save_fit writes one): "
                           f"{e}") from None
-    return Fit(weights, float(meta["bias"]), float(meta["thermal_mean"]),
-               float(meta["thermal_std"]), int(meta["analysis_size"]), float(meta["ridge"]),
-               dict(meta["validation"]), tuple(meta["examples"]), meta["vgg_sha256"], thermals,
-               descriptors)
+    sizes = dict(zip(LAYERS, (64, 128, 256, 512, 512)), **{COLOUR: 4})
+    bad = [n for n, w in result.weights.items() if w.shape != (sizes[n],)]
+    if bad:
+        raise ConfigError(f"{path} is not a tfstyle infrared fit: weights of {bad[0]} have "
+                          f"shape {result.weights[bad[0]].shape}")
+    return result
 
 
 def extractor(weights):
@@ -156,7 +166,7 @@ def _standardized(thermal: np.ndarray) -> np.ndarray:
     return (thermal - thermal.mean()) / max(float(thermal.std()), 1e-3)
 
 
-# Pairs beyond this many share validation folds (pair i in fold i % FOLDS):
+# Pairs beyond this many share validation folds (contiguous runs of pairs):
 # the statistics kept are one set per fold, whatever the number of pairs.
 FOLDS = 10
 
@@ -202,7 +212,9 @@ def _read_examples(net, pairs, size: int, rng):
         visible, thermal = read_pair(pair, size)
         out = net(visible[None])
         at = rng.choice(thermal.size, min(SAMPLES_PER_PAIR, thermal.size), replace=False)
-        folds[i % len(folds)].add(hypercolumns(out, visible, at).astype(np.float64),
+        # Contiguous folds: a dataset's neighbouring frames (near duplicates)
+        # fall in one fold, so they never validate each other.
+        folds[i * len(folds) // len(pairs)].add(hypercolumns(out, visible, at).astype(np.float64),
                                   _standardized(thermal).ravel()[at].astype(np.float64))
         pixels += (thermal.size, float(thermal.sum()), float(np.square(thermal, dtype=np.float64)
                                                               .sum()))
@@ -248,7 +260,7 @@ def _choose_ridge(folds) -> Tuple[float, Dict[str, float]]:
     return strength, {"held_out_mse": round(error, 4), "held_out_r": round(r, 4)}
 
 
-def fit(examples, *, analysis_size: int = 256, weights=None) -> Fit:
+def fit(examples, *, analysis_size: int = 256, weights=None, net=None) -> Fit:
     """Learns the visible -> thermal mapping from aligned pairs.
 
     Args:
@@ -256,20 +268,25 @@ def fit(examples, *, analysis_size: int = 256, weights=None) -> Fit:
         list of (visible, thermal) paths or arrays.
       analysis_size: long side the pairs are read at.
       weights: VGG19 weights (`find_vgg19_weights()` when None).
+      net: `extractor(weights)`, when the caller has built it already.
     """
     from tfstyle.core.weights import find_vgg19_weights
-    from tfstyle.thermal.examples import find_pairs
+    from tfstyle.thermal.examples import check_pairs, find_pairs
 
     start = time.perf_counter()
     pairs = find_pairs(examples)
+    check_pairs(pairs)
     weights = weights or find_vgg19_weights()
-    net = extractor(weights)
+    net = net or extractor(weights)
     rng = np.random.default_rng(0)
     folds, (thermals, descriptors), (count, total, squares) = _read_examples(
         net, pairs, analysis_size, rng)
     raw = _total(folds)
     mean = raw.x / raw.count
-    std = np.sqrt(np.maximum(np.diag(raw.xx) / raw.count - mean**2, 0)) + 1e-6
+    std = np.sqrt(np.maximum(np.diag(raw.xx) / raw.count - mean**2, 0))
+    # A near-constant channel would get a huge raw-unit weight, unstable on
+    # new photos: its spread is floored at a hundredth of the typical one.
+    std = np.maximum(std, 0.01 * float(np.median(std)) + 1e-12)
     folds = [f.standardized(mean, std) for f in folds]
     strength, validation = _choose_ridge(folds)
     w = _solve(_total(folds), strength) / std

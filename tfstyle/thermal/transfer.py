@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 # benchmarks/ir_bench.py (docs/infrared.md): the best SSIM of the routes
 # without pairs.
 STYLE_ONLY_ALPHA = 0.5
+# The texture step runs at most at this long side (memory; see Texture).
+TEXTURE_MAX_SIDE = 1024
 # The guided filter's eps (its edge threshold, in squared [0, 1] intensity):
 # edges fainter than about 0.03 in the photo are smoothed over.
 EDGE_EPS = 1e-3
@@ -52,16 +54,29 @@ def edge_radius(config: InfraredConfig, shape) -> int:
     return max(1, round(config.edge_radius * max(shape) / 256))
 
 
+def analysis_image(photo: np.ndarray, size: int) -> np.ndarray:
+    """`photo` at long side `size`, refused when its short side would fall
+    under 16 px (conv5_1 would see nothing)."""
+    from tfstyle.core.errors import ImageError
+    from tfstyle.core.image import as_image
+
+    small = as_image(photo, size)
+    if min(small.shape[:2]) < 16:
+        raise ImageError(f"a {photo.shape[1]}x{photo.shape[0]} photo is {small.shape[1]}x"
+                         f"{small.shape[0]} at `analysis_size` {size}: too thin to analyse "
+                         "(short side under 16 px)")
+    return small
+
+
 def predict(fit: Fit, net, photo: np.ndarray):
     """(the fit's relative thermal map z [H, W] of `photo` [H, W, 3], the
     photo's `fit.descriptor`)."""
     import tensorflow as tf
 
     from tfstyle.core.color import luminance
-    from tfstyle.core.image import as_image
 
     h, w = photo.shape[:2]
-    small = as_image(photo, fit.analysis_size)
+    small = analysis_image(photo, fit.analysis_size)
     out = net(small[None])
     z = np.concatenate([photo, luminance(photo)[..., None]], -1) @ fit.weights[COLOUR] + fit.bias
     for name in LAYERS:
@@ -107,8 +122,17 @@ class Texture:
             self.statistics[nearest] = self.model.style_statistics(
                 self.model.encode_style(style, PhotorealConfig(style_size=None)), PLACES)
         content = as_rgb(image) if image.ndim == 2 else image
-        return luminance(self.model.stylize(content, self.statistics[nearest], alpha=alpha,
-                                            size=None))
+        if max(content.shape[:2]) <= TEXTURE_MAX_SIDE:
+            return luminance(self.model.stylize(content, self.statistics[nearest], alpha=alpha,
+                                                size=None))
+        # A large photo gets the texture at TEXTURE_MAX_SIDE, added back as
+        # the change it made: WCT² at full size would need tens of GB.
+        from tfstyle.core.image import fit_long_side, resize
+
+        small = resize(content, fit_long_side(content.shape[:2], TEXTURE_MAX_SIDE))
+        change = luminance(self.model.stylize(small, self.statistics[nearest], alpha=alpha,
+                                              size=None)) - luminance(small)
+        return luminance(content) + resize(change[..., None], content.shape[:2])[..., 0]
 
 
 def render(fit: Fit, net, photo: np.ndarray, config: InfraredConfig,
@@ -136,9 +160,7 @@ def check_weights(fit: Fit, weights):
 def style_only(photo: np.ndarray, net, texture: Texture, analysis_size: int) -> np.ndarray:
     """Without pairs: the photo itself through WCT² at STYLE_ONLY_ALPHA, the
     thermal image most like it as the style; its luminance."""
-    from tfstyle.core.image import as_image
-
-    out = net(as_image(photo, analysis_size)[None])
+    out = net(analysis_image(photo, analysis_size)[None])
     return np.clip(texture(photo, descriptor(out), STYLE_ONLY_ALPHA), 0.0, 1.0).astype(
         np.float32)
 

@@ -1,0 +1,218 @@
+"""Clips: optical flow and the warping error on clips with known motion, clip
+I/O (fps, audio, GIF, frame folders), the temporal blend (less flicker, no
+smearing of a moving object), resuming, and one-line errors that write
+nothing. Every clip is made here."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tfstyle.core import flow, metrics
+from tfstyle.core.errors import ImageError
+from tfstyle.clips import clip as clip_lib
+from tfstyle.clips.stylize import stylize_clip
+from test_cli import run
+
+W, H = 96, 64
+
+
+def textured(seed=0, shape=(H + 40, W + 80)):
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    return np.clip(gaussian_filter(rng.random((*shape, 3)), (2, 2, 0)) * 2 - 0.5, 0, 1).astype(
+        np.float32)
+
+
+def moving_clip(frames=8, pan=2, square_speed=4):
+    """A pan over a texture plus a red square moving faster than the pan:
+    (frames, the square's x per frame)."""
+    base = textured()
+    out, xs = [], []
+    for t in range(frames):
+        frame = base[20:20 + H, 10 + pan * t:10 + pan * t + W].copy()
+        x = 8 + square_speed * t
+        frame[24:40, x:x + 16] = (0.95, 0.1, 0.1)
+        out.append(frame)
+        xs.append(x)
+    return out, xs
+
+
+def write_mp4(path, frames, fps=10, audio=False):
+    import imageio_ffmpeg
+
+    target = path.with_name("noaudio_" + path.name) if audio else path
+    writer = imageio_ffmpeg.write_frames(str(target), (W, H), fps=fps, macro_block_size=1,
+                                         ffmpeg_log_level="error")
+    writer.send(None)
+    for frame in frames:
+        writer.send((np.asarray(frame) * 255).round().astype(np.uint8).tobytes())
+    writer.close()
+    if audio:
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i",
+                        str(target), "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+                        "-c:v", "copy", "-c:a", "aac", "-shortest", str(path)], check=True)
+        target.unlink()
+    return path
+
+
+def flicker(seed=0):
+    """A stand-in stylizer that flickers: the frame plus a random tint per call."""
+    rng = np.random.default_rng(seed)
+    return lambda frame: np.clip(frame + rng.normal(0, 0.08, 3).astype(np.float32), 0, 1)
+
+
+def test_flow_recovers_a_known_pan_and_warp_undoes_it():
+    frames, _ = moving_clip(2, pan=3, square_speed=0)
+    f = flow.Flow()(frames[0], frames[1])
+    assert np.median(f[..., 0]) == pytest.approx(-3, abs=0.2)  # the scene moves left
+    assert abs(np.median(f[..., 1])) < 0.2
+    back = flow.warp(frames[1], f)
+    inner = (slice(5, -5), slice(5, -8))
+    assert np.abs(back[inner] - frames[0][inner]).mean() < 0.02
+
+
+def test_reliable_masks_what_the_next_frame_no_longer_shows():
+    frames, _ = moving_clip(2, pan=6, square_speed=0)
+    estimate = flow.Flow()
+    forward = estimate(frames[0], frames[1])
+    backward = estimate(frames[1], frames[0])
+    mask = flow.reliable(forward, backward)
+    # The left columns of frame 0 pan out of frame 1: unreliable there.
+    assert mask[:, :4].mean() < 0.5 < mask[:, 20:70].mean()
+
+
+def test_warping_error_is_low_for_a_consistent_clip_and_high_for_flicker():
+    frames, _ = moving_clip()
+    steady = metrics.warping_error(frames, inputs=frames)
+    render = flicker()
+    noisy = metrics.warping_error([render(f) for f in frames], inputs=frames)
+    assert steady < 0.003 and noisy > 5 * steady
+    with pytest.raises(ValueError, match="at least two frames"):
+        metrics.warping_error(frames[:1], inputs=frames[:1])
+
+
+def test_the_blend_lowers_flicker_without_smearing_the_moving_square(tmp_path):
+    frames, xs = moving_clip(10)
+    (tmp_path / "in").mkdir()
+    for i, frame in enumerate(frames):
+        Image.fromarray((frame * 255).round().astype(np.uint8)).save(tmp_path / "in" /
+                                                                     f"{i:03d}.png")
+    flat = stylize_clip(tmp_path / "in", tmp_path / "flat/", flicker(1), settings={},
+                        temporal_weight=0.0)
+    blended = stylize_clip(tmp_path / "in", tmp_path / "blend/", flicker(1), settings={},
+                           temporal_weight=0.6)
+    assert blended.warping_error < 0.6 * flat.warping_error
+    from tfstyle.core.image import load_image
+
+    last = load_image(tmp_path / "blend" / "000009.png")
+    square = last[26:38, xs[-1] + 2:xs[-1] + 14]
+    behind = last[26:38, xs[-1] - 12:xs[-1] - 4]  # where the square was: no red trail
+    assert square[..., 0].mean() - square[..., 1].mean() > 0.6
+    assert behind[..., 0].mean() - behind[..., 1].mean() < 0.3
+
+
+def test_a_clip_keeps_its_rate_and_audio_and_resumes_after_an_interruption(tmp_path):
+    frames, _ = moving_clip(6)
+    source = write_mp4(tmp_path / "in.mp4", frames, fps=10, audio=True)
+    info = clip_lib.probe(source)
+    assert (info.fps, info.size, info.audio) == (10.0, (W, H), True)
+    calls = []
+
+    def render(frame):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return 1.0 - frame
+
+    with pytest.raises(KeyboardInterrupt):
+        stylize_clip(source, tmp_path / "out.mp4", render, settings={"a": 1})
+    assert not (tmp_path / "out.mp4").exists()
+    assert len(list((tmp_path / "out.mp4.frames").glob("*.png"))) == 3
+    calls.clear()
+    result = stylize_clip(source, tmp_path / "out.mp4", render, settings={"a": 1})
+    assert (result.frames, result.resumed, len(calls)) == (6, 3, 3)
+    assert result.audio and not (tmp_path / "out.mp4.frames").exists()
+    again = clip_lib.probe(tmp_path / "out.mp4")
+    assert (again.fps, again.size, again.audio) == (10.0, (W, H), True)
+    with pytest.raises(Exception, match="other settings"):
+        (tmp_path / "x.mp4.frames").mkdir()
+        (tmp_path / "x.mp4.frames" / "settings.json").write_text('{"a": 2}')
+        stylize_clip(source, tmp_path / "x.mp4", render, settings={"a": 1})
+
+
+def test_gif_in_and_out(tmp_path):
+    frames, _ = moving_clip(4)
+    images = [Image.fromarray((f * 255).astype(np.uint8)) for f in frames]
+    images[0].save(tmp_path / "in.gif", save_all=True, append_images=images[1:], duration=100)
+    info = clip_lib.probe(tmp_path / "in.gif")
+    assert (info.fps, info.frames) == (10.0, 4)
+    result = stylize_clip(tmp_path / "in.gif", tmp_path / "out.gif", lambda f: f, settings={})
+    assert result.frames == 4 and Image.open(tmp_path / "out.gif").n_frames == 4
+
+
+def test_truncated_clip_gives_what_decodes_and_says_where_it_stopped(tmp_path, caplog):
+    frames, _ = moving_clip(20)
+    source = write_mp4(tmp_path / "in.mp4", frames)
+    data = source.read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) * 2 // 3])
+    clip_lib.log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("WARNING", logger=clip_lib.log.name):
+            try:
+                result = stylize_clip(tmp_path / "cut.mp4", tmp_path / "out/", lambda f: f,
+                                      settings={})
+            except ImageError as e:  # an mp4 cut before its index decodes nothing
+                assert "not a video" in str(e) or "no frames" in str(e)
+                return
+    finally:
+        clip_lib.log.removeHandler(caplog.handler)
+    assert result.frames < 20 and "stopped" in caplog.text
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: (d / "x.mp4").write_text("not a video"), "not a video ffmpeg can decode"),
+    (lambda d: (d / "x.mp4").write_bytes(b""), "not a video ffmpeg can decode"),
+])
+def test_clip_errors_are_one_line_and_write_nothing(tmp_path, make, message):
+    make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    finished = run("arbitrary", "--content=x.mp4", cwd=tmp_path)
+    assert finished.returncode == 1
+    assert message in finished.stderr and len(finished.stderr.strip().splitlines()) == 1, \
+        finished.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_frames_of_different_sizes_are_refused_before_anything_is_written(tmp_path):
+    (tmp_path / "frames").mkdir()
+    Image.new("RGB", (32, 24)).save(tmp_path / "frames" / "0.png")
+    Image.new("RGB", (30, 24)).save(tmp_path / "frames" / "1.png")
+    with pytest.raises(ImageError, match="frames of different sizes"):
+        stylize_clip(tmp_path / "frames", tmp_path / "out.mp4", lambda f: f, settings={})
+    assert not (tmp_path / "out.mp4.frames").exists()
+
+
+def test_cli_clip_output_must_be_a_clip(tmp_path):
+    write_mp4(tmp_path / "in.mp4", moving_clip(2)[0])
+    finished = run("arbitrary", "--content=in.mp4", "--output=out.png", cwd=tmp_path)
+    assert finished.returncode == 1 and "a clip's --output is a" in finished.stderr
+
+
+@pytest.mark.slow
+def test_cli_arbitrary_on_a_clip_records_the_warping_error(tmp_path):
+    write_mp4(tmp_path / "in.mp4", moving_clip(6)[0], audio=True)
+    finished = run("arbitrary", "--content=in.mp4", "--output=out.mp4", "--size=64",
+                   cwd=tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    record = json.loads((tmp_path / "out.json").read_text())
+    assert record["frames"] == 6 and record["audio"] and record["source_fps"] == 10.0
+    assert record["warping_error"] > 0 and record["style_distance"] > 0
+    flat = run("arbitrary", "--content=in.mp4", "--output=flat.mp4", "--size=64",
+               "--notemporal", cwd=tmp_path)
+    assert flat.returncode == 0, flat.stderr
+    assert record["warping_error"] < json.loads((tmp_path / "flat.json").read_text())[
+        "warping_error"]

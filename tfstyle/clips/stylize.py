@@ -1,0 +1,116 @@
+"""A clip through any method: frames streamed in, stylized one at a time by
+a recipe's renderer, blended for temporal consistency, stored as they finish
+(resumable), encoded at the end, and measured (warping error, style
+distance)."""
+
+import dataclasses
+import time
+from typing import Callable, Optional
+
+import numpy as np
+
+from tfstyle.core.errors import ImageError
+
+# How much of the previous output a frame keeps where the flow is reliable
+# (benchmarks/video_bench.py, docs/video.md).
+TEMPORAL_WEIGHT = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoResult:
+    output: str
+    frames: int                      # frames in the output
+    resumed: int                     # of which were already done by an earlier run
+    seconds: float                   # stylizing this run's frames
+    fps: float                       # this run's frames per second
+    source_fps: float                # the output's frame rate (the source's)
+    warping_error: Optional[float]   # Lai et al. 2018 on the output, flows of the input
+    style_distance: Optional[float]  # mean Gram distance of the frames to the style
+    audio: bool                      # the source's audio was copied in
+
+
+def _resized(frame: np.ndarray, shape) -> np.ndarray:
+    from tfstyle.core.image import resize
+
+    return frame if frame.shape[:2] == tuple(shape) else resize(frame, tuple(shape))
+
+
+def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
+                 settings: dict, temporal_weight: float = TEMPORAL_WEIGHT,
+                 overwrite: bool = False, channels: int = 3, flow_preset: str = "medium",
+                 style=None, callback: Optional[Callable[[int, Optional[int], float], None]] = None
+                 ) -> VideoResult:
+    """Stylizes the clip `source` (a video file or a folder of frames) into
+    `output` (a video file, .gif, or a folder of frames).
+
+    `render(frame) -> [h, w, 3]` is a recipe's renderer (the style encoded
+    once for the clip). `temporal_weight` 0 stylizes each frame on its own.
+    `style`: an image to measure the style distance against (None: not
+    measured). `callback(frames_done, frames_expected, seconds)` after each
+    frame. A rerun with the same settings continues after the last finished
+    frame; other settings are refused unless `overwrite`.
+    """
+    from tfstyle.core.color import gray_rgb, luminance
+    from tfstyle.clips import clip, store as store_lib
+    from tfstyle.clips.temporal import Blend
+
+    info = clip.probe(source)
+    blend, store, done, count, start = Blend(temporal_weight, flow_preset), None, 0, 0, None
+    for index, frame in enumerate(clip.frames(info)):
+        if store is None:  # the first frame decoded: now something may be written
+            store = store_lib.FrameStore(output, settings, overwrite)
+            done, start = store.done(), time.perf_counter()
+        count = index + 1
+        if index < done:
+            if index == done - 1:
+                last = store.load(index)
+                blend.start_from(_resized(frame, last.shape[:2]), last)
+            continue
+        out = blend(frame, render(frame))
+        if channels == 1:
+            out = gray_rgb(luminance(out))
+        store.save(index, out)
+        if callback is not None:
+            callback(count, info.frames, time.perf_counter() - start)
+    if store is None:
+        raise ImageError(f"{source}: no frames decoded (an empty or unreadable clip)")
+    seconds = time.perf_counter() - start
+    store_lib.encode(store, output, info, count)
+    new = count - min(done, count)
+    error, distance = measure(info, store, count, style)
+    if not store_lib.is_frames_folder(output):
+        store.remove()  # the clip is whole: its frames are no longer needed to resume
+    return VideoResult(str(output), count, min(done, count), round(seconds, 3),
+                       round(new / seconds, 3) if new and seconds > 0 else 0.0, info.fps,
+                       error, distance, store_lib.takes_audio(output, info))
+
+
+def style_of(recipe):
+    """The style image a recipe's frames are measured against (its first,
+    or the embedded painting), or None: no style image (a fit, built-in styles)."""
+    from tfstyle.core.image import load_image
+    from tfstyle.core.recipe import default_styles
+
+    styles = getattr(recipe, "styles", None)
+    if styles is None or getattr(recipe, "fit", b""):
+        return None
+    return default_styles(styles, load_image)[0]
+
+
+def measure(info, store, count: int, style=None):
+    """(warping error, style distance) of the stored frames; the flows come
+    from the input clip's frames, brought to the output's size."""
+    from tfstyle.core import metrics
+    from tfstyle.clips import clip
+
+    if count < 2:
+        return None, None
+    shape = store.load(0).shape[:2]
+    inputs = (_resized(f, shape) for _, f in zip(range(count), clip.frames(info)))
+    error = metrics.warping_error(store.frames(count), inputs=inputs)
+    distance = None
+    if style is not None:
+        gram = metrics.GramDistance()
+        target = gram.grams(style, max(shape))
+        distance = float(np.mean([gram(frame, target, None) for frame in store.frames(count)]))
+    return round(error, 6), None if distance is None else round(distance, 4)
