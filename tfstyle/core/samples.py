@@ -146,6 +146,73 @@ def toy_thermal_scene(seed: int, hot: str = "red", size: int = 96):
                               "ground": ~(red | blue | paint)}
 
 
+def camera_clip(kind: str = "pan", frames: int = 24, side: int = 320):
+    """A clip made from scikit-image's astronaut by a known camera move, a
+    pan or a zoom, with a red square moving 6 px a frame on its own: (frames
+    [H, W, 3], the exact (forward, backward) flows of each frame pair). The
+    README's clip and the video benchmark."""
+    from tfstyle.core.image import resize
+
+    photo = resize(load_image(skimage_data_file("astronaut.png")), (512, 512))
+    h, w = side * 3 // 4, side
+    ys, xs = np.mgrid[:h, :w].astype(np.float32)
+    out, mapping = [], []
+    for t in range(frames):
+        if kind == "pan":
+            sx, sy, scale = 40 + 3 * t, 60, 1.0
+        else:
+            sx, sy, scale = 40, 60, 1.0 + 0.01 * t
+        # Output pixel (x, y) shows photo pixel (cx + (x - w/2) / scale, cy + ...).
+        cx, cy = sx + w / 2, sy + h / 2
+        px, py = cx + (xs - w / 2) / scale, cy + (ys - h / 2) / scale
+        frame = _sample(photo, px, py)
+        ox = 20 + 6 * t
+        inside = (xs >= ox) & (xs < ox + 30) & (ys >= 80) & (ys < 110)
+        frame[inside] = (0.95, 0.1, 0.1)
+        out.append(frame.astype(np.float32))
+        mapping.append((cx, cy, scale, ox))
+    flows = [_exact_flows(mapping[t], mapping[t + 1], w, h) for t in range(frames - 1)]
+    return out, flows
+
+
+def _sample(image, px, py):
+    x0 = np.clip(px.astype(int), 0, image.shape[1] - 2)
+    y0 = np.clip(py.astype(int), 0, image.shape[0] - 2)
+    fx, fy = (px - x0)[..., None], (py - y0)[..., None]
+    return ((1 - fx) * (1 - fy) * image[y0, x0] + fx * (1 - fy) * image[y0, x0 + 1]
+            + (1 - fx) * fy * image[y0 + 1, x0] + fx * fy * image[y0 + 1, x0 + 1])
+
+
+def _exact_flows(a, b, w, h):
+    """Forward flow(a->b) and backward flow(b->a) of the camera move, the
+    square's own motion inside it."""
+    ys, xs = np.mgrid[:h, :w].astype(np.float32)
+
+    def camera(src, dst):
+        (cx0, cy0, s0, _), (cx1, cy1, s1, _) = src, dst
+        px, py = cx0 + (xs - w / 2) / s0, cy0 + (ys - h / 2) / s0
+        return np.stack([w / 2 + (px - cx1) * s1 - xs, h / 2 + (py - cy1) * s1 - ys], -1)
+
+    forward, backward = camera(a, b), camera(b, a)
+    for flow, src, dst in ((forward, a, b), (backward, b, a)):
+        inside = (xs >= src[3]) & (xs < src[3] + 30) & (ys >= 80) & (ys < 110)
+        flow[inside] = (dst[3] - src[3], 0.0)
+    return forward.astype(np.float32), backward.astype(np.float32)
+
+
+def write_clip(path, frames, fps: float = 12):
+    """Frames ([H, W, 3] in [0, 1]) as an H.264 clip (imageio-ffmpeg's ffmpeg)."""
+    import imageio_ffmpeg
+
+    h, w = frames[0].shape[:2]
+    writer = imageio_ffmpeg.write_frames(str(path), (w, h), fps=fps, macro_block_size=1,
+                                         quality=9, ffmpeg_log_level="error")
+    writer.send(None)
+    for frame in frames:
+        writer.send((np.asarray(frame) * 255).round().astype(np.uint8).tobytes())
+    writer.close()
+
+
 # What `write_samples` writes: name -> what it is (for the README's commands).
 SAMPLE_FILES = {
     "photo.png": "Chelsea the cat (scikit-image, CC0)",
@@ -162,6 +229,7 @@ SAMPLE_FILES = {
     "ir_pairs/": "toy aligned visible/thermal pairs of a made-up sensor (red discs hot, blue "
                  "squares cold, paint in the visible only), for the infrared command",
     "ir_photo.png": "a new toy scene (not in ir_pairs) to turn into thermal",
+    "clip.mp4": "a 2 s clip at 12 fps: a pan over the astronaut photo, a red square moving",
 }
 
 
@@ -205,6 +273,8 @@ def write_samples(folder="samples") -> pathlib.Path:
         if not (folder / name).exists():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             save_image(folder / name, image)
+    if not (folder / "clip.mp4").exists():
+        write_clip(folder / "clip.mp4", camera_clip("pan", 24, side=256)[0])
     for name, shape in (("photo_labels.png", photo.shape), ("photo2_labels.png", coffee.shape)):
         if not (folder / name).exists():
             Image.fromarray(halves(shape)).save(folder / name)

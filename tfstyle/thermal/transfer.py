@@ -132,7 +132,9 @@ class Texture:
         small = resize(content, fit_long_side(content.shape[:2], TEXTURE_MAX_SIDE))
         change = luminance(self.model.stylize(small, self.statistics[nearest], alpha=alpha,
                                               size=None)) - luminance(small)
-        return luminance(content) + resize(change[..., None], content.shape[:2])[..., 0]
+        # core.image.resize clips to [0, 1]: the change, in [-1, 1], goes through halved.
+        change = resize((change[..., None] + 1) / 2, content.shape[:2])[..., 0] * 2 - 1
+        return luminance(content) + change
 
 
 def render(fit: Fit, net, photo: np.ndarray, config: InfraredConfig,
