@@ -53,13 +53,14 @@ def run_case(method, clip, out_dir, size, temporal, extra):
 
 def exact_error(out_dir, flows):
     import cv2
+    import numpy as np
 
     from tfstyle.core import metrics
     from tfstyle.core.image import list_images, load_image
 
     frames = [load_image(p) for p in list_images(out_dir)]
     h, w = frames[0].shape[:2]
-    scale = w / flows[0][0].shape[1]
+    scale = np.array([w / flows[0][0].shape[1], h / flows[0][0].shape[0]], np.float32)
     # cv2, not core.image.resize: a flow holds negative values
     pairs = [tuple(cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR) * scale
                    for f in pair) for pair in flows]

@@ -236,9 +236,19 @@ def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *
                                                                overrides)
     style_image = style_of(recipe)
     settings = dict(recipe.settings(), temporal_weight=temporal_weight, output_channels=channels)
+    from tfstyle.clips.clip import probe
+    from tfstyle.clips.store import FrameStore
+    from tfstyle.clips.stylize import check_output, with_source
+    from tfstyle.core.errors import ConfigError
+
+    if not 0.0 <= temporal_weight < 1.0 or channels not in (1, 3):
+        raise ConfigError("`temporal_weight` must be in [0, 1) and `channels` 1 or 3")
+    check_output(clip, output, overwrite)  # before any model loads
+    FrameStore.check(output, with_source(settings, probe(clip)), overwrite)
     return stylize_clip(clip, output, recipe.renderer(), settings=settings,
                         temporal_weight=temporal_weight, overwrite=overwrite, channels=channels,
-                        style=style_image, callback=callback)
+                        style=style_image, vgg_weights=getattr(recipe, "vgg_weights", None),
+                        callback=callback)
 
 
 def _recipe(method: str, style, config, model, fit, overrides):
@@ -251,7 +261,10 @@ def _recipe(method: str, style, config, model, fit, overrides):
         names = [c.name for c in methods.COMMANDS if c.recipe]
         raise ConfigError(f"`method` must be one of {', '.join(names)}, got {method!r}")
     config = configure(command.config, config, overrides)
-    styles = (style,) if isinstance(style, str) else tuple(style)
+    import os
+
+    styles = (str(style),) if isinstance(style, (str, os.PathLike)) else tuple(
+        str(s) for s in style)
     models = () if model is None else (model,) if isinstance(model, str) else tuple(model)
     cls = command.load("recipe")
     if method == "transfer":

@@ -145,6 +145,11 @@ def _clip(run: Run) -> Optional[Clip]:
         raise ConfigError(f"`output` {output} is the input clip")
     if pathlib.Path(output).exists() and not is_frames_folder(output) and not run.overwrite:
         raise ConfigError(f"{output} exists; pass `overwrite` to replace it")
+    if run.content_dir and not run.video:
+        raise ConfigError("give `content` (a clip) or `content_dir`, not both")
+    from tfstyle.clips.clip import probe
+
+    probe(source)  # not a clip, no frames, an unknown codec: before any model or fit
     return Clip(source, output)
 
 

@@ -26,18 +26,24 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
     from tfstyle.clips.stylize import stylize_clip, style_of
 
     from tfstyle.clips.clip import probe
+    from tfstyle.clips.store import FrameStore
+    from tfstyle.clips.stylize import check_output, with_source
 
     out = pathlib.Path(clip.output)
     output.check_sidecar(out, run.overwrite)
-    probe(clip.source)  # not a clip, an unknown codec: said before any model loads
-    common.start_library(run.verbose)
     weight = run.temporal_weight if run.temporal else 0.0
     settings = dict(recipe.settings(), command=run.command, content=clip.source,
                     temporal_weight=weight, output_channels=run.output_channels)
+    # Everything that can refuse the run, before any model loads.
+    settings = with_source(settings, probe(clip.source))
+    check_output(clip.source, out, run.overwrite)
+    FrameStore.check(out, settings, run.overwrite)
+    common.start_library(run.verbose)
     render = recipe.renderer()
     result = stylize_clip(clip.source, out, render, settings=settings,
                           temporal_weight=weight, overwrite=run.overwrite,
                           channels=run.output_channels, style=style_of(recipe),
+                          vgg_weights=getattr(recipe, "vgg_weights", None),
                           callback=FramePrinter(sys.stderr))
     if FramePrinter(sys.stderr).tty:
         sys.stderr.write("\n")

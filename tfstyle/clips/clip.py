@@ -12,6 +12,8 @@ copied in when the source has any and the container takes it.
 import dataclasses
 import logging
 import pathlib
+import re
+import struct
 import subprocess
 from typing import Iterator, Optional
 
@@ -69,19 +71,26 @@ def probe(path) -> ClipInfo:
     if suffix not in FFMPEG_SUFFIXES:
         raise ImageError(f"{path}: not a clip ({', '.join(VIDEO_SUFFIXES)} or a folder of "
                          "frames)")
+    _ffmpeg()
     import imageio_ffmpeg
 
-    try:
+    reader = None
+    try:  # the header, and the first frame: a clip of no frames is refused here
         reader = imageio_ffmpeg.read_frames(str(path))
         meta = next(reader)
-        reader.close()
-    except (OSError, RuntimeError, StopIteration) as e:
-        first = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-        raise ImageError(f"{path} is not a video ffmpeg can decode ({first})") from None
+        first = next(reader, None)
+    except Exception as e:  # noqa: BLE001 - ffmpeg's failures come as many types
+        line = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise ImageError(f"{path} is not a video ffmpeg can decode ({line})") from None
+    finally:
+        if reader is not None:
+            reader.close()
+    if first is None:
+        raise ImageError(f"{path}: no frames decoded (an empty clip)")
     fps = float(meta.get("fps") or 25.0)
     duration = meta.get("duration")
     expected = round(duration * fps) if duration else None
-    audio = "Audio:" in _streams(path)
+    audio = re.search(r"Stream #\S+.*: Audio:", _streams(path)) is not None
     return ClipInfo(str(path), fps, tuple(meta["size"]), expected, audio)
 
 
@@ -116,11 +125,21 @@ def _probe_gif(path) -> ClipInfo:
 
     try:
         with Image.open(path) as img:
-            count = getattr(img, "n_frames", 1)
             duration = img.info.get("duration") or 40
-            return ClipInfo(str(path), 1000.0 / duration, img.size, count, False)
-    except (OSError, UnidentifiedImageError) as e:
-        raise ImageError(f"{path} is not a readable GIF ({e})") from None
+            size, count = img.size, 0
+            try:  # frames up to the first that does not decode (a truncated file)
+                while True:
+                    img.seek(count)
+                    count += 1
+            except EOFError:
+                pass
+            except (OSError, ValueError, struct.error):
+                log.warning("%s: only %d frames decode (a truncated file?)", path, count)
+    except (OSError, UnidentifiedImageError, ValueError, EOFError, struct.error) as e:
+        raise ImageError(f"{path} is not a readable GIF ({e or type(e).__name__})") from None
+    if count == 0:
+        raise ImageError(f"{path}: no frames decoded")
+    return ClipInfo(str(path), 1000.0 / duration, size, count, False)
 
 
 def frames(info: ClipInfo) -> Iterator[np.ndarray]:
@@ -129,9 +148,9 @@ def frames(info: ClipInfo) -> Iterator[np.ndarray]:
     path = pathlib.Path(info.source)
     width, height = info.size
     if width * height > MAX_PIXELS:
-        raise ImageError(f"{path}: frames of {width}x{height} are too large for memory "
-                         f"(more than {MAX_PIXELS // 2**20} MP); refused, not tiled: pass "
-                         "`size` to stylize them smaller")
+        raise ImageError(f"{path}: frames of {width}x{height} are more than "
+                         f"{MAX_PIXELS // 2**20} MP: refused, not tiled; scale the clip down "
+                         "first (ffmpeg -vf scale=-2:2160)")
     count = 0
     if path.is_dir():
         yield from _folder_frames(path)
@@ -140,18 +159,23 @@ def frames(info: ClipInfo) -> Iterator[np.ndarray]:
         from PIL import Image, ImageSequence
 
         with Image.open(path) as img:
-            for frame in ImageSequence.Iterator(img):
-                yield np.asarray(frame.convert("RGB"), np.float32) / 255.0
+            try:
+                for frame in ImageSequence.Iterator(img):
+                    count += 1
+                    yield np.asarray(frame.convert("RGB"), np.float32) / 255.0
+            except (OSError, ValueError, EOFError, struct.error):
+                log.warning("%s: decoding stopped after frame %d (a truncated file?); the "
+                            "frames that decoded were stylized", path, count)
         return
     import imageio_ffmpeg
 
     reader = imageio_ffmpeg.read_frames(str(path))
-    next(reader)
     try:
+        next(reader)
         for raw in reader:
             count += 1
             yield np.frombuffer(raw, np.uint8).reshape(height, width, 3).astype(np.float32) / 255.0
-    except (OSError, RuntimeError) as e:
+    except Exception as e:  # noqa: BLE001 - ffmpeg's failures come as many types
         log.warning("%s: decoding stopped after frame %d (%s)", path, count,
                     str(e).strip().splitlines()[-1] if str(e).strip() else "error")
     finally:

@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import shutil
+import subprocess
 from typing import Optional
 
 import numpy as np
@@ -28,32 +29,67 @@ def is_frames_folder(output) -> bool:
     return text.endswith(("/", os.sep)) or not pathlib.Path(text).suffix
 
 
+def frames_folder(output) -> pathlib.Path:
+    output = pathlib.Path(output)
+    return output if is_frames_folder(output) else output.with_name(output.name + ".frames")
+
+
+def _ours(path: pathlib.Path) -> bool:
+    """A file a frame store writes: a frame, its settings, or a temporary of either."""
+    name = path.name.lstrip(".")
+    return path.is_file() and (name == SETTINGS or name.split(".")[0].isdigit()
+                               or name.startswith(SETTINGS))
+
+
+def _saved_settings(folder: pathlib.Path):
+    try:
+        return json.loads((folder / SETTINGS).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 class FrameStore:
     """The finished frames of one output."""
 
-    def __init__(self, output, settings: dict, overwrite: bool = False):
-        output = pathlib.Path(output)
-        self.folder = output if is_frames_folder(output) else output.with_name(
-            output.name + ".frames")
-        self.settings = json.loads(json.dumps(settings, sort_keys=True, default=str))
-        saved = self.folder / SETTINGS
-        if saved.exists():
-            if json.loads(saved.read_text()) != self.settings:
-                if not overwrite:
-                    raise ConfigError(f"{self.folder} holds frames made with other settings; "
-                                      "pass `overwrite` to start again")
-                shutil.rmtree(self.folder)
-            elif overwrite:
-                shutil.rmtree(self.folder)
-        elif self.folder.exists() and any(self.folder.iterdir()):
-            raise ConfigError(f"{self.folder} exists and is not tfstyle's frames folder; move it "
-                              "or choose another output")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if not saved.exists():
-            from tfstyle.core.fileio import atomic_write
+    @staticmethod
+    def check(output, settings: dict, overwrite: bool = False):
+        """Every refusal of `FrameStore(...)`, writing nothing: before any
+        model loads."""
+        folder = frames_folder(output)
+        settings = json.loads(json.dumps(settings, sort_keys=True, default=str))
+        if not folder.exists():
+            parent = folder.parent if folder.parent != pathlib.Path("") else pathlib.Path(".")
+            if parent.exists() and not os.access(parent, os.W_OK):
+                raise ImageError(f"cannot write in {parent}")
+            return
+        foreign = [p.name for p in folder.iterdir() if not _ours(p)]
+        if foreign and not (folder / SETTINGS).exists():
+            raise ConfigError(f"{folder} exists and is not tfstyle's frames folder "
+                              f"({foreign[0]} ...); move it or choose another output")
+        saved = _saved_settings(folder)
+        if saved is not None and saved != settings and not overwrite:
+            raise ConfigError(f"{folder} holds frames made with other settings; pass "
+                              "`overwrite` to start again")
 
-            with atomic_write(saved) as f:
-                f.write(json.dumps(self.settings, indent=2, sort_keys=True).encode())
+    def __init__(self, output, settings: dict, overwrite: bool = False):
+        self.check(output, settings, overwrite)
+        self.folder = frames_folder(output)
+        self.settings = json.loads(json.dumps(settings, sort_keys=True, default=str))
+        try:
+            if self.folder.exists() and (overwrite or _saved_settings(self.folder)
+                                         != self.settings):
+                for path in self.folder.iterdir():  # only what a store writes
+                    if _ours(path):
+                        path.unlink()
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if _saved_settings(self.folder) is None:
+                from tfstyle.core.fileio import atomic_write
+
+                with atomic_write(self.folder / SETTINGS) as f:
+                    f.write(json.dumps(self.settings, indent=2, sort_keys=True).encode())
+        except OSError as e:
+            raise ImageError(f"cannot write frames into {self.folder}: "
+                             f"{e.strerror or e}") from None
 
     def path(self, index: int) -> pathlib.Path:
         return self.folder / f"{index:06d}.png"
@@ -89,64 +125,67 @@ def takes_audio(output, info: ClipInfo) -> bool:
         pathlib.Path(info.source).is_file()
 
 
-def _even(frame: np.ndarray) -> np.ndarray:
-    """H.264's 4:2:0 colour needs even sides: an odd side gets its last row
-    or column repeated."""
-    h, w = frame.shape[:2]
-    return np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-
-
 def encode(store: FrameStore, output, info: ClipInfo, count: int):
     """Writes the store's first `count` frames as the clip `output` (.gif or
     an ffmpeg container) at the source's frame rate, with its audio when it
-    has any; nothing to do when the output is the frames folder itself."""
+    has any, by the bundled ffmpeg reading the PNG frames (streamed; one
+    palette for a whole GIF). The result is checked (ffmpeg's exit status,
+    its frame count) before it is renamed into place."""
     output = pathlib.Path(output)
     if is_frames_folder(output):
         return
     tmp = output.with_name(f".{output.name}.partial{output.suffix}")
     try:
-        if output.suffix.lower() == ".gif":
-            _encode_gif(store, tmp, info.fps, count)
-        else:
-            _encode_ffmpeg(store, tmp, info, count)
+        proc = subprocess.run(_encode_command(store, tmp, info, count), capture_output=True,
+                              text=True)
+        if proc.returncode:
+            last = proc.stderr.strip().splitlines()[-1:] or ["ffmpeg failed"]
+            raise ImageError(f"cannot encode {output}: {last[0]}")
+        got = _frame_count(tmp)
+        if got != count:
+            raise ImageError(f"encoding {output} gave {got} frames of {count}; the frames stay "
+                             f"in {store.folder}")
         os.replace(tmp, output)
+    except OSError as e:
+        raise ImageError(f"cannot write {output}: {e.strerror or e}") from None
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def _encode_gif(store: FrameStore, path, fps: float, count: int):
-    from PIL import Image
-
-    from tfstyle.core.image import to_uint8
-
-    images = [Image.fromarray(to_uint8(frame)).convert("P", palette=Image.ADAPTIVE)
-              for frame in store.frames(count)]
-    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], loop=0,
-                   duration=round(1000 / fps))
-
-
-def _encode_ffmpeg(store: FrameStore, path, info: ClipInfo, count: int):
-    import imageio_ffmpeg
-
-    from tfstyle.core.image import to_uint8
+def _encode_command(store: FrameStore, path: pathlib.Path, info: ClipInfo, count: int) -> list:
+    from tfstyle.clips.clip import _ffmpeg
 
     suffix = path.suffix.lower()
-    if suffix not in FFMPEG_SUFFIXES:
+    if suffix != ".gif" and suffix not in FFMPEG_SUFFIXES:
         raise ImageError(f"cannot write a clip as {suffix}")
-    webm = suffix == ".webm"
-    first = _even(to_uint8(store.load(0)))
+    command = [_ffmpeg(), "-y", "-loglevel", "error", "-framerate", f"{info.fps:g}", "-i",
+               str(store.folder / "%06d.png")]
     audio = takes_audio(path, info)
-    writer = imageio_ffmpeg.write_frames(
-        str(path), (first.shape[1], first.shape[0]), fps=info.fps, macro_block_size=1,
-        codec="libvpx-vp9" if webm else "libx264", quality=None if webm else 7,
-        output_params=["-shortest"] if audio else None,
-        audio_path=info.source if audio else None,
-        audio_codec=("libopus" if webm else "aac") if audio else None,
-        ffmpeg_log_level="error")
-    writer.send(None)
-    try:
-        for frame in store.frames(count):
-            writer.send(_even(to_uint8(frame)).tobytes())
-    finally:
-        writer.close()
+    if audio:
+        command += ["-i", info.source, "-map", "0:v", "-map", "1:a?"]
+    command += ["-frames:v", str(count)]
+    if suffix == ".gif":
+        return command + ["-filter_complex", "[0:v]split[a][b];[a]palettegen[p];[b][p]paletteuse",
+                          "-loop", "0", str(path)]
+    # H.264/VP9 with 4:2:0 colour need even sides: an odd side gets one row or column more.
+    command += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p"]
+    if suffix == ".webm":
+        command += ["-c:v", "libvpx-vp9", "-crf", "32", "-b:v", "0"]
+    else:
+        command += ["-c:v", "libx264", "-crf", "18"]
+    if audio:
+        command += ["-c:a", "libopus" if suffix == ".webm" else "aac",
+                    "-t", f"{count / info.fps:.6f}"]
+    return command + [str(path)]
+
+
+def _frame_count(path: pathlib.Path) -> int:
+    if path.suffix.lower() == ".gif":
+        from PIL import Image
+
+        with Image.open(path) as img:
+            return getattr(img, "n_frames", 1)
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.count_frames_and_secs(str(path))[0]

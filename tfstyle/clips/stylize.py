@@ -4,12 +4,15 @@ a recipe's renderer, blended for temporal consistency, stored as they finish
 distance)."""
 
 import dataclasses
+import logging
 import time
 from typing import Callable, Optional
 
 import numpy as np
 
 from tfstyle.core.errors import ImageError
+
+log = logging.getLogger(__name__)
 
 # How much of the previous output a frame keeps where the flow is reliable
 # (benchmarks/video_bench.py, docs/video.md).
@@ -38,7 +41,8 @@ def _resized(frame: np.ndarray, shape) -> np.ndarray:
 def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
                  settings: dict, temporal_weight: float = TEMPORAL_WEIGHT,
                  overwrite: bool = False, channels: int = 3, flow_preset: str = "medium",
-                 style=None, callback: Optional[Callable[[int, Optional[int], float], None]] = None
+                 style=None, vgg_weights=None,
+                 callback: Optional[Callable[[int, Optional[int], float], None]] = None
                  ) -> VideoResult:
     """Stylizes the clip `source` (a video file or a folder of frames) into
     `output` (a video file, .gif, or a folder of frames).
@@ -55,6 +59,9 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
     from tfstyle.clips.temporal import Blend
 
     info = clip.probe(source)
+    settings = with_source(settings, info)
+    check_output(source, output, overwrite)
+    store_lib.FrameStore.check(output, settings, overwrite)
     blend, store, done, count, start = Blend(temporal_weight, flow_preset), None, 0, 0, None
     for index, frame in enumerate(clip.frames(info)):
         if store is None:  # the first frame decoded: now something may be written
@@ -77,12 +84,41 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
     seconds = time.perf_counter() - start
     store_lib.encode(store, output, info, count)
     new = count - min(done, count)
-    error, distance = measure(info, store, count, style)
+    error, distance = measure(info, store, count, style, vgg_weights)
     if not store_lib.is_frames_folder(output):
         store.remove()  # the clip is whole: its frames are no longer needed to resume
     return VideoResult(str(output), count, min(done, count), round(seconds, 3),
                        round(new / seconds, 3) if new and seconds > 0 else 0.0, info.fps,
                        error, distance, store_lib.takes_audio(output, info))
+
+
+def with_source(settings: dict, info) -> dict:
+    """The run's settings and what identifies its source: a rerun on another
+    clip never mixes its frames in."""
+    import pathlib
+
+    path = pathlib.Path(info.source)
+    stat = path.stat()
+    return dict(settings, source={"path": str(path.resolve()), "bytes": stat.st_size,
+                                  "mtime": int(stat.st_mtime), "frames": info.frames,
+                                  "fps": info.fps, "size": list(info.size)})
+
+
+def check_output(source, output, overwrite: bool):
+    """The output is not the source, not inside a source folder, and not an
+    existing clip unless `overwrite`."""
+    import pathlib
+
+    from tfstyle.clips.store import frames_folder, is_frames_folder
+
+    src, out = pathlib.Path(source).resolve(), pathlib.Path(output).resolve()
+    if out == src:
+        raise ImageError(f"the output {output} is the input clip")
+    if src.is_dir() and (src in out.parents or src in frames_folder(out).parents):
+        raise ImageError(f"the output {output} is inside the frames folder {source}: its "
+                         "frames would be read back as input")
+    if not is_frames_folder(output) and out.exists() and not overwrite:
+        raise ImageError(f"{output} exists; pass `overwrite` to replace it")
 
 
 def style_of(recipe):
@@ -97,7 +133,7 @@ def style_of(recipe):
     return default_styles(styles, load_image)[0]
 
 
-def measure(info, store, count: int, style=None):
+def measure(info, store, count: int, style=None, weights=None):
     """(warping error, style distance) of the stored frames; the flows come
     from the input clip's frames, brought to the output's size."""
     from tfstyle.core import metrics
@@ -110,7 +146,15 @@ def measure(info, store, count: int, style=None):
     error = metrics.warping_error(store.frames(count), inputs=inputs)
     distance = None
     if style is not None:
-        gram = metrics.GramDistance()
-        target = gram.grams(style, max(shape))
-        distance = float(np.mean([gram(frame, target, None) for frame in store.frames(count)]))
+        from tfstyle.core.errors import TfstyleError
+
+        try:
+            from tfstyle.core.weights import find_vgg19_weights
+
+            gram = metrics.GramDistance(find_vgg19_weights(weights) if weights else None)
+            target = gram.grams(style, max(shape))
+            distance = float(np.mean([gram(frame, target, None)
+                                      for frame in store.frames(count)]))
+        except TfstyleError as e:  # the clip is written: a missing measure is not a failure
+            log.warning("no style distance: %s", e)
     return round(error, 6), None if distance is None else round(distance, 4)
