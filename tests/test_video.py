@@ -244,3 +244,53 @@ def test_cli_arbitrary_on_a_clip_records_the_warping_error(tmp_path):
     assert flat.returncode == 0, flat.stderr
     assert record["warping_error"] < json.loads((tmp_path / "flat.json").read_text())[
         "warping_error"]
+
+
+def test_the_temporal_term_is_masked_and_weighted():
+    import tensorflow as tf
+
+    from tfstyle.gatys.temporal import TEMPORAL_SCALE, TemporalObjective
+
+    class Base:
+        targets, content_weight = None, 2.0
+
+        def __call__(self, x):
+            return {"content": tf.constant(1.0), "total": tf.constant(1.0)}
+
+    warped = np.zeros((4, 5, 3), np.float32)
+    mask = np.zeros((4, 5), np.float32)
+    mask[:, :2] = 1.0
+    objective = TemporalObjective(Base(), warped, mask, 0.5, content_values=30)
+    x = tf.fill([1, 4, 5, 3], 0.5)
+    parts = objective(x)
+    expected = TEMPORAL_SCALE * 1.0 * 2.0 * 30 / warped.size * (8 * 3 * 0.25)
+    assert float(parts["temporal"]) == pytest.approx(expected, rel=1e-5)
+    assert float(parts["total"]) == pytest.approx(1.0 + expected, rel=1e-5)
+    none = TemporalObjective(Base(), warped, np.zeros((4, 5), np.float32), 0.5, 30)
+    assert float(none(x)["temporal"]) == 0.0  # an unreliable pixel costs nothing
+
+
+@pytest.mark.slow
+def test_gatys_on_a_clip_starts_each_frame_from_the_warped_previous_one(tmp_path, real_weights):
+    import tfstyle
+    from tfstyle.gatys import temporal
+
+    frames, _ = moving_clip(4)
+    source = write_mp4(tmp_path / "in.mp4", frames)
+    followed = []
+    original = temporal.ClipRenderer.follow
+
+    def spy(self, *args):
+        followed.append(1)
+        return original(self, *args)
+
+    temporal.ClipRenderer.follow = spy
+    try:
+        ours = tfstyle.video(source, tmp_path / "t/", "transfer", size=64, steps=20)
+        flat = tfstyle.video(source, tmp_path / "f/", "transfer", size=64, steps=20,
+                             temporal_weight=0.0)
+    finally:
+        temporal.ClipRenderer.follow = original
+    assert len(followed) == 3  # every frame after the first
+    assert ours.frames == flat.frames == 4
+    assert ours.warping_error < flat.warping_error

@@ -36,11 +36,11 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
                     temporal_weight=weight, output_channels=run.output_channels)
     # Everything that can refuse the run, before any model loads.
     settings = with_source(settings, probe(clip.source))
-    check_output(clip.source, out, run.overwrite)
-    FrameStore.check(out, settings, run.overwrite)
+    check_output(clip.source, clip.output, run.overwrite)
+    FrameStore.check(clip.output, settings, run.overwrite)
     common.start_library(run.verbose)
     render = recipe.renderer()
-    result = stylize_clip(clip.source, out, render, settings=settings,
+    result = stylize_clip(clip.source, clip.output, render, settings=settings,
                           temporal_weight=weight, overwrite=run.overwrite,
                           channels=run.output_channels, style=style_of(recipe),
                           vgg_weights=getattr(recipe, "vgg_weights", None),

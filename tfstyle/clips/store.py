@@ -24,14 +24,18 @@ SETTINGS = "settings.json"
 
 
 def is_frames_folder(output) -> bool:
-    """An output naming a folder of frames: it ends in '/' or has no suffix."""
+    """An output naming a folder of frames: it ends in '/', has no suffix, or
+    is a folder already (a `Path` drops the trailing '/')."""
     text = str(output)
-    return text.endswith(("/", os.sep)) or not pathlib.Path(text).suffix
+    return (text.endswith(("/", os.sep)) or not pathlib.Path(text).suffix
+            or pathlib.Path(text).is_dir())
 
 
 def frames_folder(output) -> pathlib.Path:
+    if is_frames_folder(output):
+        return pathlib.Path(output)
     output = pathlib.Path(output)
-    return output if is_frames_folder(output) else output.with_name(output.name + ".frames")
+    return output.with_name(output.name + ".frames")
 
 
 def _ours(path: pathlib.Path) -> bool:
@@ -131,9 +135,9 @@ def encode(store: FrameStore, output, info: ClipInfo, count: int):
     has any, by the bundled ffmpeg reading the PNG frames (streamed; one
     palette for a whole GIF). The result is checked (ffmpeg's exit status,
     its frame count) before it is renamed into place."""
-    output = pathlib.Path(output)
     if is_frames_folder(output):
         return
+    output = pathlib.Path(output)
     tmp = output.with_name(f".{output.name}.partial{output.suffix}")
     try:
         proc = subprocess.run(_encode_command(store, tmp, info, count), capture_output=True,

@@ -73,7 +73,7 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
                 last = store.load(index)
                 blend.start_from(_resized(frame, last.shape[:2]), last)
             continue
-        out = blend(frame, render(frame))
+        out = _next(render, blend, frame, temporal_weight)
         if channels == 1:
             out = gray_rgb(luminance(out))
         store.save(index, out)
@@ -90,6 +90,18 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
     return VideoResult(str(output), count, min(done, count), round(seconds, 3),
                        round(new / seconds, 3) if new and seconds > 0 else 0.0, info.fps,
                        error, distance, store_lib.takes_audio(output, info))
+
+
+def _next(render, blend, frame: np.ndarray, weight: float) -> np.ndarray:
+    """The next output frame: a renderer with its own temporal method
+    (`follow`, Gatys') gets the warped previous output and the mask; the
+    others are blended."""
+    follow = getattr(render, "follow", None)
+    if follow is None or weight <= 0 or blend.previous_output is None:
+        return blend(frame, render(frame))
+    shape = blend.previous_output.shape[:2]
+    warped, trust, _ = blend.previous(frame, shape)
+    return blend.keep(frame, follow(frame, warped, trust, weight))
 
 
 def with_source(settings: dict, info) -> dict:

@@ -32,23 +32,36 @@ class Blend:
         """Continue after a finished frame (a resumed run)."""
         self.previous_input, self.previous_output = frame, output
 
-    def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+    def previous(self, frame: np.ndarray, shape):
+        """(the previous output warped onto `frame`'s grid at `shape`, the
+        flow's reliability M, the warped input's agreement c), or None for
+        the first frame."""
         from tfstyle.core.flow import reliable, warp
         from tfstyle.core.image import resize
 
-        out = stylized
-        if self.weight > 0 and self.previous_output is not None:
-            shape = stylized.shape[:2]
-            current = resize(frame, shape) if frame.shape[:2] != shape else frame
-            before = self.previous_input
-            backward, forward = self.flow(current, before), self.flow(before, current)
-            trust = reliable(backward, forward)
-            agree = np.exp(-((current - warp(before, backward)) ** 2).sum(-1)
-                           / (2 * AGREEMENT_SCALE ** 2))
-            a = (self.weight * trust * agree)[..., None]
-            out = (1 - a) * stylized + a * warp(self.previous_output, backward)
-            out = np.clip(out, 0.0, 1.0).astype(np.float32)
+        if self.previous_output is None:
+            return None
+        current = resize(frame, shape) if frame.shape[:2] != tuple(shape) else frame
+        before = self.previous_input
+        backward, forward = self.flow(current, before), self.flow(before, current)
+        agree = np.exp(-((current - warp(before, backward)) ** 2).sum(-1)
+                       / (2 * AGREEMENT_SCALE ** 2))
+        return warp(self.previous_output, backward), reliable(backward, forward), agree
+
+    def keep(self, frame: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Remembers `out` as the output of `frame`; returns it."""
+        from tfstyle.core.image import resize
+
         shape = out.shape[:2]
         self.previous_input = resize(frame, shape) if frame.shape[:2] != shape else frame
         self.previous_output = out
         return out
+
+    def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+        out = stylized
+        previous = self.previous(frame, stylized.shape[:2]) if self.weight > 0 else None
+        if previous is not None:
+            warped, trust, agree = previous
+            a = (self.weight * trust * agree)[..., None]
+            out = np.clip((1 - a) * stylized + a * warped, 0.0, 1.0).astype(np.float32)
+        return self.keep(frame, out)

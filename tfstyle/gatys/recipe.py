@@ -26,11 +26,12 @@ class GatysRecipe(Recipe):
 
     def renderer(self, read: Callable = load_image, fetch: Callable = str) -> Callable:
         from tfstyle.core.weights import find_vgg19_weights
-        from tfstyle.gatys.transfer import stylize
+        from tfstyle.gatys.temporal import ClipRenderer
 
         styles = default_styles(self.styles, read)
         weights = find_vgg19_weights(self.vgg_weights and fetch(self.vgg_weights))
-        return lambda content: stylize(content, styles, self.config, weights=weights).image
+        # One image per call; on a clip, later frames go through `follow`.
+        return ClipRenderer(styles, self.config, weights)
 
     def settings(self) -> dict:
         return {"method": "gatys", "style": list(self.styles) or [EMBEDDED_STYLE],
