@@ -294,3 +294,20 @@ def test_gatys_on_a_clip_starts_each_frame_from_the_warped_previous_one(tmp_path
     assert len(followed) == 3  # every frame after the first
     assert ours.frames == flat.frames == 4
     assert ours.warping_error < flat.warping_error
+
+
+@pytest.mark.slow
+def test_a_folder_of_clips_resumes_clip_by_clip(tmp_path):
+    (tmp_path / "clips" / "sub").mkdir(parents=True)
+    write_mp4(tmp_path / "clips" / "a.mp4", moving_clip(3)[0])
+    write_mp4(tmp_path / "clips" / "sub" / "b.mp4", moving_clip(4)[0])
+    (tmp_path / "clips" / "sub" / "broken.mp4").write_text("not a clip")
+    args = ("arbitrary", "--content_dir=clips", "--output_dir=out", "--size=48")
+    first = run(*args, cwd=tmp_path)
+    assert first.returncode == 1 and "2 clips stylized" in first.stderr, first.stderr
+    assert clip_lib.probe(tmp_path / "out" / "sub" / "b.mp4").frames == 4
+    lines = [json.loads(x) for x in (tmp_path / "out" / "manifest.jsonl").read_text().split("\n")
+             if x]
+    assert sorted(x["status"] for x in lines) == ["done", "done", "error"]
+    again = run(*args, cwd=tmp_path)
+    assert "2 already there" in again.stderr, again.stderr

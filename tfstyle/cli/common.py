@@ -213,6 +213,14 @@ def run_folder(run: Run, where, recipe) -> int:
         from tfstyle.cli.video import run_clip
 
         return run_clip(run, where, recipe)
+    from tfstyle.cli.video import clips_under, run_clip_folder
+
+    clips = clips_under(where[0])
+    if clips:
+        if run.beam_runner:
+            raise ConfigError("Beam runs folders of images; run a folder of clips without "
+                              "`beam_runner`")
+        return run_clip_folder(run, where, recipe, clips)
 
     if run.beam_runner:
         from tfstyle.batch import beam

@@ -60,3 +60,71 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
           f"run), {result.fps:.2f} frames/s; warping error {result.warping_error}, style "
           f"distance {result.style_distance}", file=sys.stderr)
     return 0
+
+
+def clips_under(folder) -> list:
+    """The clips under a local folder (by suffix, recursively, hidden ones
+    and frame stores left out)."""
+    from tfstyle.clips.clip import VIDEO_SUFFIXES
+
+    root = pathlib.Path(folder)
+    if "://" in str(folder) or not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES
+                  and p.is_file() and not any(part.startswith(".") or part.endswith(".frames")
+                                              for part in p.relative_to(root).parts))
+
+
+def run_clip_folder(run: common.Run, where, recipe, clips) -> int:
+    """Every clip under `content_dir` into the same relative path under
+    `output_dir`: the model and style loaded once, each clip resumable, a
+    clip that fails recorded in manifest.jsonl and skipped."""
+    from tfstyle import batch
+    from tfstyle.clips.stylize import stylize_clip, style_of
+    from tfstyle.core.errors import TfstyleError
+    from tfstyle.core.fileio import append_line, atomic_write
+
+    source_root, out_root = pathlib.Path(where[0]), pathlib.Path(where[1])
+    batch.check_writable(out_root)
+    if source_root.resolve() in (out_root.resolve(), *out_root.resolve().parents):
+        raise common.ConfigError("`output_dir` is inside `content_dir`: its clips would be read "
+                                 "back as input")
+    common.start_library(run.verbose)
+    weight = run.temporal_weight if run.temporal else 0.0
+    base = dict(recipe.settings(), command=run.command, temporal_weight=weight,
+                output_channels=run.output_channels)
+    render, style = recipe.renderer(), style_of(recipe)
+    out_root.mkdir(parents=True, exist_ok=True)
+    counts = {"done": 0, "skipped": 0, "error": 0}
+    for index, clip in enumerate(clips, 1):
+        out = out_root / clip.relative_to(source_root)
+        entry = {"input": str(clip), "output": str(out)}
+        if out.exists() and not run.overwrite:
+            counts["skipped"] += 1
+            append_line(out_root / "manifest.jsonl", json.dumps(dict(entry, status="skipped")))
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            result = stylize_clip(clip, out, render, settings=dict(base, content=str(clip)),
+                                  temporal_weight=weight, overwrite=run.overwrite,
+                                  channels=run.output_channels, style=style,
+                                  vgg_weights=getattr(recipe, "vgg_weights", None))
+        except TfstyleError as e:
+            counts["error"] += 1
+            append_line(out_root / "manifest.jsonl", json.dumps(dict(entry, status="error",
+                                                                     error=str(e))))
+            print(f"[{index}/{len(clips)}] {clip}: FAILED: {e}", file=sys.stderr)
+            continue
+        record = dict(entry, status="done", frames=result.frames,
+                      warping_error=result.warping_error, style_distance=result.style_distance,
+                      frames_per_second=result.fps, audio=result.audio)
+        with atomic_write(output.sidecar_path(out)) as f:
+            f.write((json.dumps(dict(record, settings=base), indent=2, sort_keys=True)
+                     + "\n").encode())
+        append_line(out_root / "manifest.jsonl", json.dumps(record))
+        counts["done"] += 1
+        print(f"[{index}/{len(clips)}] {clip} -> {out}: {result.frames} frames, warping error "
+              f"{result.warping_error}", file=sys.stderr)
+    print(f"{out_root}: {counts['done']} clips stylized, {counts['skipped']} already there, "
+          f"{counts['error']} failed", file=sys.stderr)
+    return 1 if counts["error"] else 0
