@@ -311,3 +311,21 @@ def test_a_folder_of_clips_resumes_clip_by_clip(tmp_path):
     assert sorted(x["status"] for x in lines) == ["done", "done", "error"]
     again = run(*args, cwd=tmp_path)
     assert "2 already there" in again.stderr, again.stderr
+
+
+@pytest.mark.slow
+def test_beam_stylizes_a_folder_of_clips(tmp_path, monkeypatch):
+    from apache_beam.runners.portability import prism_runner
+
+    monkeypatch.setattr(prism_runner.PrismJobServer, "BIN_CACHE", str(tmp_path / "prism"),
+                        raising=False)
+    (tmp_path / "clips").mkdir()
+    write_mp4(tmp_path / "clips" / "a.mp4", moving_clip(3)[0])
+    write_mp4(tmp_path / "clips" / "b.mp4", moving_clip(4)[0])
+    finished = run("multistyle", "--content_dir=clips", "--output_dir=out", "--size=48",
+                   "--beam_runner=DirectRunner", cwd=tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    assert [clip_lib.probe(tmp_path / "out" / n).frames for n in ("a.mp4", "b.mp4")] == [3, 4]
+    again = run("multistyle", "--content_dir=clips", "--output_dir=out", "--size=48",
+                "--beam_runner=DirectRunner", cwd=tmp_path)
+    assert again.returncode == 0 and "2 already there" in again.stderr, again.stderr

@@ -68,15 +68,23 @@ def _join(root: str, relative: str) -> str:
     return FileSystems.join(root, *relative.split("/"))
 
 
-def plan(content_dir: str, output_dir: str):
+def plan(content_dir: str, output_dir: str, clips: bool = False):
     """(input, output) path pairs, listed once by the launcher: local folders
     exactly as `batch.plan` does, other file systems by the same rules (image
     suffixes, no hidden parts, an output folder inside the input folder not
-    read back, no two inputs onto one output)."""
+    read back, no two inputs onto one output). With `clips`: the clips, each
+    onto the same relative path (and container)."""
     _beam()  # a clear error if Beam is missing
     from apache_beam.io.filesystems import FileSystems
 
+    from tfstyle.clips.clip import VIDEO_SUFFIXES, list_clips
+
     if not _remote(content_dir) and not _remote(output_dir):
+        if clips:
+            root = pathlib.Path(content_dir)
+            return [(str(p), str(pathlib.Path(output_dir) / p.relative_to(root)))
+                    for p in list_clips(content_dir)
+                    if pathlib.Path(output_dir).resolve() not in p.resolve().parents]
         return [(str(a), str(b)) for a, b in folders.plan(content_dir, output_dir)]
     root = content_dir.rstrip("/") + "/"
     out_root = output_dir.rstrip("/") + "/"
@@ -92,12 +100,14 @@ def plan(content_dir: str, output_dir: str):
         if relative is None or meta.path.startswith(out_root):
             continue
         parts = relative.split("/")
+        suffixes = VIDEO_SUFFIXES if clips else INPUT_SUFFIXES
         if any(p.startswith(".") for p in parts) or \
-                os.path.splitext(parts[-1])[1].lower() not in INPUT_SUFFIXES:
+                os.path.splitext(parts[-1])[1].lower() not in suffixes:
             continue
-        pairs.append((meta.path, _join(output_dir, relative.rsplit(".", 1)[0] + ".png")))
+        pairs.append((meta.path, _join(output_dir, relative if clips else
+                                       relative.rsplit(".", 1)[0] + ".png")))
     if not pairs:
-        raise ImageError(f"content_dir {content_dir} holds no images")
+        raise ImageError(f"content_dir {content_dir} holds no {'clips' if clips else 'images'}")
     folders.check_clashes(pairs)
     return pairs
 
@@ -166,6 +176,41 @@ class StylizeFn:
             return [BatchItem(path, target, "error", time.monotonic() - began, message)]
 
 
+class ClipFn(StylizeFn):
+    """The per-clip work: the clip copied to the worker, stylized there
+    (`clips.stylize.stylize_clip`, the recipe's renderer built once per
+    worker), and the result written under a temporary name and renamed."""
+
+    def __init__(self, recipe: Recipe, overwrite: bool = False, channels: int = 3,
+                 temporal_weight: float = 0.5):
+        super().__init__(recipe, overwrite, channels)
+        self.temporal_weight = temporal_weight
+        self.settings = dict(self.settings, temporal_weight=temporal_weight)
+
+    def process(self, pair):
+        import tempfile
+
+        from apache_beam.io.filesystems import FileSystems
+
+        from tfstyle.clips.stylize import stylize_clip
+
+        path, target = pair
+        began = time.monotonic()
+        if FileSystems.exists(target) and not self.overwrite:
+            return [BatchItem(path, target, "skipped", 0.0)]
+        try:
+            with tempfile.TemporaryDirectory(prefix="tfstyle-clip-") as tmp:
+                local = pathlib.Path(tmp) / ("out" + pathlib.PurePath(target).suffix)
+                stylize_clip(fetch(path), local, self.render, settings=self.settings,
+                             temporal_weight=self.temporal_weight, channels=self.channels)
+                _storage().write(target, local.read_bytes())
+            return [BatchItem(path, target, "done", time.monotonic() - began)]
+        except Exception as exc:  # one bad clip is recorded, the run goes on
+            message = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+            log.warning("skipping %s: %s", path, message)
+            return [BatchItem(path, target, "error", time.monotonic() - began, message)]
+
+
 def _storage() -> folders.Storage:
     """Inputs and outputs on Beam's file systems; outputs go under a temporary
     name first, so none is ever half-written."""
@@ -187,12 +232,14 @@ def _storage() -> folders.Storage:
 
 
 def build(pipeline, recipe: Recipe, pairs, *, overwrite: bool = False, channels: int = 3,
-          manifest: str = "manifest"):
+          manifest: str = "manifest", temporal_weight=None):
     """Adds the stylization of `pairs` ((input, output) paths, from `plan`)
     to `pipeline`; the records go to ``<manifest>-SSSSS-of-NNNNN.jsonl``
-    (`manifest` is a path prefix)."""
+    (`manifest` is a path prefix). `temporal_weight` not None: the pairs are
+    clips."""
     beam = _beam()
-    fn = StylizeFn(recipe, overwrite, channels)
+    fn = (StylizeFn(recipe, overwrite, channels) if temporal_weight is None
+          else ClipFn(recipe, overwrite, channels, temporal_weight))
 
     class _DoFn(beam.DoFn):
         def setup(self):
@@ -213,10 +260,10 @@ def build(pipeline, recipe: Recipe, pairs, *, overwrite: bool = False, channels:
 
 def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "DirectRunner",
         options: str = "", overwrite: bool = False, channels: int = 3,
-        pairs=None) -> BatchResult:
+        pairs=None, temporal_weight=None) -> BatchResult:
     """Builds and runs the pipeline until it finishes; returns what its
     manifest records. `pairs`: the (input, output) pairs if `plan` has
-    listed them already."""
+    listed them already. `temporal_weight` not None: a folder of clips."""
     beam = _beam()
     from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -227,7 +274,8 @@ def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "Dir
     except ValueError as exc:
         raise ConfigError(f"beam_options: {exc}") from None
     content_dir, output_dir = str(content_dir), str(output_dir)
-    pairs = pairs if pairs is not None else plan(content_dir, output_dir)
+    pairs = pairs if pairs is not None else plan(content_dir, output_dir,
+                                                 clips=temporal_weight is not None)
     if not _remote(output_dir):
         folders.check_writable(output_dir)
     # One name per run (time, then a random tag), so no run replaces another's records.
@@ -237,7 +285,7 @@ def run(recipe: Recipe, content_dir: str, output_dir: str, *, runner: str = "Dir
     try:
         with beam.Pipeline(options=PipelineOptions([f"--runner={runner}", *args])) as pipeline:
             build(pipeline, recipe, pairs, overwrite=overwrite, channels=channels,
-                  manifest=manifest)
+                  manifest=manifest, temporal_weight=temporal_weight)
     except (ValueError, RuntimeError) as exc:
         # An unknown runner, or a worker's set-up failing (a missing style, a
         # bad model): Beam's message, whose last line says what went wrong.

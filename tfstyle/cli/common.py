@@ -8,7 +8,7 @@ import pathlib
 import sys
 from typing import FrozenSet, Optional, Sequence, Tuple
 
-from tfstyle.core.errors import ConfigError
+from tfstyle.core.errors import ConfigError, ImageError
 from tfstyle.core.options import option
 
 from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
@@ -216,19 +216,29 @@ def run_folder(run: Run, where, recipe) -> int:
     from tfstyle.cli.video import clips_under, run_clip_folder
 
     clips = clips_under(where[0])
-    if clips:
-        if run.beam_runner:
-            raise ConfigError("Beam runs folders of images; run a folder of clips without "
-                              "`beam_runner`")
+    if clips and not run.beam_runner:
         return run_clip_folder(run, where, recipe, clips)
 
     if run.beam_runner:
         from tfstyle.batch import beam
 
-        pairs = beam.plan(*where)  # the folders' errors before TensorFlow and Beam start
+        # A folder of clips (listed here, or on another file system one that
+        # holds no images but clips): each clip is one item.
+        pairs = None
+        if not clips and "://" in str(where[0]):
+            try:
+                pairs = beam.plan(*where)
+            except ImageError as exc:
+                if "holds no images" not in str(exc):
+                    raise
+                clips = True
+        weight = (run.temporal_weight if run.temporal else 0.0) if clips else None
+        if pairs is None:  # the folders' errors before TensorFlow and Beam start
+            pairs = beam.plan(*where, clips=weight is not None)
         start_library(run.verbose)
         result = beam.run(recipe, *where, runner=run.beam_runner, options=run.beam_options,
-                          overwrite=run.overwrite, channels=run.output_channels, pairs=pairs)
+                          overwrite=run.overwrite, channels=run.output_channels, pairs=pairs,
+                          temporal_weight=weight)
         manifest = "manifest-*.jsonl"
     else:
         pairs = batch.plan(*where)  # the folders' errors before the model loads

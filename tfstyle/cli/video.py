@@ -63,16 +63,9 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
 
 
 def clips_under(folder) -> list:
-    """The clips under a local folder (by suffix, recursively, hidden ones
-    and frame stores left out)."""
-    from tfstyle.clips.clip import VIDEO_SUFFIXES
+    from tfstyle.clips.clip import list_clips
 
-    root = pathlib.Path(folder)
-    if "://" in str(folder) or not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES
-                  and p.is_file() and not any(part.startswith(".") or part.endswith(".frames")
-                                              for part in p.relative_to(root).parts))
+    return list_clips(folder)
 
 
 def run_clip_folder(run: common.Run, where, recipe, clips) -> int:

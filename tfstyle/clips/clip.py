@@ -30,6 +30,17 @@ VIDEO_SUFFIXES = FFMPEG_SUFFIXES + (".gif",)
 MAX_PIXELS = 4096 * 4096
 
 
+def list_clips(folder) -> list:
+    """The clips under a local folder (by suffix, recursively; hidden ones and
+    frame stores left out); [] for other file systems."""
+    root = pathlib.Path(folder)
+    if "://" in str(folder) or not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES
+                  and p.is_file() and not any(part.startswith(".") or part.endswith(".frames")
+                                              for part in p.relative_to(root).parts))
+
+
 def is_video(path) -> bool:
     return path is not None and pathlib.Path(str(path)).suffix.lower() in VIDEO_SUFFIXES
 
