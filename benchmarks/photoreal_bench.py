@@ -221,36 +221,6 @@ def reconstruction(model, photos, size):
           f"mean SSIM {mean_s:.4f}: {verdict(mean_s >= SSIM_TARGET)}")
 
 
-class GramDistance:
-    """Mean over GRAM_LAYERS of ||G(x) - G(style)||_F / ||G(style)||_F."""
-
-    def __init__(self, style):
-        import tfstyle
-        from tfstyle.core import vgg
-
-        self.extractor = vgg.build_extractor(tfstyle.find_vgg19_weights(), list(GRAM_LAYERS),
-                                             pooling="avg", normalize=True)
-        self.target = self.grams(style)
-
-    def grams(self, image):
-        import numpy as np
-
-        out = self.extractor(np.asarray(image, np.float32)[None])
-        grams = {}
-        for name in GRAM_LAYERS:
-            f = np.asarray(out[name][0], np.float64)
-            f = f.reshape(-1, f.shape[-1])
-            grams[name] = f.T @ f / len(f)
-        return grams
-
-    def __call__(self, image):
-        import numpy as np
-
-        g = self.grams(image)
-        return statistics.fmean(float(np.linalg.norm(g[n] - self.target[n]) /
-                                      np.linalg.norm(self.target[n])) for n in GRAM_LAYERS)
-
-
 # The colours of the official WCT² release's label maps (utils/io.py, change_seg).
 PALETTE = ((0, 0, 0), (255, 255, 255), (0, 255, 0), (0, 0, 255), (255, 0, 0), (255, 255, 0),
            (128, 128, 128), (0, 255, 255), (255, 0, 255))
@@ -317,7 +287,14 @@ def photorealism(model, args, content_path, style_path, content_seg, style_seg):
         renders.append((f"gatys, {args.gatys_steps} L-BFGS steps from the content",
                         lambda: tfstyle.transfer(content_path, style_path, config).image))
 
-    gram = GramDistance(style)
+    from tfstyle.core.metrics import GramDistance
+
+    distance = GramDistance(layers=GRAM_LAYERS)
+    target = distance.grams(style, None)
+
+    def gram(image):  # the images as they are, no resizing
+        return distance(image, target, None)
+
     print(f"\n## photorealism: content {PAIR[0]} x style {PAIR[1]}, output "
           f"{content.shape[1]}x{content.shape[0]}; decoder {model.source}")
     print("edge SSIM: SSIM of the Sobel gradient magnitudes of content and output (1: the "

@@ -44,13 +44,10 @@ def moving_clip(frames=8, pan=2, square_speed=4):
 def write_mp4(path, frames, fps=10, audio=False):
     import imageio_ffmpeg
 
+    from tfstyle.core.samples import write_clip
+
     target = path.with_name("noaudio_" + path.name) if audio else path
-    writer = imageio_ffmpeg.write_frames(str(target), (W, H), fps=fps, macro_block_size=1,
-                                         ffmpeg_log_level="error")
-    writer.send(None)
-    for frame in frames:
-        writer.send((np.asarray(frame) * 255).round().astype(np.uint8).tobytes())
-    writer.close()
+    write_clip(target, frames, fps)
     if audio:
         subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i",
                         str(target), "-f", "lavfi", "-i", "sine=frequency=440:duration=1",

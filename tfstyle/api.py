@@ -267,9 +267,7 @@ def _recipe(method: str, style, config, model, fit, overrides):
         str(s) for s in style)
     models = () if model is None else (model,) if isinstance(model, str) else tuple(model)
     cls = command.load("recipe")
-    if method == "transfer":
-        return cls(styles, config, model)
-    if method == "arbitrary":
+    if method in ("transfer", "arbitrary"):
         return cls(styles, config, model)
     if method == "multistyle":
         return cls(config, model)

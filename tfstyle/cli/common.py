@@ -213,9 +213,10 @@ def run_folder(run: Run, where, recipe) -> int:
         from tfstyle.cli.video import run_clip
 
         return run_clip(run, where, recipe)
-    from tfstyle.cli.video import clips_under, run_clip_folder
+    from tfstyle.cli.video import run_clip_folder
+    from tfstyle.clips.clip import list_clips
 
-    clips = clips_under(where[0])
+    clips = list_clips(where[0])
     if clips and not run.beam_runner:
         return run_clip_folder(run, where, recipe, clips)
 

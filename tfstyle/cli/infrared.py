@@ -46,9 +46,9 @@ def _local_folder_photos(run: common.Run, where):
     () for Beam's file systems, which are listed by the pipeline."""
     from tfstyle import batch
 
-    from tfstyle.cli.video import clips_under
+    from tfstyle.clips.clip import list_clips
 
-    if run.beam_runner or "://" in where[0] or "://" in where[1] or clips_under(where[0]):
+    if run.beam_runner or "://" in where[0] or "://" in where[1] or list_clips(where[0]):
         return []
     batch.check_writable(where[1])  # before the fit, not after it
     return [source for source, _ in batch.plan(*where)]

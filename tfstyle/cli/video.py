@@ -40,12 +40,13 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
     FrameStore.check(clip.output, settings, run.overwrite)
     common.start_library(run.verbose)
     render = recipe.renderer()
+    printer = FramePrinter(sys.stderr)
     result = stylize_clip(clip.source, clip.output, render, settings=settings,
                           temporal_weight=weight, overwrite=run.overwrite,
                           channels=run.output_channels, style=style_of(recipe),
                           vgg_weights=getattr(recipe, "vgg_weights", None),
-                          callback=FramePrinter(sys.stderr))
-    if FramePrinter(sys.stderr).tty:
+                          callback=printer)
+    if printer.tty:
         sys.stderr.write("\n")
     record = dict(output=str(out), settings=settings, frames=result.frames,
                   resumed=result.resumed, seconds=result.seconds, frames_per_second=result.fps,
@@ -60,12 +61,6 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
           f"run), {result.fps:.2f} frames/s; warping error {result.warping_error}, style "
           f"distance {result.style_distance}", file=sys.stderr)
     return 0
-
-
-def clips_under(folder) -> list:
-    from tfstyle.clips.clip import list_clips
-
-    return list_clips(folder)
 
 
 def run_clip_folder(run: common.Run, where, recipe, clips) -> int:

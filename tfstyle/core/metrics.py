@@ -59,22 +59,23 @@ GRAM_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "
 
 
 class GramDistance:
-    """Texture distance to a reference: the mean over GRAM_LAYERS of
-    ||G(x) - G(ref)||_F / ||G(ref)||_F, G the Gram matrix of the normalized
-    VGG19's responses (0: the same statistics; layout does not count).
-    Builds the network once; call it with (image, reference)."""
+    """Texture distance to a reference: the mean over `layers` (default
+    GRAM_LAYERS) of ||G(x) - G(ref)||_F / ||G(ref)||_F, G the Gram matrix of
+    the normalized VGG19's responses (0: the same statistics; layout does not
+    count). Builds the network once; call it with (image, reference)."""
 
-    def __init__(self, weights=None):
+    def __init__(self, weights=None, layers=GRAM_LAYERS):
         from tfstyle.core import vgg
         from tfstyle.core.weights import find_vgg19_weights
 
-        self.net = vgg.build_extractor(weights or find_vgg19_weights(), list(GRAM_LAYERS))
+        self.layers = tuple(layers)
+        self.net = vgg.build_extractor(weights or find_vgg19_weights(), list(self.layers))
 
     def grams(self, image, size: Optional[int] = 256) -> Dict[str, np.ndarray]:
         x = as_image(image, size)
         out = self.net(x[None])
         grams = {}
-        for name in GRAM_LAYERS:
+        for name in self.layers:
             f = np.asarray(out[name][0], np.float64).reshape(-1, out[name].shape[-1])
             grams[name] = f.T @ f / len(f)
         return grams
@@ -83,7 +84,7 @@ class GramDistance:
         a = self.grams(image, size)
         b = reference if isinstance(reference, dict) else self.grams(reference, size)
         return float(np.mean([np.linalg.norm(a[n] - b[n]) / max(np.linalg.norm(b[n]), 1e-12)
-                              for n in GRAM_LAYERS]))
+                              for n in self.layers]))
 
 
 def warping_error(frames, flows=None, inputs=None, preset: str = "medium") -> float:

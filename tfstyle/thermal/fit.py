@@ -190,6 +190,15 @@ class _Sums:
         self.y += float(y.sum())
         self.yy += float(y @ y)
 
+    def _fields(self):  # not dataclasses.astuple: it deep-copies the [D, D] sums
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
+    def __add__(self, other: "_Sums") -> "_Sums":
+        return _Sums(*(a + b for a, b in zip(self._fields(), other._fields())))
+
+    def __sub__(self, other: "_Sums") -> "_Sums":
+        return _Sums(*(a - b for a, b in zip(self._fields(), other._fields())))
+
     def standardized(self, mean: np.ndarray, std: np.ndarray) -> "_Sums":
         """The same sums for (x - mean) / std."""
         s = self.x - self.count * mean
@@ -229,11 +238,7 @@ def _solve(train: "_Sums", strength: float) -> np.ndarray:
 
 
 def _total(folds) -> _Sums:
-    total = _Sums()
-    for f in folds:
-        total = _Sums(total.count + f.count, total.x + f.x, total.xx + f.xx, total.xy + f.xy,
-                      total.y + f.y, total.yy + f.yy)
-    return total
+    return sum(folds, _Sums())
 
 
 def _choose_ridge(folds) -> Tuple[float, Dict[str, float]]:
@@ -246,9 +251,7 @@ def _choose_ridge(folds) -> Tuple[float, Dict[str, float]]:
     for strength in RIDGE_GRID:
         errors, rs = [], []
         for f in folds:
-            rest = _Sums(total.count - f.count, total.x - f.x, total.xx - f.xx,
-                         total.xy - f.xy, total.y - f.y, total.yy - f.yy)
-            w = _solve(rest, strength)
+            w = _solve(total - f, strength)
             pp, py, p = w @ f.xx @ w, w @ f.xy, w @ f.x  # sums of p^2, p y, p
             errors.append((f.yy - 2 * py + pp) / f.count)
             n = f.count
