@@ -65,7 +65,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from common import (REPO, add_images_argument, image_paths, median_seconds,  # noqa: E402
                     setup_child)
 
-SECTIONS = ("reconstruction", "photorealism", "speed")
+SECTIONS = ("reconstruction", "photorealism", "unlike", "speed")
+# Unlike pairs (content:style) of the unlike section; see unlike_path.
+UNLIKE = ("tubingen.jpg:golden_gate.jpg,ir/visible/llvip_190004.jpg:tubingen.jpg,"
+          "skimage:coffee.png:photoreal/style/in14.png")
 SHIPPED = REPO / "tfstyle" / "wct2" / "data" / "wct2_decoder_cat5.npz"
 HELD_OUT = ("tubingen.jpg", "golden_gate.jpg")  # + ir/visible/* + the photoreal pair
 PAIR = ("photoreal/content/in14.png", "photoreal/style/in14.png")
@@ -250,59 +253,50 @@ def edge_ssim(content, output):
                                        data_range=1.0))
 
 
-def photorealism(model, args, content_path, style_path, content_seg, style_seg):
-    import tfstyle
+class Before:
+    """The transform as it was before issue 28: WCT at every place, no ridge,
+    no clamp (the `--before` rows)."""
+
+    def __enter__(self):
+        from tfstyle.wct2 import wct
+
+        self.saved = wct.RIDGE, wct.CLAMP
+        wct.RIDGE, wct.CLAMP = 0.0, False
+
+    def __exit__(self, *exc):
+        from tfstyle.wct2 import wct
+
+        wct.RIDGE, wct.CLAMP = self.saved
+
+
+def before(render):
+    def run():
+        with Before():
+            return render(transfer_at=("encoder", "skip", "decoder"))
+    return run
+
+
+def scorer(style):
+    """(content, output) -> (edge SSIM, Gram distance to `style`, invented chroma)."""
+    from tfstyle.core.metrics import GramDistance, invented_chroma
+
+    distance = scorer.distance = getattr(scorer, "distance", None) or GramDistance(
+        layers=GRAM_LAYERS)
+    target = distance.grams(style, None)
+    return lambda content, out: (edge_ssim(content, out), distance(out, target, None),
+                                 invented_chroma(out, content, style))
+
+
+def score_rows(title, content, style, renders):
+    """Prints one table row per render (and the content as a reference);
+    returns [(name, output)]."""
     from tfstyle.core.image import resize
 
-    size = args.size
-    content = tfstyle.load_image(content_path, size)
-    style = tfstyle.load_image(style_path, size)
-    labelled = "tfstyle photoreal + label maps"
-
-    def with_labels():
-        from tfstyle.core.errors import ConfigError
-
-        try:
-            return model.stylize(content_path, style_path, content_labels=content_seg,
-                                 style_labels=style_seg, size=size, style_size=size)
-        except ConfigError as exc:
-            print(f"note: {labelled}: the label map files are refused ({exc}); using them "
-                  "snapped to the official release's 9-colour palette instead", flush=True)
-            return model.stylize(content_path, style_path, content_labels=snap_labels(content_seg),
-                                 style_labels=snap_labels(style_seg), size=size, style_size=size)
-
-    renders = [
-        ("tfstyle photoreal", lambda: model.stylize(content_path, style_path, size=size,
-                                                    style_size=size)),
-        (labelled, with_labels),
-    ]
-    if args.adain:
-        from tfstyle.adain import load_model as load_adain
-
-        adain = load_adain(args.adain)
-        renders.append(("adain", lambda: adain.stylize(content_path, style_path, size=size,
-                                                       style_size=size)))
-    if args.gatys_steps:
-        config = tfstyle.StyleConfig(size=size, steps=args.gatys_steps, init="content", scales=())
-        renders.append((f"gatys, {args.gatys_steps} L-BFGS steps from the content",
-                        lambda: tfstyle.transfer(content_path, style_path, config).image))
-
-    from tfstyle.core.metrics import GramDistance
-
-    distance = GramDistance(layers=GRAM_LAYERS)
-    target = distance.grams(style, None)
-
-    def gram(image):  # the images as they are, no resizing
-        return distance(image, target, None)
-
-    print(f"\n## photorealism: content {PAIR[0]} x style {PAIR[1]}, output "
-          f"{content.shape[1]}x{content.shape[0]}; decoder {model.source}")
-    print("edge SSIM: SSIM of the Sobel gradient magnitudes of content and output (1: the "
-          "content's edges kept); Gram distance: mean over block1..4_conv1 of "
-          "||G(out) - G(style)||_F / ||G(style)||_F (0: the style's statistics)")
-    print("| output | edge SSIM | Gram distance | s |\n|---|---|---|---|")
-    print(f"| content photo (reference) | {edge_ssim(content, content):.4f} | "
-          f"{gram(content):.4f} | |", flush=True)
+    score = scorer(style)
+    print(title)
+    print("| output | edge SSIM | Gram distance | invented chroma | s |\n|---|---|---|---|---|")
+    print("| content photo (reference) | %.4f | %.4f | %.4f | |" % score(content, content),
+          flush=True)
     outputs = []
     for name, render in renders:
         start = time.perf_counter()
@@ -313,8 +307,61 @@ def photorealism(model, args, content_path, style_path, content_seg, style_seg):
                   f"{content.shape[1]}x{content.shape[0]}")
             out = resize(out, content.shape[:2])
         outputs.append((name, out))
-        print(f"| {name} | {edge_ssim(content, out):.4f} | {gram(out):.4f} | {seconds:.1f} |",
+        print("| %s | %.4f | %.4f | %.4f | %.1f |" % (name, *score(content, out), seconds),
               flush=True)
+    return outputs
+
+
+METRICS_TEXT = ("edge SSIM: SSIM of the Sobel gradient magnitudes of content and output (1: the "
+                "content's edges kept); Gram distance: mean over block1..4_conv1 of "
+                "||G(out) - G(style)||_F / ||G(style)||_F (0: the style's statistics); invented "
+                "chroma: share of output pixels whose CIELAB (a*, b*) lies outside both the "
+                "content's and the style's densest bins holding 99 % of their pixels "
+                "(tfstyle.core.metrics.invented_chroma)")
+
+
+def photorealism(model, args, content_path, style_path, content_seg, style_seg):
+    import tfstyle
+    from tfstyle.core.color import match_mean_std
+
+    size = args.size
+    content = tfstyle.load_image(content_path, size)
+    style = tfstyle.load_image(style_path, size)
+    labelled = "tfstyle photoreal + label maps"
+
+    def plain(**kw):
+        return model.stylize(content_path, style_path, size=size, style_size=size, **kw)
+
+    def with_labels(**kw):
+        from tfstyle.core.errors import ConfigError
+
+        try:
+            return plain(content_labels=content_seg, style_labels=style_seg, **kw)
+        except ConfigError as exc:
+            print(f"note: {labelled}: the label map files are refused ({exc}); using them "
+                  "snapped to the official release's 9-colour palette instead", flush=True)
+            return plain(content_labels=snap_labels(content_seg),
+                         style_labels=snap_labels(style_seg), **kw)
+
+    renders = [("mean/std colour transfer (per RGB channel)",
+                lambda: match_mean_std(content, style)),
+               ("tfstyle photoreal", plain), (labelled, with_labels)]
+    if args.before:
+        renders += [("before issue 28", before(plain)),
+                    ("before issue 28 + label maps", before(with_labels))]
+    if args.adain:
+        from tfstyle.adain import load_model as load_adain
+
+        adain = load_adain(args.adain)
+        renders.append(("adain", lambda: adain.stylize(content_path, style_path, size=size,
+                                                       style_size=size)))
+    if args.gatys_steps:
+        config = tfstyle.StyleConfig(size=size, steps=args.gatys_steps, init="content", scales=())
+        renders.append((f"gatys, {args.gatys_steps} L-BFGS steps from the content",
+                        lambda: tfstyle.transfer(content_path, style_path, config).image))
+    outputs = score_rows(f"\n## photorealism: content {PAIR[0]} x style {PAIR[1]}, output "
+                         f"{content.shape[1]}x{content.shape[0]}; decoder {model.source}\n"
+                         f"{METRICS_TEXT}", content, style, renders)
     if args.sheet:
         from tfstyle.core.sheet import contact_sheet
 
@@ -322,6 +369,63 @@ def photorealism(model, args, content_path, style_path, content_seg, style_seg):
         tfstyle.save_image(args.sheet, contact_sheet([[img for _, img in columns]],
                                                      column_labels=[n for n, _ in columns]))
         print(f"wrote {args.sheet}: " + " | ".join(n for n, _ in columns))
+
+
+def unlike_path(parser, args, name):
+    """A --unlike image: 'skimage:NAME' (scikit-image's sample), an absolute
+    path, or a path in the --images folder."""
+    if name.startswith("skimage:"):
+        from tfstyle.core.samples import skimage_data_file
+
+        return skimage_data_file(name.split(":", 1)[1])
+    if pathlib.Path(name).is_absolute():
+        if not pathlib.Path(name).is_file():
+            parser.error(f"--unlike: no file {name}")
+        return pathlib.Path(name)
+    return image_paths(parser, args, name)[0]
+
+
+def split_pair(item):
+    """'a.jpg:skimage:b.png' -> ('a.jpg', 'skimage:b.png'); None if not two names."""
+    names, parts = [], item.split(":")
+    while parts:
+        part = parts.pop(0)
+        names.append(f"skimage:{parts.pop(0)}" if part == "skimage" and parts else part)
+    return tuple(names) if len(names) == 2 and all(names) else None
+
+
+def unlike(model, args, pairs):
+    """Global transfer on pairs of unlike photos: tfstyle photoreal (and, with
+    --before, the transform before issue 28) against the mean/std colour
+    transfer; --unlike_sheet writes content | style | outputs per pair."""
+    import tfstyle
+    from tfstyle.core.color import match_mean_std
+
+    rows = []
+    for content_path, style_path in pairs:
+        content = tfstyle.load_image(content_path, args.size)
+        style = tfstyle.load_image(style_path, args.size)
+
+        def plain(**kw):
+            return model.stylize(content_path, style_path, size=args.size,
+                                 style_size=args.size, **kw)
+
+        renders = ([("before issue 28", before(plain))] if args.before else []) + [
+            ("tfstyle photoreal", plain),
+            ("mean/std colour transfer", lambda: match_mean_std(content, style))]
+        outputs = score_rows(f"\n## unlike pair: {content_path.name} x {style_path.name}, "
+                             "global (no labels)", content, style, renders)
+        rows.append([content, style] + [out for _, out in outputs])
+    if args.unlike_sheet and rows:
+        from tfstyle.core.image import resize
+        from tfstyle.core.sheet import contact_sheet
+
+        height = 180
+        rows = [[resize(img, (height, round(img.shape[1] * height / img.shape[0])))
+                 for img in row] for row in rows]
+        names = ["content", "style"] + [n for n, _ in outputs]
+        tfstyle.save_image(args.unlike_sheet, contact_sheet(rows, column_labels=names))
+        print(f"wrote {args.unlike_sheet}: " + " | ".join(names))
 
 
 def speed(model, args):
@@ -421,6 +525,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="speed: timed calls per size")
     parser.add_argument("--sheet", default=None,
                         help="photorealism: write content | style | outputs as a PNG here")
+    parser.add_argument("--before", action="store_true",
+                        help="photorealism, unlike: add rows of the transform before issue 28 "
+                             "(WCT at every place, no ridge, no clamp)")
+    parser.add_argument("--unlike", default=UNLIKE,
+                        help="unlike: content:style pairs, comma-separated (paths in --images, "
+                             "absolute, or skimage:NAME)")
+    parser.add_argument("--unlike_sheet", default=None,
+                        help="unlike: write a row per pair, content | style | outputs")
     parser.add_argument("--child_big", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child_style", type=int, default=512, help=argparse.SUPPRESS)
     parser.add_argument("--warmup", type=int, default=64, help=argparse.SUPPRESS)
@@ -451,11 +563,22 @@ def main():
     if "photorealism" in only:
         pair = image_paths(parser, args, *PAIR, *SEGMENTS)
     setup_child()
+    unlike_pairs = []
+    if "unlike" in only:
+        for item in filter(None, args.unlike.split(",")):
+            names = split_pair(item)
+            if names is None:
+                parser.error(f"--unlike: {item!r} is not content:style")
+            content_name, style_name = names
+            unlike_pairs.append((unlike_path(parser, args, content_name),
+                                 unlike_path(parser, args, style_name)))
     model = load_decoder(args.model)
     if photos:
         reconstruction(model, photos, args.size)
     if pair:
         photorealism(model, args, *pair)
+    if unlike_pairs:
+        unlike(model, args, unlike_pairs)
     if "speed" in only:
         speed(model, args)
 

@@ -14,8 +14,13 @@ distance (mean Gram distance of the frames to the style), frames per second
 and peak memory, then the issue's targets. --length_check also runs
 arbitrary on a clip four times as long: memory must stay flat.
 
+Infrared (--methods=...,infrared) fits once on --examples (a folder of
+visible/ and thermal/ pairs; default the samples' toy pairs) and reuses the
+fit for every run.
+
     python benchmarks/video_bench.py [--methods=arbitrary,multistyle,photoreal]
-        [--adain=m.weights.h5] [--clip=FILE] [--frames=24] [--size=256] [--length_check]
+        [--adain=m.weights.h5] [--examples=DIR] [--clip=FILE] [--frames=24]
+        [--size=256] [--length_check]
 """
 
 import argparse
@@ -67,10 +72,29 @@ def exact_error(out_dir, flows):
     return metrics.warping_error(frames, flows=pairs)
 
 
+def fit_examples(examples, tmp):
+    """The infrared rows' fit, made once (on the samples' toy pairs by default)."""
+    from tfstyle.core import samples
+
+    if examples is None:
+        examples = samples.write_samples(tmp / "samples") / "ir_pairs"
+    photo = samples.default_content()
+    proc = subprocess.run([sys.executable, str(REPO / "main.py"), "infrared",
+                           f"--examples={examples}", f"--content={photo}",
+                           f"--output={tmp / 'fit.png'}", f"--save_fit={tmp / 'fit.npz'}"],
+                          capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    if proc.returncode:
+        raise SystemExit(f"infrared fit failed: {proc.stderr[-1500:]}")
+    return tmp / "fit.npz"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default="arbitrary,multistyle,photoreal")
     parser.add_argument("--adain", default=None, help="an AdaIN model: adds the adain rows")
+    parser.add_argument("--examples", default=None,
+                        help="visible/thermal pairs for the infrared rows (default: samples')")
     parser.add_argument("--clip", default=None, help="also a clip of yours (flows estimated)")
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--size", type=int, default=256)
@@ -83,6 +107,8 @@ def main():
     extra = {"adain": [f"--model={args.adain}"]}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
+        if "infrared" in methods:
+            extra["infrared"] = [f"--fit={fit_examples(args.examples, tmp)}"]
         clips = {}
         for kind in ("pan", "zoom"):
             frames, flows = samples.camera_clip(kind, args.frames)
@@ -104,7 +130,7 @@ def main():
                     exact = exact_error(out, flows) if flows else float("nan")
                     rows[temporal] = (exact if flows else record["warping_error"], record)
                     print(f"| {kind} | {method} | {'yes' if temporal else 'no'} | {exact:.5f} | "
-                          f"{record['warping_error']:.5f} | {record['style_distance']} | "
+                          f"{record['warping_error']:.5f} | {record['style_distance'] or '–'} | "
                           f"{record['frames_per_second']:.2f} | {peak:.2f} |", flush=True)
                 (flat, flat_record), (ours, our_record) = rows[False], rows[True]
                 ratio = ours / flat

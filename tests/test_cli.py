@@ -427,7 +427,7 @@ def test_photoreal_with_the_shipped_decoder_one_image_labels_and_a_folder(tmp_pa
     assert out.shape == (40, 56, 3)
     with Image.open(tmp_path / "out.png") as img:
         settings = json.loads(img.text["tfstyle:settings"])
-    assert settings["model"] == ["shipped"] and settings["transfer_at"] == "encoder,skip,decoder"
+    assert settings["model"] == ["shipped"] and settings["transfer_at"] == "decoder"
     # The black label is in the content map only: that half keeps the photo (the
     # decoder's reconstruction of it), while the white half takes the style's colours.
     photo = load_image(content)

@@ -40,3 +40,15 @@ def test_histogram_matching_matches_mean_and_covariance():
     c, o = content.reshape(-1, 3), out.reshape(-1, 3)
     np.testing.assert_allclose(o.mean(0), c.mean(0), atol=2e-3)
     np.testing.assert_allclose(np.cov(o, rowvar=False), np.cov(c, rowvar=False), atol=2e-3)
+
+
+def test_mean_std_transfer_matches_each_channel():
+    image = RNG.uniform(0.3, 0.6, (20, 30, 3)).astype(np.float32)
+    reference = RNG.uniform(0.2, 0.8, (25, 25, 3)).astype(np.float32) * [1.0, 0.5, 0.8]
+    out = color.match_mean_std(image, reference)
+    assert out.shape == image.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out.reshape(-1, 3).mean(0), reference.reshape(-1, 3).mean(0),
+                               atol=0.02)
+    np.testing.assert_allclose(out.reshape(-1, 3).std(0), reference.reshape(-1, 3).std(0),
+                               atol=0.02)
+    assert 0.0 <= out.min() and out.max() <= 1.0

@@ -36,3 +36,26 @@ def test_intensity_distance_sees_histograms_not_layout():
     shuffled = RNG.permutation(a.ravel()).reshape(a.shape)
     assert metrics.intensity_distance(a, shuffled) == pytest.approx(0.0, abs=1e-7)
     assert metrics.intensity_distance(a, np.clip(a + 0.1, 0, 1)) == pytest.approx(0.1, abs=0.01)
+
+
+def _solid(rgb, shape=(30, 40)):
+    return np.broadcast_to(np.array(rgb, np.float32), (*shape, 3)).copy()
+
+
+def test_invented_chroma_counts_colours_neither_reference_has():
+    red, blue, green = _solid((0.8, 0.1, 0.1)), _solid((0.1, 0.1, 0.8)), _solid((0.1, 0.7, 0.1))
+    assert metrics.invented_chroma(red, red, blue) == 0.0
+    assert metrics.invented_chroma(green, red, blue) == 1.0
+    half = np.concatenate([red, green])
+    assert metrics.invented_chroma(half, red, blue) == pytest.approx(0.5)
+    # A shade next to a present one is not new; a rare colour (under 1 % of a
+    # reference) does not make it present.
+    near = _solid((0.8, 0.12, 0.1))
+    assert metrics.invented_chroma(near, red) == 0.0
+    speckled = red.copy()
+    speckled[0, :5] = (0.1, 0.7, 0.1)  # 5 of 1200 pixels green
+    assert metrics.invented_chroma(green, speckled) == 1.0
+    # Brightness alone is not chroma: a grey output of colourful references.
+    assert metrics.invented_chroma(_solid((0.5, 0.5, 0.5)), _solid((0.2, 0.2, 0.2))) == 0.0
+    with pytest.raises(ValueError):
+        metrics.invented_chroma(red)

@@ -125,7 +125,14 @@ def _rel(a, b):
     return np.linalg.norm(a - b) / np.linalg.norm(b)
 
 
-def test_wct_gives_the_styles_mean_and_covariance_by_the_zca_map():
+@pytest.fixture
+def textbook(monkeypatch):
+    """WCT as the equations have it: no ridge, no clamp."""
+    monkeypatch.setattr(wct, "RIDGE", 0.0)
+    monkeypatch.setattr(wct, "CLAMP", False)
+
+
+def test_wct_gives_the_styles_mean_and_covariance_by_the_zca_map(textbook):
     content = _correlated(2000, 8, RNG.normal(0, 5, 8), 30.0, seed=1)
     style = _correlated(1500, 8, RNG.normal(10, 5, 8), 200.0, seed=2)
     out = wct.wct(content, style, alpha=1.0)
@@ -146,6 +153,34 @@ def test_wct_gives_the_styles_mean_and_covariance_by_the_zca_map():
     maps = wct.transfer_features(content.reshape(40, 50, 8), style.reshape(30, 50, 8))
     assert maps.shape == (40, 50, 8) and maps.dtype == np.float32
     np.testing.assert_allclose(maps.reshape(-1, 8), out, rtol=1e-5, atol=1e-4)
+
+
+def test_the_ridge_transfers_strong_directions_and_passes_weak_ones(monkeypatch):
+    # Two directions: a strong one (content variance 10, style 400) and a weak
+    # one (content 1e-3: fine detail or noise; style 0.02).
+    rng = np.random.default_rng(3)
+    content = rng.normal(0, 1, (4000, 2)) * [np.sqrt(10), np.sqrt(1e-3)]
+    style = rng.normal(0, 1, (4000, 2)) * [20.0, np.sqrt(0.02)] + [5.0, 0.0]
+    monkeypatch.setattr(wct, "CLAMP", False)
+    out = wct.wct(content, style)
+    assert abs(out[:, 0].var() / style[:, 0].var() - 1) < 0.02  # transferred
+    assert abs(out[:, 0].mean() - style[:, 0].mean()) < 1e-9
+    # The weak direction keeps about its own size, instead of being blown up
+    # 20 times to the style's variance as the textbook transform does.
+    assert out[:, 1].var() / content[:, 1].var() < 1.5
+    monkeypatch.setattr(wct, "RIDGE", 0.0)
+    textbook = wct.wct(content, style)
+    assert textbook[:, 1].var() / content[:, 1].var() > 15
+
+
+def test_the_transferred_features_stay_in_the_contents_range():
+    content = _correlated(500, 4, 0.0, 1.0, seed=7)
+    style = _correlated(500, 4, 30.0, 400.0, seed=8)  # far outside the content's range
+    out = wct.wct(content, style)
+    assert out.min() >= content.min() - 1e-9 and out.max() <= content.max() + 1e-9
+    # alpha blends the clamped transfer with the content.
+    np.testing.assert_allclose(wct.wct(content, style, alpha=0.5), 0.5 * out + 0.5 * content,
+                               rtol=1e-9, atol=1e-9)
 
 
 def test_wct_of_features_to_themselves_is_the_identity():
@@ -169,7 +204,7 @@ def test_wct_on_tensors_is_the_same_transform():
         np.testing.assert_allclose(got.reshape(-1, 6), expected, rtol=1e-4, atol=1e-4)
 
 
-def test_wct_with_flat_features_stays_finite():
+def test_wct_with_flat_features_stays_finite(textbook):
     content = _correlated(300, 6, 0.0, 4.0, seed=3)
     flat = np.full((200, 6), 3.0)
     out = wct.wct(content, flat)
@@ -187,7 +222,7 @@ def test_wct_with_flat_features_stays_finite():
     assert np.isfinite(out).all() and np.abs(out - 7.0).max() < 10 * np.sqrt(wct.EPS)
 
 
-def test_transfer_features_goes_region_to_region():
+def test_transfer_features_goes_region_to_region(textbook):
     h, w, c = 12, 16, 4
     content = _correlated(h * w, c, 0.0, 25.0, seed=5).reshape(h, w, c).astype(np.float32)
     # Content labels at twice the features' resolution: 1 left, 2 right, 3 (a
@@ -814,6 +849,22 @@ def test_tensor_function_matches_stylize_and_maps_a_dataset(untrained, pictures)
     batch = untrained.stylize_tensor(np.stack([content, content[::-1]]), transforms).numpy()
     np.testing.assert_allclose(batch[1], mapped[1], atol=1e-4)
     assert not np.allclose(batch[0], batch[1], atol=1e-2)
+
+
+def test_a_style_prepared_for_every_place_serves_any_of_them(untrained, pictures):
+    content, style = pictures
+    from tfstyle.wct2.config import PhotorealConfig
+
+    encoded = untrained.encode_style(style, PhotorealConfig(style_size=None))
+    every = untrained.style_statistics(encoded, model_lib.PLACES)
+    for places in (("decoder",), ("encoder", "skip", "decoder")):
+        np.testing.assert_allclose(
+            untrained.stylize(content, every, size=None, transfer_at=places),
+            untrained.stylize(content, style, size=None, style_size=None, transfer_at=places),
+            atol=1e-4)
+    only_decoder = untrained.style_statistics(encoded, ("decoder",))
+    with pytest.raises(ConfigError, match="prepared for other places"):
+        untrained.stylize(content, only_decoder, size=None, transfer_at=("encoder",))
 
 
 def test_style_statistics_give_the_same_transfer_as_the_features():

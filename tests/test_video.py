@@ -4,6 +4,7 @@ smearing of a moving object), resuming, and one-line errors that write
 nothing. Every clip is made here."""
 
 import json
+import pathlib
 import subprocess
 
 import numpy as np
@@ -219,6 +220,23 @@ def test_frames_of_different_sizes_are_refused_before_anything_is_written(tmp_pa
     with pytest.raises(ImageError, match="frames of different sizes"):
         stylize_clip(tmp_path / "frames", tmp_path / "out.mp4", lambda f: f, settings={})
     assert not (tmp_path / "out.mp4.frames").exists()
+
+
+def test_a_missing_clip_is_named_whatever_the_output(tmp_path):
+    # Not an image output's complaint about a frames folder's missing extension.
+    finished = run("arbitrary", "--content=gone.mp4", "--output=frames/", cwd=tmp_path)
+    assert finished.returncode == 1 and "no such clip: gone.mp4" in finished.stderr, \
+        finished.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_frames_folders_record_takes_its_whole_name():
+    from tfstyle.cli.output import sidecar_path
+
+    assert sidecar_path("run1.5/") == pathlib.Path("run1.5.json")
+    assert sidecar_path("frames") == pathlib.Path("frames.json")
+    assert sidecar_path("out.mp4") == pathlib.Path("out.json")
+    assert sidecar_path("out.png") == pathlib.Path("out.json")
 
 
 def test_cli_clip_output_must_be_a_clip(tmp_path):

@@ -218,12 +218,12 @@ def infrared(content, examples=None, config=None, *, style: Sequence = (), fit=N
 
 
 def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *, model=None,
-          fit=None, temporal_weight: float = 0.5, overwrite: bool = False, channels: int = 3,
+          fit=None, temporal_weight: Optional[float] = None, overwrite: bool = False, channels: int = 3,
           callback=None, **overrides):
     """A clip (.mp4, .webm, .mov, .gif, or a folder of frames) through a
     method into `output` (a clip, .gif, or a folder of frames ending in /),
     streamed, temporally consistent (`temporal_weight`; 0: each frame on its
-    own), resumable. `method` is a command's name ("arbitrary", "multistyle",
+    own; None: the command's default, 0.6, or 0.5 for "transfer"), resumable. `method` is a command's name ("arbitrary", "multistyle",
     "photoreal", "adain", "infrared", "transfer") with `style`, `config`,
     `model` and `overrides` as for that method (infrared: `fit=` a fit or its
     file), or a `Recipe`. Returns a `tfstyle.clips.stylize.VideoResult` with
@@ -235,6 +235,8 @@ def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *
     recipe = method if isinstance(method, Recipe) else _recipe(method, style, config, model, fit,
                                                                overrides)
     style_image = style_of(recipe)
+    if temporal_weight is None:
+        temporal_weight = _default_temporal_weight(recipe)
     settings = dict(recipe.settings(), temporal_weight=temporal_weight, output_channels=channels)
     from tfstyle.clips.clip import probe
     from tfstyle.clips.store import FrameStore
@@ -249,6 +251,15 @@ def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *
                         temporal_weight=temporal_weight, overwrite=overwrite, channels=channels,
                         style=style_image, vgg_weights=getattr(recipe, "vgg_weights", None),
                         callback=callback)
+
+
+def _default_temporal_weight(recipe) -> float:
+    """The `temporal_weight` the recipe's command defaults to."""
+    from tfstyle import methods
+    from tfstyle.cli.common import Run
+    from tfstyle.gatys.recipe import GatysRecipe
+
+    return methods.GATYS_TEMPORAL_WEIGHT if isinstance(recipe, GatysRecipe) else Run.temporal_weight
 
 
 def _recipe(method: str, style, config, model, fit, overrides):

@@ -55,12 +55,19 @@ class Command:
 
 
 _GATYS = "tfstyle.cli.gatys:run"
+# Clips: the one-pass commands blend at Run's temporal_weight (0.6); Gatys'
+# temporal loss was measured at 0.5 (docs/video.md).
+GATYS_TEMPORAL_WEIGHT = 0.5
 COMMANDS: Tuple[Command, ...] = (
     Command("transfer", "Gatys et al. 2016: the photo repainted by optimizing it (the default "
             "command).", StyleConfig,
             ("content", "style", *_OUT, *_FOLDERS, *_VIDEO, "style_mask", "style_source_mask",
              "vgg_weights", "seeds", *_BOARD),
-            _GATYS, "tfstyle.api:transfer", "tfstyle.gatys.recipe:GatysRecipe", "transfer"),
+            _GATYS, "tfstyle.api:transfer", "tfstyle.gatys.recipe:GatysRecipe", "transfer",
+            defaults={"temporal_weight": GATYS_TEMPORAL_WEIGHT},
+            help={"temporal_weight": "Clips: the strength of the temporal loss, w / (1 - w) x "
+                                     "100 in units of the content term (0: every frame on its "
+                                     "own)."}),
     Command("texture", "A texture from noise matching only the style (the paper's Fig. 1).",
             StyleConfig, ("style", "output", "overwrite", "output_size", "vgg_weights", *_BOARD),
             _GATYS, "tfstyle.api:texture", mode="texture", skip=_ONE_PASS),

@@ -182,7 +182,7 @@ class ClipFn(StylizeFn):
     worker), and the result written under a temporary name and renamed."""
 
     def __init__(self, recipe: Recipe, overwrite: bool = False, channels: int = 3,
-                 temporal_weight: float = 0.5):
+                 temporal_weight: float = 0.6):
         super().__init__(recipe, overwrite, channels)
         self.temporal_weight = temporal_weight
         self.settings = dict(self.settings, temporal_weight=temporal_weight)

@@ -257,6 +257,9 @@ def _first_typed_error(args: Sequence[str], message: str,
     from tfstyle.core.image import check_output_path
 
     keeps = "--overwrite" not in args and not any(a.startswith("--content_dir") for a in args)
+    # A clip's output (a clip or a folder of frames) is checked by its run.
+    keeps = keeps and not any(a.startswith("--content=") and is_video(a.split("=", 1)[1])
+                              for a in args)
     for token in args[:culprit]:
         name, _, value = token[2:].partition("=")
         if not token.startswith("--") or not value:

@@ -84,8 +84,15 @@ class ProgressPrinter:
 
 
 def sidecar_path(output) -> pathlib.Path:
-    """``out.png`` -> ``out.json``: the run's record beside the image."""
-    return pathlib.Path(output).with_suffix(".json")
+    """``out.png`` -> ``out.json``: the run's record beside the image; a
+    folder of frames (``frames/``, ``run1.5/``) -> ``frames.json``,
+    ``run1.5.json`` (its whole name)."""
+    from tfstyle.clips.store import is_frames_folder
+
+    path = pathlib.Path(output)
+    if is_frames_folder(output):
+        return path.with_name(path.name + ".json")
+    return path.with_suffix(".json")
 
 
 def check_sidecar(output, overwrite: bool):

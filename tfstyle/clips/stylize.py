@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 # How much of the previous output a frame keeps where the flow is reliable
 # (benchmarks/video_bench.py, docs/video.md).
-TEMPORAL_WEIGHT = 0.5
+TEMPORAL_WEIGHT = 0.6
 
 
 @dataclasses.dataclass(frozen=True)

@@ -87,6 +87,52 @@ class GramDistance:
                               for n in self.layers]))
 
 
+# Chroma bins of `invented_chroma`: CIELAB a* and b* in [-128, 128), 4 units wide.
+CHROMA_BIN, CHROMA_RANGE = 4.0, 128.0
+
+
+def _chroma_bins(image) -> np.ndarray:
+    """[H * W] bin indices of the pixels' CIELAB (a*, b*)."""
+    from skimage.color import rgb2lab
+
+    ab = rgb2lab(np.clip(as_image(image, None), 0, 1))[..., 1:].reshape(-1, 2)
+    side = int(2 * CHROMA_RANGE / CHROMA_BIN)
+    cells = np.clip(((ab + CHROMA_RANGE) / CHROMA_BIN).astype(int), 0, side - 1)
+    return cells[:, 0] * side + cells[:, 1]
+
+
+def chroma_support(image, share: float = 0.99) -> np.ndarray:
+    """[bins] bool: the densest chroma bins of `image` that together hold
+    `share` of its pixels, grown by one bin each way (a shade next to a
+    present one is not new)."""
+    side = int(2 * CHROMA_RANGE / CHROMA_BIN)
+    counts = np.bincount(_chroma_bins(image), minlength=side * side).astype(np.float64)
+    order = np.argsort(counts)[::-1]
+    kept = np.cumsum(counts[order]) <= share * counts.sum()
+    kept[np.argmax(~kept) if not kept.all() else -1] = True  # the bin that crosses `share`
+    support = np.zeros(side * side, bool)
+    support[order[kept]] = True
+    grid = support.reshape(side, side)
+    grown = grid.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            grown |= np.roll(np.roll(grid, dy, 0), dx, 1)
+    return grown.reshape(-1)
+
+
+def invented_chroma(output, *references, share: float = 0.99) -> float:
+    """The share of `output`'s pixels whose chroma (CIELAB a*, b*, 4-unit
+    bins) lies outside every reference's `chroma_support` (its densest bins
+    holding `share` of its pixels, one bin of margin): colours that neither
+    the content nor the style has. 0: none invented."""
+    if not references:
+        raise ValueError("invented_chroma needs at least one reference image")
+    support = np.zeros_like(chroma_support(references[0], share))
+    for reference in references:
+        support |= chroma_support(reference, share)
+    return float(np.mean(~support[_chroma_bins(output)]))
+
+
 def warping_error(frames, flows=None, inputs=None, preset: str = "medium") -> float:
     """The warping error of Lai et al. 2018: the mean over t of
     sum M_t ||V_t - warp(V_{t+1})||^2 / sum M_t, V the clip (frames [H, W, 3]

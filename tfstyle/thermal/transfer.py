@@ -124,14 +124,14 @@ class Texture:
         content = as_rgb(image) if image.ndim == 2 else image
         if max(content.shape[:2]) <= TEXTURE_MAX_SIDE:
             return luminance(self.model.stylize(content, self.statistics[nearest], alpha=alpha,
-                                                size=None))
+                                                size=None, transfer_at=PLACES))
         # A large photo gets the texture at TEXTURE_MAX_SIDE, added back as
         # the change it made: WCT² at full size would need tens of GB.
         from tfstyle.core.image import fit_long_side, resize
 
         small = resize(content, fit_long_side(content.shape[:2], TEXTURE_MAX_SIDE))
         change = luminance(self.model.stylize(small, self.statistics[nearest], alpha=alpha,
-                                              size=None)) - luminance(small)
+                                              size=None, transfer_at=PLACES)) - luminance(small)
         # core.image.resize clips to [0, 1]: the change, in [-1, 1], goes through halved.
         change = resize((change[..., None] + 1) / 2, content.shape[:2])[..., 0] * 2 - 1
         return luminance(content) + change

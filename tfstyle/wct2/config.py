@@ -19,8 +19,9 @@ class PhotorealConfig:
     alpha: float = option(1.0, "Content-style trade-off in [0, 1] at every WCT: alpha * "
                           "transferred + (1 - alpha) * the photo's own features.")
     transfer_at: Tuple[str, ...] = option(
-        PLACES, "Where WCT applies, of encoder, skip (the wavelet details) and decoder (the "
-        "paper's figures: all three).")
+        ("decoder",), "Where WCT applies, of encoder, skip (the wavelet details) and decoder "
+        "(the paper's figures: all three; decoder alone looks most like a photograph, "
+        "docs/photoreal.md).")
     size: Optional[int] = option(512, "Long side of the content and output in pixels (0 or "
                                  "None: the content's own size).")
     style_size: Optional[int] = option(512, "Long side the style is encoded at (0 or None: its "

@@ -249,19 +249,26 @@ class Photoreal:
         places already converted stay as they are. For `stylize`: many photos
         in one style need the eigendecompositions once."""
         def of(features):
+            if features is None:
+                raise ConfigError(f"the style was prepared for other places than "
+                                  f"{','.join(places)}; prepare it for these")
             if isinstance(features, dict):
                 return features
             return wct_lib.style_statistics(np.asarray(features)[0], labels)
 
         use_encoder, use_decoder = "encoder" in places, "decoder" in places
+        decoder = dict(encoded.decoder)
+        if decoder.get(4) is None:  # prepared with the encoder: the same features
+            decoder[4] = encoded.encoder.get(4)
         return Encoded(
             {level: of(f) if use_encoder else None for level, f in encoded.encoder.items()},
             {pool: [of(f) for f in encoded.skips[pool]] if "skip" in places else None
              for pool in POOLS},
             {level: of(f) if use_decoder and not (level == 4 and use_encoder) else None
-             for level, f in encoded.decoder.items()})
+             for level, f in decoder.items()})
 
-    def style_transforms(self, encoded: Encoded, places: Sequence[str] = PLACES) -> dict:
+    def style_transforms(self, encoded: Encoded,
+                         places: Sequence[str] = _DEFAULTS.transfer_at) -> dict:
         """Every WCT's style side (`wct.style_transform`) for `stylize_tensor`,
         keyed by place: ('encoder', level), ('decoder', level), (pool, i)."""
         stats = self.style_statistics(encoded, places)

@@ -2,9 +2,10 @@
 equations, with label maps (region to region).
 
 For features F (C channels x N positions) with mean m:
-    covariance  S = (F - m)(F - m)^T / (N - 1) + eps I = E diag(L) E^T
+    covariance  S = (F - m)(F - m)^T / (N - 1) + (eps + RIDGE) I = E diag(L) E^T
     whitening   W = E diag(L)^(-1/2) E^T (F_c - m_c)         (identity covariance)
     colouring   F_cs = E_s diag(L_s)^(1/2) E_s^T W + m_s     (the style's covariance)
+    clamp       F_cs clipped to [min F_c, max F_c]                 (CLAMP)
     blend       alpha F_cs + (1 - alpha) F_c
 The eigendecompositions run in float64 on the host: float32 loses the small
 eigenvalues that whitening divides by.
@@ -19,6 +20,19 @@ import threadpoolctl
 log = logging.getLogger(__name__)
 
 EPS = 1e-5
+# Added to both covariances' diagonals (the encoder's units: a feature's mean
+# activation is about one). A direction whose variance is well below RIDGE
+# is neither whitened nor coloured much, so weak directions (fine detail,
+# noise) pass through instead of being amplified into fringes and blotches;
+# strong ones are transferred as before, and WCT(F, F) stays F. The WCT²
+# release adds 1 to both; 0.1 moved the style further on every pair measured
+# at no cost in edges (docs/photoreal.md, "What made outputs unphotographic").
+# 0: the textbook transform.
+RIDGE = 0.1
+# The transferred features are clamped to the content's range at each place
+# (as the WCT² release does): a colouring cannot push a feature beyond what
+# the photo itself has, where the decoder would invent colours.
+CLAMP = True
 # Eigenvalues are raised to at least this share of the largest.
 RELATIVE_FLOOR = 1e-5
 # A label region needs this many positions at a level for its covariance to
@@ -41,7 +55,7 @@ def _stats(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         centred = features[start:start + CHUNK].astype(np.float64) - mean
         cov += centred.T @ centred
     cov /= max(len(features) - 1, 1)
-    values, vectors = np.linalg.eigh(cov + EPS * np.eye(cov.shape[0]))
+    values, vectors = np.linalg.eigh(cov + (EPS + RIDGE) * np.eye(cov.shape[0]))
     return mean, np.maximum(values, RELATIVE_FLOOR * values.max()), vectors
 
 
@@ -58,10 +72,12 @@ def _coloured(content: np.ndarray, style: Tuple[np.ndarray, np.ndarray],
     mean_s, colour = style
     matrix = ((vectors_c * values_c ** -0.5) @ vectors_c.T) @ colour
     # Applied in float64 chunk by chunk, kept in the features' own dtype.
+    low, high = (content.min(), content.max()) if CLAMP and len(content) else (-np.inf, np.inf)
     out = np.empty(content.shape, np.result_type(content.dtype, np.float32))
     for start in range(0, len(content), CHUNK):
         part = content[start:start + CHUNK].astype(np.float64)
-        out[start:start + CHUNK] = alpha * ((part - mean_c) @ matrix + mean_s) + (1 - alpha) * part
+        moved = np.clip((part - mean_c) @ matrix + mean_s, low, high)
+        out[start:start + CHUNK] = alpha * moved + (1 - alpha) * part
     return out
 
 
@@ -153,10 +169,13 @@ def wct_tensor(content, style_mean, colouring, alpha: float = 1.0):
     centred = flat - mean
     count = tf.cast(tf.shape(flat)[1], tf.float64)
     cov = tf.matmul(centred, centred, transpose_a=True) / tf.maximum(count - 1.0, 1.0)
-    cov += EPS * tf.eye(shape[3], dtype=tf.float64)
+    cov += (EPS + RIDGE) * tf.eye(shape[3], dtype=tf.float64)
     values, vectors = tf.linalg.eigh(cov)
     values = tf.maximum(values, RELATIVE_FLOOR * tf.reduce_max(values, axis=-1, keepdims=True))
     whiten = tf.matmul(vectors * tf.math.rsqrt(values)[:, None, :], vectors, transpose_b=True)
     coloured = tf.matmul(tf.matmul(centred, whiten), tf.constant(colouring)) + tf.constant(style_mean)
+    if CLAMP:
+        coloured = tf.clip_by_value(coloured, tf.reduce_min(flat, axis=[1, 2], keepdims=True),
+                                    tf.reduce_max(flat, axis=[1, 2], keepdims=True))
     out = alpha * coloured + (1.0 - alpha) * flat
     return tf.cast(tf.reshape(out, shape), content.dtype)
