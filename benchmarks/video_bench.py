@@ -72,6 +72,20 @@ def exact_error(out_dir, flows):
     return metrics.warping_error(frames, flows=pairs)
 
 
+def input_floor(clip, flows, size):
+    """The warping error of the input clip itself at the output's size: a
+    clip that moves exactly with the flow still loses detail to bilinear
+    resampling (a zoom), so no output can go below about this."""
+    from tfstyle.clips.clip import frames as read_frames, probe
+    from tfstyle.core.image import fit_long_side, resize, save_image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp)
+        for i, frame in enumerate(read_frames(probe(clip))):
+            save_image(out / f"{i:05d}.png", resize(frame, fit_long_side(frame.shape[:2], size)))
+        return exact_error(out, flows)
+
+
 def fit_examples(examples, tmp):
     """The infrared rows' fit, made once (on the samples' toy pairs by default)."""
     from tfstyle.core import samples
@@ -116,6 +130,10 @@ def main():
             clips[kind] = (tmp / f"{kind}.mp4", flows)
         if args.clip:
             clips["yours"] = (pathlib.Path(args.clip), None)
+        for kind, (clip, flows) in clips.items():
+            if flows:  # what resampling alone costs: the input clip's own warping error
+                print(f"- {kind}: the input clip's own E_warp (exact flows, at --size): "
+                      f"{input_floor(clip, flows, args.size):.5f}")
         print("| clip | method | temporal | E_warp (exact flows) | E_warp (record) | style "
               "distance | frames/s | peak GiB |")
         print("|---|---|---|---|---|---|---|---|")

@@ -344,3 +344,17 @@ def test_beam_stylizes_a_folder_of_clips(tmp_path, monkeypatch):
     again = run("multistyle", "--content_dir=clips", "--output_dir=out", "--size=48",
                 "--beam_runner=DirectRunner", cwd=tmp_path)
     assert again.returncode == 0 and "2 already there" in again.stderr, again.stderr
+
+
+def test_the_blend_weight_is_per_command():
+    from tfstyle import api
+    from tfstyle.cli.main import flag_values
+    from tfstyle.gatys.recipe import GatysRecipe
+    from tfstyle.magenta.recipe import MultistyleRecipe
+    from tfstyle import methods
+
+    assert flag_values(methods.BY_NAME["transfer"])["temporal_weight"].default == 0.5
+    for name in ("arbitrary", "multistyle", "photoreal", "adain", "infrared"):
+        assert flag_values(methods.BY_NAME[name])["temporal_weight"].default == 0.6, name
+    assert api._default_temporal_weight(GatysRecipe.__new__(GatysRecipe)) == 0.5
+    assert api._default_temporal_weight(MultistyleRecipe.__new__(MultistyleRecipe)) == 0.6
