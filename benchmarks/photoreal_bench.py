@@ -24,7 +24,7 @@ Sections (all by default; `--only=reconstruction,speed` picks some):
                   photo itself is the reference row. --sheet writes a strip
                   content | style | outputs.
   speed           Random --size^2 and (2 --size)^2 content and style images:
-                  seconds of `Photoreal.stylize` (all places, alpha 1; median
+                  seconds of `Photoreal.stylize` (default places, alpha 1; median
                   of --repeats after a warm-up), split into the WCT part (time
                   inside tfstyle.wct2.wct.transfer_features, timed by
                   wrapping it) and the network part (the rest: every conv, the
@@ -68,7 +68,8 @@ from common import (REPO, add_images_argument, image_paths, median_seconds,  # n
 SECTIONS = ("reconstruction", "photorealism", "unlike", "speed")
 # Unlike pairs (content:style) of the unlike section; see unlike_path.
 UNLIKE = ("tubingen.jpg:golden_gate.jpg,ir/visible/llvip_190004.jpg:tubingen.jpg,"
-          "skimage:coffee.png:photoreal/style/in14.png")
+          "skimage:rocket.jpg:skimage:coffee.png,skimage:coffee.png:skimage:rocket.jpg,"
+          "skimage:astronaut.png:skimage:chelsea.png")
 SHIPPED = REPO / "tfstyle" / "wct2" / "data" / "wct2_decoder_cat5.npz"
 HELD_OUT = ("tubingen.jpg", "golden_gate.jpg")  # + ir/visible/* + the photoreal pair
 PAIR = ("photoreal/content/in14.png", "photoreal/style/in14.png")
@@ -430,8 +431,8 @@ def unlike(model, args, pairs):
 
 def speed(model, args):
     timer = WctTimer()
-    print(f"\n## speed: Photoreal.stylize on random square content and style, all places "
-          f"({model.kind}); median of {args.repeats} after a warm-up")
+    print(f"\n## speed: Photoreal.stylize on random square content and style, the default "
+          f"places ({model.kind}); median of {args.repeats} after a warm-up")
     print(machine_line())
     print("network = the call minus the time inside wct.transfer_features; conv GFLOP: encoder "
           "and decoder on the content and on the style; roofline: bare tf.nn.conv2d forward "
@@ -509,7 +510,8 @@ def child_big(args):
 
 # -- main ------------------------------------------------------------------------
 
-def main():
+def arguments():
+    """The command line's parser."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections of {', '.join(SECTIONS)} (default: all)")
@@ -537,6 +539,11 @@ def main():
     parser.add_argument("--child_style", type=int, default=512, help=argparse.SUPPRESS)
     parser.add_argument("--warmup", type=int, default=64, help=argparse.SUPPRESS)
     add_images_argument(parser)
+    return parser
+
+
+def main():
+    parser = arguments()
     args = parser.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     wrong = [s for s in only if s not in SECTIONS]

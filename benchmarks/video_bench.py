@@ -103,6 +103,40 @@ def fit_examples(examples, tmp):
     return tmp / "fit.npz"
 
 
+def table(clips, methods, tmp, size, extra):
+    """Prints a row per clip, method and temporal setting; returns the
+    issue's targets as (text, met) pairs."""
+    print("| clip | method | temporal | E_warp (exact flows) | E_warp (record) | style "
+          "distance | frames/s | peak GiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    verdicts = []
+    for kind, (clip, flows) in clips.items():
+        for method in methods:
+            rows = {}
+            for temporal in (False, True):
+                out = tmp / f"{kind}-{method}-{temporal}"
+                record, peak = run_case(method, clip, out, size, temporal,
+                                        extra.get(method, []))
+                exact = exact_error(out, flows) if flows else float("nan")
+                rows[temporal] = (exact if flows else record["warping_error"], record)
+                print(f"| {kind} | {method} | {'yes' if temporal else 'no'} | {exact:.5f} | "
+                      f"{record['warping_error']:.5f} | {record['style_distance'] or '–'} | "
+                      f"{record['frames_per_second']:.2f} | {peak:.2f} |", flush=True)
+            (flat, flat_record), (ours, our_record) = rows[False], rows[True]
+            ratio = ours / flat
+            sd0, sd1 = flat_record["style_distance"], our_record["style_distance"]
+            # Lower is closer to the style: only a rise counts against the target.
+            style_ok = sd0 is None or sd1 <= (1 + STYLE_TOLERANCE) * sd0
+            verdicts.append((f"{kind} {method}: E_warp ratio {ratio:.2f} (<= {RATIO_TARGET})"
+                             f", style distance {sd1} vs {sd0}", ratio <= RATIO_TARGET
+                             and style_ok))
+            if method in FPS_TARGETS:
+                fps = our_record["frames_per_second"]
+                verdicts.append((f"{kind} {method}: {fps:.2f} frames/s (>= "
+                                 f"{FPS_TARGETS[method]})", fps >= FPS_TARGETS[method]))
+    return verdicts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default="arbitrary,multistyle,photoreal")
@@ -134,34 +168,7 @@ def main():
             if flows:  # what resampling alone costs: the input clip's own warping error
                 print(f"- {kind}: the input clip's own E_warp (exact flows, at --size): "
                       f"{input_floor(clip, flows, args.size):.5f}")
-        print("| clip | method | temporal | E_warp (exact flows) | E_warp (record) | style "
-              "distance | frames/s | peak GiB |")
-        print("|---|---|---|---|---|---|---|---|")
-        verdicts = []
-        for kind, (clip, flows) in clips.items():
-            for method in methods:
-                rows = {}
-                for temporal in (False, True):
-                    out = tmp / f"{kind}-{method}-{temporal}"
-                    record, peak = run_case(method, clip, out, args.size, temporal,
-                                            extra.get(method, []))
-                    exact = exact_error(out, flows) if flows else float("nan")
-                    rows[temporal] = (exact if flows else record["warping_error"], record)
-                    print(f"| {kind} | {method} | {'yes' if temporal else 'no'} | {exact:.5f} | "
-                          f"{record['warping_error']:.5f} | {record['style_distance'] or '–'} | "
-                          f"{record['frames_per_second']:.2f} | {peak:.2f} |", flush=True)
-                (flat, flat_record), (ours, our_record) = rows[False], rows[True]
-                ratio = ours / flat
-                sd0, sd1 = flat_record["style_distance"], our_record["style_distance"]
-                # Lower is closer to the style: only a rise counts against the target.
-                style_ok = sd0 is None or sd1 <= (1 + STYLE_TOLERANCE) * sd0
-                verdicts.append((f"{kind} {method}: E_warp ratio {ratio:.2f} (<= {RATIO_TARGET})"
-                                 f", style distance {sd1} vs {sd0}", ratio <= RATIO_TARGET
-                                 and style_ok))
-                if method in FPS_TARGETS:
-                    fps = our_record["frames_per_second"]
-                    verdicts.append((f"{kind} {method}: {fps:.2f} frames/s (>= "
-                                     f"{FPS_TARGETS[method]})", fps >= FPS_TARGETS[method]))
+        verdicts = table(clips, methods, tmp, args.size, extra)
         for text, ok in verdicts:
             print(f"- {text}: {'met' if ok else 'NOT met'}")
         if args.length_check:

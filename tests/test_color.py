@@ -52,3 +52,10 @@ def test_mean_std_transfer_matches_each_channel():
     np.testing.assert_allclose(out.reshape(-1, 3).std(0), reference.reshape(-1, 3).std(0),
                                atol=0.02)
     assert 0.0 <= out.min() and out.max() <= 1.0
+    # A wide reference pushes values past [0, 1]: clipped, not wrapped; a flat
+    # channel (no spread to scale) takes the reference's mean.
+    flat = image.copy()
+    flat[..., 2] = 0.5
+    wide = color.match_mean_std(flat, np.stack([np.zeros((10, 10, 3)), np.ones((10, 10, 3))]))
+    assert wide.min() == 0.0 and wide.max() == 1.0
+    np.testing.assert_allclose(wide[..., 2], 0.5, atol=1e-6)

@@ -55,7 +55,9 @@ def test_invented_chroma_counts_colours_neither_reference_has():
     speckled = red.copy()
     speckled[0, :5] = (0.1, 0.7, 0.1)  # 5 of 1200 pixels green
     assert metrics.invented_chroma(green, speckled) == 1.0
-    # Brightness alone is not chroma: a grey output of colourful references.
+    # Brightness alone is not chroma: a light grey against a dark grey.
     assert metrics.invented_chroma(_solid((0.5, 0.5, 0.5)), _solid((0.2, 0.2, 0.2))) == 0.0
+    # Keeping every pixel (share 1) keeps the bins that hold them, not the whole plane.
+    assert metrics.invented_chroma(green, red, share=1.0) == 1.0
     with pytest.raises(ValueError):
         metrics.invented_chroma(red)

@@ -173,6 +173,15 @@ def test_the_ridge_transfers_strong_directions_and_passes_weak_ones(monkeypatch)
     assert textbook[:, 1].var() / content[:, 1].var() > 15
 
 
+def test_flat_features_stay_finite_with_the_default_ridge_and_clamp():
+    content = _correlated(300, 6, 0.0, 4.0, seed=3)
+    out = wct.wct(content, np.full((200, 6), 3.0))
+    assert np.isfinite(out).all() and content.min() <= out.min() <= out.max() <= content.max()
+    # A one-colour content region stays that colour: its range is one value.
+    out = wct.wct(np.full((100, 6), -1.5), _correlated(300, 6, 2.0, 4.0, seed=4))
+    np.testing.assert_array_equal(out, -1.5)
+
+
 def test_the_transferred_features_stay_in_the_contents_range():
     content = _correlated(500, 4, 0.0, 1.0, seed=7)
     style = _correlated(500, 4, 30.0, 400.0, seed=8)  # far outside the content's range
@@ -839,14 +848,17 @@ def test_tensor_function_matches_stylize_and_maps_a_dataset(untrained, pictures)
     from tfstyle.wct2.config import PhotorealConfig
 
     encoded = untrained.encode_style(style, PhotorealConfig(style_size=None))
-    transforms = untrained.style_transforms(encoded)
-    expected = untrained.stylize(content, encoded, size=None)
-    one = untrained.stylize_tensor(content, transforms).numpy()
-    np.testing.assert_allclose(one, expected, atol=2e-3)
-    ds = tf.data.Dataset.from_tensor_slices(np.stack([content, content[::-1]]))
+    for places in (("decoder",), model_lib.PLACES):  # the default, and every place
+        transforms = untrained.style_transforms(encoded, places)
+        expected = untrained.stylize(content, encoded, size=None, transfer_at=places)
+        one = untrained.stylize_tensor(content, transforms).numpy()
+        np.testing.assert_allclose(one, expected, atol=2e-3)
+    # A batch of two unrelated images: each is clamped to its own range.
+    other = (content[::-1] * 0.3).astype(np.float32)
+    ds = tf.data.Dataset.from_tensor_slices(np.stack([content, other]))
     mapped = list(ds.map(lambda x: untrained.stylize_tensor(x, transforms)).as_numpy_iterator())
     np.testing.assert_allclose(mapped[0], expected, atol=2e-3)
-    batch = untrained.stylize_tensor(np.stack([content, content[::-1]]), transforms).numpy()
+    batch = untrained.stylize_tensor(np.stack([content, other]), transforms).numpy()
     np.testing.assert_allclose(batch[1], mapped[1], atol=1e-4)
     assert not np.allclose(batch[0], batch[1], atol=1e-2)
 
@@ -863,8 +875,9 @@ def test_a_style_prepared_for_every_place_serves_any_of_them(untrained, pictures
             untrained.stylize(content, style, size=None, style_size=None, transfer_at=places),
             atol=1e-4)
     only_decoder = untrained.style_statistics(encoded, ("decoder",))
-    with pytest.raises(ConfigError, match="prepared for other places"):
-        untrained.stylize(content, only_decoder, size=None, transfer_at=("encoder",))
+    for places in (("encoder",), ("skip",)):
+        with pytest.raises(ConfigError, match="prepared for other places"):
+            untrained.stylize(content, only_decoder, size=None, transfer_at=places)
 
 
 def test_style_statistics_give_the_same_transfer_as_the_features():

@@ -256,10 +256,10 @@ def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *
 def _default_temporal_weight(recipe) -> float:
     """The `temporal_weight` the recipe's command defaults to."""
     from tfstyle import methods
-    from tfstyle.cli.common import Run
+    from tfstyle.clips.stylize import TEMPORAL_WEIGHT
     from tfstyle.gatys.recipe import GatysRecipe
 
-    return methods.GATYS_TEMPORAL_WEIGHT if isinstance(recipe, GatysRecipe) else Run.temporal_weight
+    return methods.GATYS_TEMPORAL_WEIGHT if isinstance(recipe, GatysRecipe) else TEMPORAL_WEIGHT
 
 
 def _recipe(method: str, style, config, model, fit, overrides):

@@ -27,6 +27,7 @@ import pathlib
 import secrets
 import shlex
 import time
+from typing import Optional
 
 from tfstyle.batch import folders
 from tfstyle.batch.folders import BatchItem, BatchResult
@@ -182,8 +183,11 @@ class ClipFn(StylizeFn):
     worker), and the result written under a temporary name and renamed."""
 
     def __init__(self, recipe: Recipe, overwrite: bool = False, channels: int = 3,
-                 temporal_weight: float = 0.6):
+                 temporal_weight: Optional[float] = None):
+        from tfstyle.clips.stylize import TEMPORAL_WEIGHT
+
         super().__init__(recipe, overwrite, channels)
+        temporal_weight = TEMPORAL_WEIGHT if temporal_weight is None else temporal_weight
         self.temporal_weight = temporal_weight
         self.settings = dict(self.settings, temporal_weight=temporal_weight)
 

@@ -8,6 +8,7 @@ import pathlib
 import sys
 from typing import FrozenSet, Optional, Sequence, Tuple
 
+from tfstyle.clips.stylize import TEMPORAL_WEIGHT
 from tfstyle.core.errors import ConfigError, ImageError
 from tfstyle.core.options import option
 
@@ -90,7 +91,7 @@ class Run:
     video: bool = option(False, "With content_dir: the folder is one clip's frames (sorted by "
                          "name), stylized as a clip into output.")
     temporal_weight: float = option(
-        0.6, "Clips: how much of the previous output, warped by the optical flow of the input, "
+        TEMPORAL_WEIGHT, "Clips: how much of the previous output, warped by the optical flow of the input, "
         "each frame keeps where the flow is reliable (0: every frame on its own).")
     verbose: bool = option(False, "Show TensorFlow's start-up messages and info logs.")
     command: str = dataclasses.field(default="transfer", metadata={"internal": True})

@@ -91,6 +91,7 @@ def sidecar_path(output) -> pathlib.Path:
 
     path = pathlib.Path(output)
     if is_frames_folder(output):
+        path = path.resolve() if path.name in ("", ".", "..") else path
         return path.with_name(path.name + ".json")
     return path.with_suffix(".json")
 

@@ -107,14 +107,16 @@ def chroma_support(image, share: float = 0.99) -> np.ndarray:
     present one is not new)."""
     side = int(2 * CHROMA_RANGE / CHROMA_BIN)
     counts = np.bincount(_chroma_bins(image), minlength=side * side).astype(np.float64)
-    order = np.argsort(counts)[::-1]
-    kept = np.cumsum(counts[order]) <= share * counts.sum()
-    kept[np.argmax(~kept) if not kept.all() else -1] = True  # the bin that crosses `share`
+    order = np.argsort(-counts, kind="stable")
+    # The densest bins up to and including the one that crosses `share`.
+    last = int(np.searchsorted(np.cumsum(counts[order]), share * counts.sum()))
+    kept = order[:last + 1]
+    kept = kept[counts[kept] > 0]
     support = np.zeros(side * side, bool)
-    support[order[kept]] = True
+    support[kept] = True
     grid = support.reshape(side, side)
     grown = grid.copy()
-    for dy in (-1, 0, 1):
+    for dy in (-1, 0, 1):  # np.roll wraps at the plane's edge, which sRGB never reaches
         for dx in (-1, 0, 1):
             grown |= np.roll(np.roll(grid, dy, 0), dx, 1)
     return grown.reshape(-1)

@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 
 # The style-only route: WCT² of the photo at this alpha. Measured against
 # histogram matching, Magenta's arbitrary network and other alphas in
-# benchmarks/ir_bench.py (docs/infrared.md): the best SSIM of the routes
-# without pairs.
+# benchmarks/ir_bench.py (docs/infrared.md): the best mean SSIM over the
+# scenes of the routes without pairs.
 STYLE_ONLY_ALPHA = 0.5
 # The texture step runs at most at this long side (memory; see Texture).
 TEXTURE_MAX_SIDE = 1024

@@ -25,9 +25,10 @@ EPS = 1e-5
 # is neither whitened nor coloured much, so weak directions (fine detail,
 # noise) pass through instead of being amplified into fringes and blotches;
 # strong ones are transferred as before, and WCT(F, F) stays F. The WCT²
-# release adds 1 to both; 0.1 moved the style further on every pair measured
-# at no cost in edges (docs/photoreal.md, "What made outputs unphotographic").
-# 0: the textbook transform.
+# release adds 1 to both: that keeps more edges, but with label maps it moved
+# the style less than a plain colour transfer; 0.1 beat the colour transfer
+# on every pair measured (docs/photoreal.md, "What made outputs
+# unphotographic"). 0: the textbook transform.
 RIDGE = 0.1
 # The transferred features are clamped to the content's range at each place
 # (as the WCT² release does): a colouring cannot push a feature beyond what
