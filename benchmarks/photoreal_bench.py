@@ -255,19 +255,23 @@ def edge_ssim(content, output):
 
 
 class Before:
-    """The transform as it was before issue 28: WCT at every place, no ridge,
-    no clamp (the `--before` rows)."""
+    """The transform as it was before issue 28: WCT at every place (`before`),
+    no ridge, no clamp: the model's calls of `wct.transfer_features` and
+    `wct.style_statistics` get ridge 0 and clamp off while it is open."""
 
     def __enter__(self):
+        import functools
+
         from tfstyle.wct2 import wct
 
-        self.saved = wct.RIDGE, wct.CLAMP
-        wct.RIDGE, wct.CLAMP = 0.0, False
+        self.saved = wct.transfer_features, wct.style_statistics
+        wct.transfer_features = functools.partial(self.saved[0], ridge=0.0, clamp=False)
+        wct.style_statistics = functools.partial(self.saved[1], ridge=0.0)
 
     def __exit__(self, *exc):
         from tfstyle.wct2 import wct
 
-        wct.RIDGE, wct.CLAMP = self.saved
+        wct.transfer_features, wct.style_statistics = self.saved
 
 
 def before(render):

@@ -125,17 +125,14 @@ def _rel(a, b):
     return np.linalg.norm(a - b) / np.linalg.norm(b)
 
 
-@pytest.fixture
-def textbook(monkeypatch):
-    """WCT as the equations have it: no ridge, no clamp."""
-    monkeypatch.setattr(wct, "RIDGE", 0.0)
-    monkeypatch.setattr(wct, "CLAMP", False)
+# WCT as the equations have it: no ridge, no clamp.
+TEXTBOOK = dict(ridge=0.0, clamp=False)
 
 
-def test_wct_gives_the_styles_mean_and_covariance_by_the_zca_map(textbook):
+def test_wct_gives_the_styles_mean_and_covariance_by_the_zca_map():
     content = _correlated(2000, 8, RNG.normal(0, 5, 8), 30.0, seed=1)
     style = _correlated(1500, 8, RNG.normal(10, 5, 8), 200.0, seed=2)
-    out = wct.wct(content, style, alpha=1.0)
+    out = wct.wct(content, style, alpha=1.0, **TEXTBOOK)
     assert out.shape == content.shape and out.dtype == np.float64
     assert _rel(out.mean(0), style.mean(0)) < 1e-6
     assert _rel(np.cov(out.T), np.cov(style.T)) < 1e-6
@@ -146,30 +143,29 @@ def test_wct_gives_the_styles_mean_and_covariance_by_the_zca_map(textbook):
     expected = (content - content.mean(0)) @ np.linalg.inv(root_c) @ root_s + style.mean(0)
     assert _rel(out, expected) < 1e-6
     # alpha blends with the content features; alpha = 0 gives them back unchanged.
-    np.testing.assert_array_equal(wct.wct(content, style, alpha=0.0), content)
-    np.testing.assert_allclose(wct.wct(content, style, alpha=0.25), 0.25 * out + 0.75 * content,
+    np.testing.assert_array_equal(wct.wct(content, style, alpha=0.0, **TEXTBOOK), content)
+    np.testing.assert_allclose(wct.wct(content, style, alpha=0.25, **TEXTBOOK), 0.25 * out + 0.75 * content,
                                rtol=1e-12, atol=1e-9)
     # transfer_features: the same on [h, w, C] maps, as float32.
-    maps = wct.transfer_features(content.reshape(40, 50, 8), style.reshape(30, 50, 8))
+    maps = wct.transfer_features(content.reshape(40, 50, 8), style.reshape(30, 50, 8),
+                                 **TEXTBOOK)
     assert maps.shape == (40, 50, 8) and maps.dtype == np.float32
     np.testing.assert_allclose(maps.reshape(-1, 8), out, rtol=1e-5, atol=1e-4)
 
 
-def test_the_ridge_transfers_strong_directions_and_passes_weak_ones(monkeypatch):
+def test_the_ridge_transfers_strong_directions_and_passes_weak_ones():
     # Two directions: a strong one (content variance 10, style 400) and a weak
     # one (content 1e-3: fine detail or noise; style 0.02).
     rng = np.random.default_rng(3)
     content = rng.normal(0, 1, (4000, 2)) * [np.sqrt(10), np.sqrt(1e-3)]
     style = rng.normal(0, 1, (4000, 2)) * [20.0, np.sqrt(0.02)] + [5.0, 0.0]
-    monkeypatch.setattr(wct, "CLAMP", False)
-    out = wct.wct(content, style)
+    out = wct.wct(content, style, clamp=False)
     assert abs(out[:, 0].var() / style[:, 0].var() - 1) < 0.02  # transferred
     assert abs(out[:, 0].mean() - style[:, 0].mean()) < 1e-9
     # The weak direction keeps about its own size, instead of being blown up
     # 20 times to the style's variance as the textbook transform does.
     assert out[:, 1].var() / content[:, 1].var() < 1.5
-    monkeypatch.setattr(wct, "RIDGE", 0.0)
-    textbook = wct.wct(content, style)
+    textbook = wct.wct(content, style, **TEXTBOOK)
     assert textbook[:, 1].var() / content[:, 1].var() > 15
 
 
@@ -213,25 +209,25 @@ def test_wct_on_tensors_is_the_same_transform():
         np.testing.assert_allclose(got.reshape(-1, 6), expected, rtol=1e-4, atol=1e-4)
 
 
-def test_wct_with_flat_features_stays_finite(textbook):
+def test_wct_with_flat_features_stays_finite():
     content = _correlated(300, 6, 0.0, 4.0, seed=3)
     flat = np.full((200, 6), 3.0)
-    out = wct.wct(content, flat)
+    out = wct.wct(content, flat, **TEXTBOOK)
     assert np.isfinite(out).all()
     # A flat style has (regularized) covariance eps: the output is its value,
     # give or take sqrt(eps).
     assert np.abs(out - 3.0).max() < 10 * np.sqrt(wct.EPS)
     # A flat content (one colour) whitens to zero: the output is the style's mean.
     style = _correlated(300, 6, 2.0, 4.0, seed=4)
-    out = wct.wct(np.full((100, 6), -1.5), style)
+    out = wct.wct(np.full((100, 6), -1.5), style, **TEXTBOOK)
     assert np.isfinite(out).all()
     np.testing.assert_allclose(out, np.broadcast_to(style.mean(0), out.shape), atol=1e-9)
     out = wct.transfer_features(np.full((10, 10, 6), 0.25, np.float32),
-                                np.full((8, 8, 6), 7.0, np.float32))
+                                np.full((8, 8, 6), 7.0, np.float32), **TEXTBOOK)
     assert np.isfinite(out).all() and np.abs(out - 7.0).max() < 10 * np.sqrt(wct.EPS)
 
 
-def test_transfer_features_goes_region_to_region(textbook):
+def test_transfer_features_goes_region_to_region():
     h, w, c = 12, 16, 4
     content = _correlated(h * w, c, 0.0, 25.0, seed=5).reshape(h, w, c).astype(np.float32)
     # Content labels at twice the features' resolution: 1 left, 2 right, 3 (a
@@ -258,7 +254,8 @@ def test_transfer_features_goes_region_to_region(textbook):
     style = style.astype(np.float32)
 
     report = set()
-    out = wct.transfer_features(content, style, 1.0, c_labels, s_labels, report=report)
+    out = wct.transfer_features(content, style, 1.0, c_labels, s_labels, report=report,
+                                 **TEXTBOOK)
     assert out.shape == content.shape and np.isfinite(out).all()
     at = c_labels[::2, ::2]  # the labels at the features' grid
     for label in (1, 2):
