@@ -285,6 +285,48 @@ def test_the_temporal_term_is_masked_and_weighted():
     assert float(none(x)["temporal"]) == 0.0  # an unreliable pixel costs nothing
 
 
+def test_long_term_masks_hold_each_pixel_to_the_nearest_frame_that_saw_it():
+    from tfstyle.clips.stylize import long_term
+
+    class History:
+        """Earlier frames 1, 2 and 3 back; each saw a different part reliably."""
+        trust = {1: [1, 0, 0, 1], 2: [1, 1, 0, 0], 4: [1, 1, 1, 0]}
+
+        def earlier(self, frame, shape, gap):
+            if gap not in self.trust:
+                return None
+            return np.full((1, 4, 3), gap, np.float32), np.array([self.trust[gap]], np.float32)
+
+    warped, masks = long_term(History(), np.zeros((1, 4, 3), np.float32), (1, 4))
+    assert [w[0, 0, 0] for w in warped] == [1, 2, 4]
+    np.testing.assert_array_equal(np.concatenate(masks), [[1, 0, 0, 1], [0, 1, 0, 0],
+                                                          [0, 0, 1, 0]])
+    History.trust = {1: [1, 1, 1, 1]}  # no frame 2 back yet: stops at the first gap missing
+    warped, masks = long_term(History(), np.zeros((1, 4, 3), np.float32), (1, 4))
+    assert len(warped) == 1
+
+
+def test_the_temporal_term_sums_over_earlier_frames():
+    import tensorflow as tf
+
+    from tfstyle.gatys.temporal import TemporalObjective
+
+    class Base:
+        targets, content_weight = None, 1.0
+
+        def __call__(self, x):
+            return {"total": tf.constant(0.0)}
+
+    x = tf.fill([1, 2, 3, 3], 0.5)
+    ones, zeros = np.ones((2, 3, 3), np.float32), np.zeros((2, 3, 3), np.float32)
+    a, b = np.zeros((2, 3), np.float32), np.zeros((2, 3), np.float32)
+    a[0], b[1] = 1.0, 1.0
+    both = TemporalObjective(Base(), [zeros, ones], [a, b], 0.5, 10)(x)["temporal"]
+    first = TemporalObjective(Base(), zeros, a, 0.5, 10)(x)["temporal"]
+    second = TemporalObjective(Base(), ones, b, 0.5, 10)(x)["temporal"]
+    assert float(both) == pytest.approx(float(first) + float(second), rel=1e-6)
+
+
 @pytest.mark.slow
 def test_gatys_on_a_clip_starts_each_frame_from_the_warped_previous_one(tmp_path, real_weights):
     import tfstyle
@@ -295,9 +337,9 @@ def test_gatys_on_a_clip_starts_each_frame_from_the_warped_previous_one(tmp_path
     followed = []
     original = temporal.ClipRenderer.follow
 
-    def spy(self, *args):
-        followed.append(1)
-        return original(self, *args)
+    def spy(self, frame, warped, masks, weight):
+        followed.append(len(warped))
+        return original(self, frame, warped, masks, weight)
 
     temporal.ClipRenderer.follow = spy
     try:
@@ -306,7 +348,7 @@ def test_gatys_on_a_clip_starts_each_frame_from_the_warped_previous_one(tmp_path
                              temporal_weight=0.0)
     finally:
         temporal.ClipRenderer.follow = original
-    assert len(followed) == 3  # every frame after the first
+    assert followed == [1, 2, 2]  # every frame after the first, held to t-1 and t-2
     assert ours.frames == flat.frames == 4
     assert ours.warping_error < flat.warping_error
 

@@ -10,6 +10,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from tfstyle.clips.temporal import HISTORY
 from tfstyle.core.errors import ImageError
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 # How much of the previous output a frame keeps where the flow is reliable
 # (benchmarks/video_bench.py, docs/video.md).
 TEMPORAL_WEIGHT = 0.6
+# Gatys' temporal terms look back this many frames (Ruder et al. 2016's J).
+LONG_TERM_GAPS = (1, 2, 4)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +72,7 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
             done, start = store.done(), time.perf_counter()
         count = index + 1
         if index < done:
-            if index == done - 1:
+            if index >= done - HISTORY:  # what the next frame's temporal terms look back on
                 last = store.load(index)
                 blend.start_from(_resized(frame, last.shape[:2]), last)
             continue
@@ -94,14 +97,31 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
 
 def _next(render, blend, frame: np.ndarray, weight: float) -> np.ndarray:
     """The next output frame: a renderer with its own temporal method
-    (`follow`, Gatys') gets the warped previous output and the mask; the
-    others are blended."""
+    (`follow`, Gatys') gets the earlier outputs warped onto the frame and
+    their masks (`long_term`); the others are blended."""
     follow = getattr(render, "follow", None)
     if follow is None or weight <= 0 or blend.previous_output is None:
         return blend(frame, render(frame))
-    shape = blend.previous_output.shape[:2]
-    warped, trust, _ = blend.previous(frame, shape)
-    return blend.keep(frame, follow(frame, warped, trust, weight))
+    warped, masks = long_term(blend, frame, blend.previous_output.shape[:2])
+    return blend.keep(frame, follow(frame, warped, masks, weight))
+
+
+def long_term(blend, frame: np.ndarray, shape, gaps=LONG_TERM_GAPS):
+    """Ruder et al.'s long-term terms: the outputs `gaps` frames back (those
+    there are) warped onto `frame`, and their masks c_j = max(M_j - sum of
+    the nearer frames' masks, 0): each pixel is held to the nearest earlier
+    frame that saw it reliably. Returns ([warped], [mask]), nearest first."""
+    warped, masks, covered = [], [], 0.0
+    for gap in gaps:
+        earlier = blend.earlier(frame, shape, gap)
+        if earlier is None:
+            break
+        image, trust = earlier
+        mask = np.maximum(trust - covered, 0.0)
+        covered = covered + mask
+        warped.append(image)
+        masks.append(mask.astype(np.float32))
+    return warped, masks
 
 
 def with_source(settings: dict, info) -> dict:

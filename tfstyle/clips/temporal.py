@@ -13,10 +13,15 @@ flow. The style statistics themselves are computed once per clip by the
 recipes (a style vector, WCT statistics, encoded styles).
 """
 
+import collections
+
 import numpy as np
 
 # s of the input-agreement term c, in [0, 1] intensity units (RGB norm).
 AGREEMENT_SCALE = 0.1
+# Finished frames remembered (input, output): Gatys' long-term term reaches
+# back to t - 4 (Ruder et al.'s J = {1, 2, 4}).
+HISTORY = 4
 
 
 class Blend:
@@ -26,23 +31,39 @@ class Blend:
         from tfstyle.core.flow import Flow
 
         self.weight, self.flow = weight, Flow(preset)
-        self.previous_input = self.previous_output = None
+        self.history = collections.deque(maxlen=HISTORY)  # (input, output), oldest first
+
+    @property
+    def previous_output(self):
+        return self.history[-1][1] if self.history else None
 
     def start_from(self, frame: np.ndarray, output: np.ndarray):
-        """Continue after a finished frame (a resumed run)."""
-        self.previous_input, self.previous_output = frame, output
+        """Continue after a finished frame (a resumed run); call it for each
+        of the last `HISTORY` finished frames, oldest first."""
+        self.history.append((frame, output))
+
+    def earlier(self, frame: np.ndarray, shape, gap: int):
+        """(the output `gap` frames back warped onto `frame`'s grid at
+        `shape`, the flow's reliability M), or None if there is no such frame."""
+        from tfstyle.core.flow import reliable, warp
+
+        if gap > len(self.history):
+            return None
+        before, output = self.history[-gap]
+        current = _at(frame, shape)
+        backward, forward = self.flow(current, before), self.flow(before, current)
+        return warp(output, backward), reliable(backward, forward)
 
     def previous(self, frame: np.ndarray, shape):
         """(the previous output warped onto `frame`'s grid at `shape`, the
         flow's reliability M, the warped input's agreement c), or None for
         the first frame."""
         from tfstyle.core.flow import reliable, warp
-        from tfstyle.core.image import resize
 
-        if self.previous_output is None:
+        if not self.history:
             return None
-        current = resize(frame, shape) if frame.shape[:2] != tuple(shape) else frame
-        before = self.previous_input
+        current = _at(frame, shape)
+        before = self.history[-1][0]
         backward, forward = self.flow(current, before), self.flow(before, current)
         agree = np.exp(-((current - warp(before, backward)) ** 2).sum(-1)
                        / (2 * AGREEMENT_SCALE ** 2))
@@ -50,11 +71,7 @@ class Blend:
 
     def keep(self, frame: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Remembers `out` as the output of `frame`; returns it."""
-        from tfstyle.core.image import resize
-
-        shape = out.shape[:2]
-        self.previous_input = resize(frame, shape) if frame.shape[:2] != shape else frame
-        self.previous_output = out
+        self.history.append((_at(frame, out.shape[:2]), out))
         return out
 
     def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
@@ -65,3 +82,9 @@ class Blend:
             a = (self.weight * trust * agree)[..., None]
             out = np.clip((1 - a) * stylized + a * warped, 0.0, 1.0).astype(np.float32)
         return self.keep(frame, out)
+
+
+def _at(frame: np.ndarray, shape) -> np.ndarray:
+    from tfstyle.core.image import resize
+
+    return resize(frame, shape) if frame.shape[:2] != tuple(shape) else frame

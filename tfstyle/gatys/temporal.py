@@ -1,13 +1,16 @@
 """Gatys on clips (Ruder, Dosovitskiy & Brox 2016, "Artistic style transfer
 for videos"): the first frame is the full method; every later frame starts
 from the previous output warped by the optical flow of the input, and its
-objective gains their short-term temporal term, weighted per pixel by the
-reliability mask c (occlusions, motion boundaries and pixels leaving the
+objective gains their long-term temporal term, weighted per pixel by the
+reliability masks (occlusions, motion boundaries and pixels leaving the
 frame, `core.flow.reliable`):
 
-    L = alpha L_content + beta L_style + lambda (1/D) sum c (x - w)^2
+    L = alpha L_content + beta L_style + lambda (1/D) sum_j sum c_j (x - w_j)^2
 
-D the number of pixel values, w the warped previous output. lambda is
+D the number of pixel values, w_j the output j frames back (j in 1, 2, 4)
+warped onto this frame, c_j its mask less the nearer frames' (each pixel is
+held to the nearest earlier frame that saw it; `clips.stylize.long_term`).
+With j = 1 alone it is their short-term term. lambda is
 `temporal_weight` / (1 - temporal_weight) times TEMPORAL_SCALE, in units of
 the content term (see `TemporalObjective`). A warm start needs fewer
 iterations than a start from the photo: FOLLOW_FRACTION of `steps`, at
@@ -38,13 +41,16 @@ class TemporalObjective:
     scaled by the content layer's size so that its weight means the same at
     any frame size."""
 
-    def __init__(self, base, warped: np.ndarray, mask: np.ndarray, weight: float,
-                 content_values: int):
+    def __init__(self, base, warped, mask, weight: float, content_values: int):
+        """`warped` [H, W, 3] and `mask` [H, W], or lists of them (one per
+        earlier frame)."""
         self.base, self.targets = base, base.targets
-        self._warped = tf.constant(np.asarray(warped, np.float32)[None])
-        self._mask = tf.constant(np.asarray(mask, np.float32)[None, ..., None])
+        warped = np.stack(warped) if isinstance(warped, (list, tuple)) else np.asarray(warped)[None]
+        mask = np.stack(mask) if isinstance(mask, (list, tuple)) else np.asarray(mask)[None]
+        self._warped = tf.constant(warped.astype(np.float32))
+        self._mask = tf.constant(mask.astype(np.float32)[..., None])
         strength = TEMPORAL_SCALE * weight / (1.0 - weight)
-        self._scale = strength * base.content_weight * content_values / float(warped.size)
+        self._scale = strength * base.content_weight * content_values / float(warped[0].size)
 
     def render(self, x):
         return self.base.render(x)
@@ -62,7 +68,8 @@ class TemporalObjective:
 class ClipRenderer:
     """A Gatys recipe's renderer for clips: `render(frame)` is the whole
     method (the first frame, or every frame without temporal consistency);
-    `render.follow(frame, warped, mask, weight)` a later frame."""
+    `render.follow(frame, warped, masks, weight)` a later frame (lists,
+    nearest earlier frame first, as `clips.stylize.long_term` gives them)."""
 
     def __init__(self, styles: Sequence[np.ndarray], config: StyleConfig, weights):
         from tfstyle.gatys.passes import network
@@ -75,16 +82,17 @@ class ClipRenderer:
 
         return stylize(content, self.styles, self.config, weights=self.weights).image
 
-    def follow(self, frame, warped: np.ndarray, mask: np.ndarray, weight: float) -> np.ndarray:
+    def follow(self, frame, warped, mask, weight: float) -> np.ndarray:
         from tfstyle.gatys.inputs import finish_image, target_images
         from tfstyle.gatys.objective import GatysObjective
         from tfstyle.gatys.passes import optimize, plan_passes
         from tfstyle.gatys.targets import compute_targets
 
+        start = warped[0] if isinstance(warped, (list, tuple)) else warped
         content = as_image(frame, self.config.size)
         one = dataclasses.replace(self.config, scales="none")
         p = plan_passes(one, content, [as_image(s) for s in self.styles], None, None)[-1]
-        if p.grid or content.shape[:2] != warped.shape[:2]:  # tiled: each frame on its own
+        if p.grid or content.shape[:2] != start.shape[:2]:  # tiled: each frame on its own
             return self(frame)
         target_content, target_styles = target_images(p.content, p.styles, p.config)
         targets = compute_targets(
@@ -97,5 +105,5 @@ class ClipRenderer:
         layer = targets.content[p.config.content_layers[0][0]]
         objective = TemporalObjective(base, warped, mask, weight, int(np.prod(layer.shape)))
         steps = max(1, min(FOLLOW_MOST, round(self.config.steps * FOLLOW_FRACTION)))
-        out = optimize(objective, warped.astype(np.float32), p.config, None, steps)
+        out = optimize(objective, start.astype(np.float32), p.config, None, steps)
         return finish_image(out.image, content, self.config)
