@@ -289,7 +289,7 @@ def test_long_term_masks_hold_each_pixel_to_the_nearest_frame_that_saw_it():
     from tfstyle.clips.stylize import long_term
 
     class History:
-        """Earlier frames 1, 2 and 3 back; each saw a different part reliably."""
+        """Earlier frames 1, 2 and 4 back; each saw a different part reliably."""
         trust = {1: [1, 0, 0, 1], 2: [1, 1, 0, 0], 4: [1, 1, 1, 0]}
 
         def earlier(self, frame, shape, gap):

@@ -79,6 +79,8 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
         out = _next(render, blend, frame, temporal_weight)
         if channels == 1:
             out = gray_rgb(luminance(out))
+            # The next frame looks back on what is saved, as a resumed run does.
+            blend.history[-1] = (blend.history[-1][0], out)
         store.save(index, out)
         if callback is not None:
             callback(count, info.frames, time.perf_counter() - start)

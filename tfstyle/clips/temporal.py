@@ -50,6 +50,8 @@ class Blend:
         if gap > len(self.history):
             return None
         before, output = self.history[-gap]
+        if output.shape[:2] != tuple(shape):
+            return None
         current = _at(frame, shape)
         backward, forward = self.flow(current, before), self.flow(before, current)
         return warp(output, backward), reliable(backward, forward)

@@ -82,7 +82,7 @@ class ClipRenderer:
 
         return stylize(content, self.styles, self.config, weights=self.weights).image
 
-    def follow(self, frame, warped, mask, weight: float) -> np.ndarray:
+    def follow(self, frame, warped, masks, weight: float) -> np.ndarray:
         from tfstyle.gatys.inputs import finish_image, target_images
         from tfstyle.gatys.objective import GatysObjective
         from tfstyle.gatys.passes import optimize, plan_passes
@@ -103,7 +103,7 @@ class ClipRenderer:
             core=p.core)
         base = GatysObjective.from_config(self.extractor, targets, p.config, beta=p.beta)
         layer = targets.content[p.config.content_layers[0][0]]
-        objective = TemporalObjective(base, warped, mask, weight, int(np.prod(layer.shape)))
+        objective = TemporalObjective(base, warped, masks, weight, int(np.prod(layer.shape)))
         steps = max(1, min(FOLLOW_MOST, round(self.config.steps * FOLLOW_FRACTION)))
         out = optimize(objective, start.astype(np.float32), p.config, None, steps)
         return finish_image(out.image, content, self.config)

@@ -6,9 +6,9 @@ For features F (C channels x N positions) with mean m:
     whitening   W = E diag(L)^(-1/2) E^T (F_c - m_c)         (identity covariance)
     colouring   F_cs = E_s diag(L_s)^(1/2) E_s^T W + m_s     (the style's covariance)
     clamp       F_cs clipped to [min F_c, max F_c]                 (clamp)
-Every function takes `ridge` and `clamp` (defaults RIDGE and CLAMP); 0 and
-False give the textbook transform.
     blend       alpha F_cs + (1 - alpha) F_c
+The functions take `ridge` (and `clamp` where they colour), defaults RIDGE
+and CLAMP; 0 and False give the textbook transform.
 The eigendecompositions run in float64 on the host: float32 loses the small
 eigenvalues that whitening divides by.
 """
@@ -133,7 +133,7 @@ def transfer_features(content: np.ndarray, style, alpha: float = 1.0,
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         if not isinstance(style, dict):
             style = style_statistics(style, style_labels if content_labels is not None
-                                     else None, ridge)
+                                     else None, ridge=ridge)
         return _transfer_features(content, style, alpha, content_labels, report, ridge, clamp)
 
 
