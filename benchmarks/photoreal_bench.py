@@ -50,6 +50,7 @@ speed section. Run nothing else meanwhile when timing.
 """
 
 import argparse
+import functools
 import json
 import os
 import pathlib
@@ -281,12 +282,19 @@ def before(render):
     return run
 
 
+@functools.lru_cache(maxsize=None)
+def gram_distance():
+    """One VGG19 for every Gram distance of the run."""
+    from tfstyle.core.metrics import GramDistance
+
+    return GramDistance(layers=GRAM_LAYERS)
+
+
 def scorer(style):
     """(content, output) -> (edge SSIM, Gram distance to `style`, invented chroma)."""
-    from tfstyle.core.metrics import GramDistance, invented_chroma
+    from tfstyle.core.metrics import invented_chroma
 
-    distance = scorer.distance = getattr(scorer, "distance", None) or GramDistance(
-        layers=GRAM_LAYERS)
+    distance = gram_distance()
     target = distance.grams(style, None)
     return lambda content, out: (edge_ssim(content, out), distance(out, target, None),
                                  invented_chroma(out, content, style))

@@ -218,12 +218,13 @@ def infrared(content, examples=None, config=None, *, style: Sequence = (), fit=N
 
 
 def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *, model=None,
-          fit=None, temporal_weight: Optional[float] = None, overwrite: bool = False, channels: int = 3,
-          callback=None, **overrides):
+          fit=None, temporal_weight: Optional[float] = None, overwrite: bool = False,
+          channels: int = 3, callback=None, **overrides):
     """A clip (.mp4, .webm, .mov, .gif, or a folder of frames) through a
     method into `output` (a clip, .gif, or a folder of frames ending in /),
     streamed, temporally consistent (`temporal_weight`; 0: each frame on its
-    own; None: the command's default, 0.6, or 0.5 for "transfer"), resumable. `method` is a command's name ("arbitrary", "multistyle",
+    own; None: the command's default, 0.6, or 0.5 for "transfer"),
+    resumable. `method` is a command's name ("arbitrary", "multistyle",
     "photoreal", "adain", "infrared", "transfer") with `style`, `config`,
     `model` and `overrides` as for that method (infrared: `fit=` a fit or its
     file), or a `Recipe`. Returns a `tfstyle.clips.stylize.VideoResult` with
@@ -238,15 +239,12 @@ def video(clip, output, method="arbitrary", style: Sequence = (), config=None, *
     if temporal_weight is None:
         temporal_weight = _default_temporal_weight(recipe)
     settings = dict(recipe.settings(), temporal_weight=temporal_weight, output_channels=channels)
-    from tfstyle.clips.clip import probe
-    from tfstyle.clips.store import FrameStore
-    from tfstyle.clips.stylize import check_output, with_source
+    from tfstyle.clips.stylize import check
     from tfstyle.core.errors import ConfigError
 
     if not 0.0 <= temporal_weight < 1.0 or channels not in (1, 3):
         raise ConfigError("`temporal_weight` must be in [0, 1) and `channels` 1 or 3")
-    check_output(clip, output, overwrite)  # before any model loads
-    FrameStore.check(output, with_source(settings, probe(clip)), overwrite)
+    check(clip, output, settings, overwrite)  # before any model loads
     return stylize_clip(clip, output, recipe.renderer(), settings=settings,
                         temporal_weight=temporal_weight, overwrite=overwrite, channels=channels,
                         style=style_image, vgg_weights=getattr(recipe, "vgg_weights", None),

@@ -91,8 +91,8 @@ class Run:
     video: bool = option(False, "With content_dir: the folder is one clip's frames (sorted by "
                          "name), stylized as a clip into output.")
     temporal_weight: float = option(
-        TEMPORAL_WEIGHT, "Clips: how much of the previous output, warped by the optical flow of the input, "
-        "each frame keeps where the flow is reliable (0: every frame on its own).")
+        TEMPORAL_WEIGHT, "Clips: how much of the previous output, warped by the optical flow of "
+        "the input, each frame keeps where the flow is reliable (0: every frame on its own).")
     verbose: bool = option(False, "Show TensorFlow's start-up messages and info logs.")
     command: str = dataclasses.field(default="transfer", metadata={"internal": True})
     present: FrozenSet[str] = dataclasses.field(default=frozenset(),
@@ -142,14 +142,12 @@ def _clip(run: Run) -> Optional[Clip]:
     if not (is_video(output) or is_frames_folder(output)):
         raise ConfigError(f"a clip's `output` is a {', '.join(VIDEO_SUFFIXES)} file or a folder "
                           f"of frames (ending in /), got {output}")
-    if pathlib.Path(output).resolve() == pathlib.Path(source).resolve():
-        raise ConfigError(f"`output` {output} is the input clip")
-    if pathlib.Path(output).exists() and not is_frames_folder(output) and not run.overwrite:
-        raise ConfigError(f"{output} exists; pass `overwrite` to replace it")
     if run.content_dir and not run.video:
         raise ConfigError("give `content` (a clip) or `content_dir`, not both")
     from tfstyle.clips.clip import probe
+    from tfstyle.clips.stylize import check_output
 
+    check_output(source, output, run.overwrite)  # the input itself, inside it, or existing
     probe(source)  # not a clip, no frames, an unknown codec: before any model or fit
     return Clip(source, output)
 

@@ -241,6 +241,13 @@ def as_flags(message: str, command: Optional[methods.Command]) -> str:
     return message
 
 
+def _clip_run(args: Sequence[str]) -> bool:
+    """Whether the typed flags make a clip run (`--content=` a clip)."""
+    from tfstyle.clips.clip import is_video
+
+    return any(a.startswith("--content=") and is_video(a.split("=", 1)[1]) for a in args)
+
+
 def _first_typed_error(args: Sequence[str], message: str,
                        command: Optional[methods.Command]) -> Optional[str]:
     """The error of an input flag typed before the flag `message` is about:
@@ -258,8 +265,7 @@ def _first_typed_error(args: Sequence[str], message: str,
 
     keeps = "--overwrite" not in args and not any(a.startswith("--content_dir") for a in args)
     # A clip's output (a clip or a folder of frames) is checked by its run.
-    keeps = keeps and not any(a.startswith("--content=") and is_video(a.split("=", 1)[1])
-                              for a in args)
+    keeps = keeps and not _clip_run(args)
     for token in args[:culprit]:
         name, _, value = token[2:].partition("=")
         if not token.startswith("--") or not value:
@@ -275,12 +281,9 @@ def _first_typed_error(args: Sequence[str], message: str,
 
 
 def _interrupted(command: Optional[methods.Command], args: Sequence[str]) -> str:
-    from tfstyle.clips.clip import is_video
-
     if command is not None and command.name.startswith("train-"):
         return "interrupted; run the same command again to resume from the last checkpoint"
-    if any(a.startswith("--content_dir") for a in args) or any(
-            a.startswith("--content=") and is_video(a.split("=", 1)[1]) for a in args):
+    if any(a.startswith("--content_dir") for a in args) or _clip_run(args):
         return "interrupted; finished outputs are kept: run the same command again to resume"
     return "interrupted; no output written"
 

@@ -22,12 +22,16 @@ class FramePrinter:
         self.stream.flush()
 
 
-def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
-    from tfstyle.clips.stylize import stylize_clip, style_of
+def _write_record(path, record: dict):
+    """The run's .json record beside its output, written atomically."""
+    from tfstyle.core.fileio import atomic_write
 
-    from tfstyle.clips.clip import probe
-    from tfstyle.clips.store import FrameStore
-    from tfstyle.clips.stylize import check_output, with_source
+    with atomic_write(output.sidecar_path(path)) as f:
+        f.write((json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+
+
+def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
+    from tfstyle.clips.stylize import check, stylize_clip, style_of
 
     out = pathlib.Path(clip.output)
     output.check_sidecar(out, run.overwrite)
@@ -35,9 +39,7 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
     settings = dict(recipe.settings(), command=run.command, content=clip.source,
                     temporal_weight=weight, output_channels=run.output_channels)
     # Everything that can refuse the run, before any model loads.
-    settings = with_source(settings, probe(clip.source))
-    check_output(clip.source, clip.output, run.overwrite)
-    FrameStore.check(clip.output, settings, run.overwrite)
+    _, settings = check(clip.source, clip.output, settings, run.overwrite)
     common.start_library(run.verbose)
     render = recipe.renderer()
     printer = FramePrinter(sys.stderr)
@@ -52,10 +54,7 @@ def run_clip(run: common.Run, clip: common.Clip, recipe) -> int:
                   resumed=result.resumed, seconds=result.seconds, frames_per_second=result.fps,
                   source_fps=result.source_fps, audio=result.audio,
                   warping_error=result.warping_error, style_distance=result.style_distance)
-    from tfstyle.core.fileio import atomic_write
-
-    with atomic_write(output.sidecar_path(out)) as f:
-        f.write((json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+    _write_record(out, record)
     print(f"wrote {out}: {result.frames} frames at {result.source_fps:g} fps"
           f"{' with audio' if result.audio else ''} ({result.resumed} kept from an earlier "
           f"run), {result.fps:.2f} frames/s; warping error {result.warping_error}, style "
@@ -70,7 +69,7 @@ def run_clip_folder(run: common.Run, where, recipe, clips) -> int:
     from tfstyle import batch
     from tfstyle.clips.stylize import stylize_clip, style_of
     from tfstyle.core.errors import TfstyleError
-    from tfstyle.core.fileio import append_line, atomic_write
+    from tfstyle.core.fileio import append_line
 
     source_root, out_root = pathlib.Path(where[0]), pathlib.Path(where[1])
     batch.check_writable(out_root)
@@ -106,9 +105,7 @@ def run_clip_folder(run: common.Run, where, recipe, clips) -> int:
         record = dict(entry, status="done", frames=result.frames,
                       warping_error=result.warping_error, style_distance=result.style_distance,
                       frames_per_second=result.fps, audio=result.audio)
-        with atomic_write(output.sidecar_path(out)) as f:
-            f.write((json.dumps(dict(record, settings=base), indent=2, sort_keys=True)
-                     + "\n").encode())
+        _write_record(out, dict(record, settings=base))
         append_line(out_root / "manifest.jsonl", json.dumps(record))
         counts["done"] += 1
         print(f"[{index}/{len(clips)}] {clip} -> {out}: {result.frames} frames, warping error "

@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from tfstyle.clips.temporal import HISTORY
+from tfstyle.clips.temporal import HISTORY, at_size
 from tfstyle.core.errors import ImageError
 
 log = logging.getLogger(__name__)
@@ -35,12 +35,6 @@ class VideoResult:
     audio: bool                      # the source's audio was copied in
 
 
-def _resized(frame: np.ndarray, shape) -> np.ndarray:
-    from tfstyle.core.image import resize
-
-    return frame if frame.shape[:2] == tuple(shape) else resize(frame, tuple(shape))
-
-
 def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
                  settings: dict, temporal_weight: float = TEMPORAL_WEIGHT,
                  overwrite: bool = False, channels: int = 3, flow_preset: str = "medium",
@@ -61,10 +55,7 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
     from tfstyle.clips import clip, store as store_lib
     from tfstyle.clips.temporal import Blend
 
-    info = clip.probe(source)
-    settings = with_source(settings, info)
-    check_output(source, output, overwrite)
-    store_lib.FrameStore.check(output, settings, overwrite)
+    info, settings = check(source, output, settings, overwrite)
     blend, store, done, count, start = Blend(temporal_weight, flow_preset), None, 0, 0, None
     for index, frame in enumerate(clip.frames(info)):
         if store is None:  # the first frame decoded: now something may be written
@@ -74,7 +65,7 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
         if index < done:
             if index >= done - HISTORY:  # what the next frame's temporal terms look back on
                 last = store.load(index)
-                blend.start_from(_resized(frame, last.shape[:2]), last)
+                blend.start_from(at_size(frame, last.shape[:2]), last)
             continue
         out = _next(render, blend, frame, temporal_weight)
         if channels == 1:
@@ -124,6 +115,20 @@ def long_term(blend, frame: np.ndarray, shape, gaps=LONG_TERM_GAPS):
         warped.append(image)
         masks.append(mask.astype(np.float32))
     return warped, masks
+
+
+def check(source, output, settings: dict, overwrite: bool):
+    """Everything that can refuse a clip run without stylizing a frame (call
+    it before any model loads): (the clip's `ClipInfo`, `settings` with its
+    source). Not a clip, no frames, an unusable output, a frames folder of
+    other settings: one-line errors."""
+    from tfstyle.clips import clip, store
+
+    info = clip.probe(source)
+    settings = with_source(settings, info)
+    check_output(source, output, overwrite)
+    store.FrameStore.check(output, settings, overwrite)
+    return info, settings
 
 
 def with_source(settings: dict, info) -> dict:
@@ -176,7 +181,7 @@ def measure(info, store, count: int, style=None, weights=None):
     if count < 2:
         return None, None
     shape = store.load(0).shape[:2]
-    inputs = (_resized(f, shape) for _, f in zip(range(count), clip.frames(info)))
+    inputs = (at_size(f, shape) for _, f in zip(range(count), clip.frames(info)))
     error = metrics.warping_error(store.frames(count), inputs=inputs)
     distance = None
     if style is not None:

@@ -45,35 +45,34 @@ class Blend:
     def earlier(self, frame: np.ndarray, shape, gap: int):
         """(the output `gap` frames back warped onto `frame`'s grid at
         `shape`, the flow's reliability M), or None if there is no such frame."""
-        from tfstyle.core.flow import reliable, warp
-
-        if gap > len(self.history):
+        if gap > len(self.history) or self.history[-gap][1].shape[:2] != tuple(shape):
             return None
-        before, output = self.history[-gap]
-        if output.shape[:2] != tuple(shape):
-            return None
-        current = _at(frame, shape)
-        backward, forward = self.flow(current, before), self.flow(before, current)
-        return warp(output, backward), reliable(backward, forward)
+        return self._look_back(frame, shape, gap, agreement=False)
 
     def previous(self, frame: np.ndarray, shape):
         """(the previous output warped onto `frame`'s grid at `shape`, the
         flow's reliability M, the warped input's agreement c), or None for
         the first frame."""
+        return self._look_back(frame, shape, 1, agreement=True) if self.history else None
+
+    def _look_back(self, frame: np.ndarray, shape, gap: int, agreement: bool):
+        """(warped output, M) of the frame `gap` back, by the flows between
+        its input and `frame`'s, and with `agreement` c."""
         from tfstyle.core.flow import reliable, warp
 
-        if not self.history:
-            return None
-        current = _at(frame, shape)
-        before = self.history[-1][0]
+        current = at_size(frame, shape)
+        before, output = self.history[-gap]
         backward, forward = self.flow(current, before), self.flow(before, current)
+        looked = warp(output, backward), reliable(backward, forward)
+        if not agreement:
+            return looked
         agree = np.exp(-((current - warp(before, backward)) ** 2).sum(-1)
                        / (2 * AGREEMENT_SCALE ** 2))
-        return warp(self.previous_output, backward), reliable(backward, forward), agree
+        return (*looked, agree)
 
     def keep(self, frame: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Remembers `out` as the output of `frame`; returns it."""
-        self.history.append((_at(frame, out.shape[:2]), out))
+        self.history.append((at_size(frame, out.shape[:2]), out))
         return out
 
     def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
@@ -86,7 +85,8 @@ class Blend:
         return self.keep(frame, out)
 
 
-def _at(frame: np.ndarray, shape) -> np.ndarray:
+def at_size(frame: np.ndarray, shape) -> np.ndarray:
+    """`frame` resized to `shape` (height, width), or itself if it has it."""
     from tfstyle.core.image import resize
 
-    return resize(frame, shape) if frame.shape[:2] != tuple(shape) else frame
+    return frame if frame.shape[:2] == tuple(shape) else resize(frame, tuple(shape))
