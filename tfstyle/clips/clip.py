@@ -33,12 +33,12 @@ MAX_PIXELS = 4096 * 4096
 def list_clips(folder) -> list:
     """The clips under a local folder (by suffix, recursively; hidden ones and
     frame stores left out); [] for other file systems."""
-    root = pathlib.Path(folder)
-    if "://" in str(folder) or not root.is_dir():
+    from tfstyle.core.image import files_under
+
+    if "://" in str(folder) or not pathlib.Path(folder).is_dir():
         return []
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES
-                  and p.is_file() and not any(part.startswith(".") or part.endswith(".frames")
-                                              for part in p.relative_to(root).parts))
+    return files_under(folder, VIDEO_SUFFIXES,
+                       skip=lambda part: part.startswith(".") or part.endswith(".frames"))
 
 
 def is_video(path) -> bool:

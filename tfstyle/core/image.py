@@ -140,15 +140,22 @@ def as_image(source, size: Optional[int] = None, background: str = "white") -> n
     return resize(array, fit_long_side(array.shape[:2], size))
 
 
+def files_under(directory, suffixes=INPUT_SUFFIXES, skip=lambda part: part.startswith(".")):
+    """Files under `directory` (recursively) with one of `suffixes` (images by
+    default), sorted; a file with a path part `skip` accepts (hidden files and
+    folders by default) is left out. May be empty."""
+    root = pathlib.Path(directory)
+    return sorted(p for p in root.rglob("*")
+                  if p.suffix.lower() in suffixes and p.is_file()
+                  and not any(skip(part) for part in p.relative_to(root).parts))
+
+
 def list_images(directory, what: str = "directory") -> list:
-    """Image files under `directory` (recursively, by suffix), sorted; hidden
-    files and folders are left out."""
+    """`files_under` of `directory`, which must be a folder holding images."""
     root = pathlib.Path(directory)
     if not root.is_dir():
         raise ImageError(f"{what} {root} is not a directory")
-    files = sorted(p for p in root.rglob("*")
-                   if p.suffix.lower() in INPUT_SUFFIXES and p.is_file()
-                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    files = files_under(root)
     if not files:
         raise ImageError(f"{what} {root} holds no images ({', '.join(INPUT_SUFFIXES)})")
     return files

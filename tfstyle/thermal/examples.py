@@ -33,7 +33,7 @@ class Pair:
 def find_pairs(examples: Union[str, pathlib.Path, Sequence]) -> List[Pair]:
     """The pairs of a folder (visible/ and thermal/ with matching names) or
     of a list of (visible, thermal) paths or arrays (or `Pair`s)."""
-    from tfstyle.core.image import list_images
+    from tfstyle.core.image import files_under, list_images
 
     if isinstance(examples, (str, pathlib.Path)):
         root = pathlib.Path(examples)
@@ -48,20 +48,9 @@ def find_pairs(examples: Union[str, pathlib.Path, Sequence]) -> List[Pair]:
         except ImageError:
             raise ImageError(f"examples folder {root} holds no pairs: {root / 'visible'} "
                              "has no images") from None
-        thermals = {}
-        for path in _images_under(root / "thermal"):
-            key = path.relative_to(root / "thermal").with_suffix("")
-            if key in thermals:
-                raise ImageError(f"examples: thermal/{thermals[key].name} and thermal/"
-                                 f"{path.name} have one stem; which is the twin?")
-            thermals[key] = path
-        pairs, seen = [], {}
-        for path in visibles:
-            key = path.relative_to(root / "visible").with_suffix("")
-            if key in seen:
-                raise ImageError(f"examples: visible/{seen[key].name} and visible/{path.name} "
-                                 "have one stem; which is the twin?")
-            seen[key] = path
+        thermals = _by_stem(root / "thermal", files_under(root / "thermal"), "thermal")
+        pairs = []
+        for key, path in _by_stem(root / "visible", visibles, "visible").items():
             twin = thermals.get(key)
             if twin is None:
                 raise ImageError(f"examples: visible {path.relative_to(root)} has no thermal "
@@ -88,13 +77,17 @@ def find_pairs(examples: Union[str, pathlib.Path, Sequence]) -> List[Pair]:
     return pairs
 
 
-def _images_under(folder: pathlib.Path):
-    """Image files under `folder` (by suffix), hidden ones left out."""
-    from tfstyle.core.image import INPUT_SUFFIXES
-
-    return sorted(p for p in folder.rglob("*") if p.is_file()
-                  and p.suffix.lower() in INPUT_SUFFIXES
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+def _by_stem(folder: pathlib.Path, paths, side: str) -> dict:
+    """{path under `folder` without its suffix: path}; two files with one
+    stem are refused."""
+    out = {}
+    for path in paths:
+        key = path.relative_to(folder).with_suffix("")
+        if key in out:
+            raise ImageError(f"examples: {side}/{out[key].name} and {side}/{path.name} have "
+                             "one stem; which is the twin?")
+        out[key] = path
+    return out
 
 
 def _digest(source) -> str:
