@@ -69,6 +69,24 @@ def median_seconds(fn, repeats):
     return statistics.median(times)
 
 
+# Runs its arguments as a child and prints the child's peak RSS (KiB): a
+# child forked from a benchmark would count the benchmark's memory as its own.
+_PEAK_LAUNCHER = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:], "
+                  "stdout=subprocess.DEVNULL).returncode; "
+                  "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
+
+
+def run_with_peak(command, env=None):
+    """(the finished process, its peak memory in GiB) of `command` run in a
+    fresh process; its stderr is the process's."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", _PEAK_LAUNCHER, *command],
+                          capture_output=True, text=True, env=env)
+    words = proc.stdout.split()
+    return proc, int(words[-1]) / 2**20 if words else float("nan")
+
+
 def setup_child():
     """A measuring child process: quiet TensorFlow, this checkout's tfstyle."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

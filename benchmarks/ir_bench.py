@@ -33,7 +33,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import REPO, add_images_argument, image_paths, setup_child  # noqa: E402
+from common import (REPO, add_images_argument, image_paths, run_with_peak,  # noqa: E402
+                    setup_child)
 
 METRICS = ("ssim", "pearson", "intensity_distance", "gram")
 EXAMPLES, STYLE_ONLY = "infrared (examples)", "infrared (style only)"
@@ -190,21 +191,13 @@ def speed(args, scenes):
                         tmp / "photos" / f"{i:02d}{pathlib.Path(scenes[i % len(scenes)]).suffix}")
         env = dict(os.environ, PYTHONPATH=str(REPO))
         main = [sys.executable, str(REPO / "main.py"), "infrared", f"--fit={tmp / 'fit.npz'}"]
-        # A small launcher measures its child: a child forked from this
-        # process would count this process's memory as its own peak.
-        launcher = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:], "
-                    "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
-                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-                    "sys.exit(code)")
         for size in (256, 1024):
-            proc = subprocess.run([sys.executable, "-c", launcher, *main,
-                                   f"--content={args.visible / scenes[0]}",
-                                   f"--output={tmp / f'one{size}.png'}", f"--size={size}"],
-                                  capture_output=True, text=True, env=env)
+            proc, peak = run_with_peak([*main, f"--content={args.visible / scenes[0]}",
+                                        f"--output={tmp / f'one{size}.png'}", f"--size={size}"],
+                                       env=env)
             if proc.returncode:
-                raise SystemExit(f"main.py infrared at {size} px failed")
-            print(f"peak memory of `main.py infrared --fit` at {size} px: "
-                  f"{int(proc.stdout.split()[-1]) / 2**20:.2f} GiB (target < "
+                raise SystemExit(f"main.py infrared at {size} px failed: {proc.stderr[-1500:]}")
+            print(f"peak memory of `main.py infrared --fit` at {size} px: {peak:.2f} GiB (target < "
                   f"{MEMORY_GIB[size]:g} GiB)")
         start = time.perf_counter()
         proc = subprocess.run([*main, f"--content_dir={tmp / 'photos'}",

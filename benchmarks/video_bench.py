@@ -33,13 +33,10 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from common import REPO, setup_child  # noqa: E402
+from common import REPO, run_with_peak, setup_child  # noqa: E402
 
 FPS_TARGETS = {"arbitrary": 5.0, "photoreal": 0.5}
 RATIO_TARGET, STYLE_TOLERANCE = 0.5, 0.05
-LAUNCHER = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:], "
-            "stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode; "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
 
 
 def run_case(method, clip, out_dir, size, temporal, extra):
@@ -47,13 +44,12 @@ def run_case(method, clip, out_dir, size, temporal, extra):
     flags = [f"--content={clip}", f"--output={out_dir}/", f"--size={size}", *extra]
     if not temporal:
         flags.append("--notemporal")
-    proc = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable,
-                           str(REPO / "main.py"), method, *flags], capture_output=True,
-                          text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    proc, peak = run_with_peak([sys.executable, str(REPO / "main.py"), method, *flags],
+                               env=dict(os.environ, PYTHONPATH=str(REPO)))
     if proc.returncode:
         raise SystemExit(f"{method} failed: {proc.stderr[-1500:]}")
     record = json.loads(pathlib.Path(f"{out_dir}.json").read_text())
-    return record, int(proc.stdout.split()[-1]) / 2**20
+    return record, peak
 
 
 def exact_error(out_dir, flows):
