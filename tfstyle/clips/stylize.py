@@ -182,8 +182,7 @@ def measure(info, store, count: int, style=None, weights=None):
         return None, None
     shape = store.load(0).shape[:2]
     inputs = (at_size(f, shape) for _, f in zip(range(count), clip.frames(info)))
-    error = metrics.warping_error(store.frames(count), inputs=inputs)
-    distance = None
+    gram = target = None
     if style is not None:
         from tfstyle.core.errors import TfstyleError
 
@@ -192,8 +191,17 @@ def measure(info, store, count: int, style=None, weights=None):
 
             gram = metrics.GramDistance(find_vgg19_weights(weights) if weights else None)
             target = gram.grams(style, max(shape))
-            distance = float(np.mean([gram(frame, target, None)
-                                      for frame in store.frames(count)]))
         except TfstyleError as e:  # the clip is written: a missing measure is not a failure
             log.warning("no style distance: %s", e)
-    return round(error, 6), None if distance is None else round(distance, 4)
+            gram = None
+    distances = []
+
+    def frames():  # the stored frames read once for both measures
+        for frame in store.frames(count):
+            if gram is not None:
+                distances.append(gram(frame, target, None))
+            yield frame
+
+    error = metrics.warping_error(frames(), inputs=inputs)
+    distance = round(float(np.mean(distances)), 4) if distances else None
+    return round(error, 6), distance
