@@ -262,6 +262,7 @@ class Photoreal:
             decoder[4] = encoded.encoder.get(4)
         return Encoded(
             {level: of(f) if use_encoder else None for level, f in encoded.encoder.items()},
+            # (skips prepared for no place are None: `of` refuses them in one line)
             {pool: [of(f) for f in encoded.skips[pool] or [None]] if "skip" in places else None
              for pool in POOLS},
             {level: of(f) if use_decoder and not (level == 4 and use_encoder) else None
