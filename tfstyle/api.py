@@ -208,12 +208,15 @@ def infrared(content, examples=None, config=None, *, style: Sequence = (), fit=N
                                                    route="style-only"), start, callback,
                       weights.sha256)
     if pairs is not None:
-        fit = fit_pairs(pairs, analysis_size=config.analysis_size, weights=weights, net=net)
+        fit = fit_pairs(pairs, analysis_size=config.analysis_size, weights=weights, net=net,
+                        route=config.route, train_steps=config.train_steps, callback=callback)
     transfer.check_weights(fit, weights)
-    texture = transfer.Texture.of_fit(fit, weights) if config.texture > 0 else None
-    image = transfer.render(fit, net, photo, config, texture)
+    model = transfer.trained_model(fit)
+    texture = transfer.Texture.of_fit(fit, weights) if (
+        config.texture > 0 and model is None) else None
+    image = transfer.render(fit, net, photo, config, texture, model)
     settings = dict(config.to_dict(), method="infrared", route="examples",
-                    fit_sha256=fit.sha256, examples=len(fit.examples))
+                    fit_route=fit.route, fit_sha256=fit.sha256, examples=len(fit.examples))
     return finish(transfer.as_rgb(image), settings, start, callback, weights.sha256)
 
 

@@ -82,8 +82,30 @@ def _learn(run: common.Run, config: InfraredConfig, photos):
     for photo in photos:
         check_not_example(photo, known)
     common.start_library(run.verbose)
-    return fitting.fit(pairs, analysis_size=config.analysis_size,
-                       weights=find_vgg19_weights(run.vgg_weights))
+    route = fitting.choose_route(config.route, len(pairs))
+    progress, checkpoint = None, None
+    if route == "trained":
+        progress = output.ProgressPrinter(sys.stderr, run.save_fit or run.output,
+                                          config.train_steps)
+        if run.save_fit:
+            checkpoint = training_checkpoint(run.save_fit)
+        else:
+            print("training a decoder on the pairs; pass `save_fit` to keep it (and to resume "
+                  "after Ctrl-C)", file=sys.stderr)
+    try:
+        return fitting.fit(pairs, analysis_size=config.analysis_size,
+                           weights=find_vgg19_weights(run.vgg_weights), route=route,
+                           train_steps=config.train_steps, callback=progress,
+                           checkpoint=checkpoint)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def training_checkpoint(save_fit) -> pathlib.Path:
+    """Where the trained route keeps its checkpoint: beside `save_fit`."""
+    path = pathlib.Path(save_fit)
+    return path.with_name(f"{path.stem}.training.npz")
 
 
 def _save_fit(learned, path):

@@ -167,3 +167,111 @@ def warping_error(frames, flows=None, inputs=None, preset: str = "medium") -> fl
     if not errors:
         raise ValueError("the warping error needs at least two frames")
     return float(np.mean(errors))
+
+
+# What looks thermal (issue 33). SSIM rewards a smooth, safe guess; these
+# say whether an output has the real thermal image's crispness, fine detail
+# and bright warm objects. Each is the output's value over the real one's
+# (1: the same), both [H, W] grey in [0, 1] of one size.
+
+# The detail band: the image minus its Gaussian blur of this sigma (px at 256 px).
+DETAIL_SIGMA = 2.0
+# `hot_contrast_ratio`'s hot pixels: the real thermal's brightest share.
+HOT_SHARE = 0.05
+
+
+def sharpness(image: np.ndarray) -> float:
+    """Mean Sobel gradient magnitude of an [H, W] image."""
+    from scipy import ndimage
+
+    image = np.asarray(image, np.float64)
+    return float(np.hypot(ndimage.sobel(image, 0), ndimage.sobel(image, 1)).mean())
+
+
+def detail(image: np.ndarray, sigma: float = DETAIL_SIGMA) -> float:
+    """Energy (mean square) of image - its Gaussian blur of `sigma` px."""
+    from scipy import ndimage
+
+    image = np.asarray(image, np.float64)
+    return float(np.mean((image - ndimage.gaussian_filter(image, sigma)) ** 2))
+
+
+def hot_contrast(image: np.ndarray, hot: np.ndarray) -> float:
+    """(mean over `hot` - mean over the rest) / the image's std."""
+    image = np.asarray(image, np.float64)
+    spread = image.std()
+    if not spread > 0 or hot.all() or not hot.any():
+        return 0.0
+    return float((image[hot].mean() - image[~hot].mean()) / spread)
+
+
+def hot_pixels(reference: np.ndarray, share: float = HOT_SHARE) -> np.ndarray:
+    """[H, W] bool: the reference's brightest `share` of pixels."""
+    return reference >= np.quantile(reference, 1.0 - share)
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("nan")
+
+
+def sharpness_ratio(output: np.ndarray, reference: np.ndarray) -> float:
+    """Mean Sobel gradient magnitude of the output over the reference's."""
+    return _ratio(sharpness(output), sharpness(reference))
+
+
+def detail_ratio(output: np.ndarray, reference: np.ndarray) -> float:
+    """Detail-band energy (image - Gaussian blur, sigma 2 px) of the output
+    over the reference's."""
+    return _ratio(detail(output), detail(reference))
+
+
+def hot_contrast_ratio(output: np.ndarray, reference: np.ndarray) -> float:
+    """How much the reference's hot things (its brightest 5 %) stand out in
+    the output, over how much they stand out in the reference; 1: as much,
+    0: not at all, below 0: darker than the rest."""
+    hot = hot_pixels(reference)
+    return _ratio(hot_contrast(output, hot), hot_contrast(reference, hot))
+
+
+def thermal_look(output: np.ndarray, reference: np.ndarray) -> Dict[str, float]:
+    """{"sharpness", "detail", "hot"}: the three ratios of one output."""
+    return {"sharpness": sharpness_ratio(output, reference),
+            "detail": detail_ratio(output, reference),
+            "hot": hot_contrast_ratio(output, reference)}
+
+
+class PooledFeatures:
+    """A set-level realism measure's features: the normalized VGG19's conv5_1
+    responses, mean- and max-pooled over the image (1,024 numbers), in
+    place of Inception's pool3. Builds the network once."""
+
+    LAYER = "block5_conv1"
+
+    def __init__(self, weights=None):
+        from tfstyle.core import vgg
+        from tfstyle.core.weights import find_vgg19_weights
+
+        self.net = vgg.build_extractor(weights or find_vgg19_weights(), [self.LAYER])
+
+    def __call__(self, image, size: Optional[int] = 256) -> np.ndarray:
+        x = as_image(image, size)
+        f = np.asarray(self.net(x[None])[self.LAYER][0], np.float64).reshape(-1, 512)
+        return np.concatenate([f.mean(0), f.max(0)])
+
+
+def kernel_inception_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The kernel inception distance (Bińkowski et al. 2018): the unbiased
+    squared MMD between two sets of features ([N, D] and [M, D], N, M >= 2)
+    with the cubic polynomial kernel k(x, y) = (x.y / D + 1)^3. Here on
+    `PooledFeatures` (VGG19), so it is not comparable with published
+    Inception-based KID or FID values; lower is closer, 0 in expectation for
+    two samples of one distribution (it can dip below 0)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError("the kernel inception distance needs at least two images per set")
+    d = a.shape[1]
+    k = lambda x, y: (x @ y.T / d + 1.0) ** 3  # noqa: E731
+    kaa, kbb, kab = k(a, a), k(b, b), k(a, b)
+    n, m = len(a), len(b)
+    return float((kaa.sum() - np.trace(kaa)) / (n * (n - 1))
+                 + (kbb.sum() - np.trace(kbb)) / (m * (m - 1)) - 2 * kab.mean())

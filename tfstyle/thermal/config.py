@@ -23,10 +23,17 @@ class InfraredConfig:
                                 "edges into the predicted map, in pixels of a 256 px image "
                                 "(scaled with the output); larger is blurrier, like a thermal "
                                 "sensor.")
-    texture: float = option(0.3, "Strength of the thermal texture laid over the prediction: "
+    texture: float = option(0.3, "Ridge route: strength of the thermal texture laid over the prediction: "
                             "the alpha of a WCT2 photorealistic transfer whose style is the "
                             "thermal image of the example most like the photo (0: none; closer "
                             "to the photo's layout, and faster).")
+    route: str = option("auto", "What learns from the example pairs: ridge (a linear map of "
+                        "VGG19 hypercolumns, seconds, smooth), trained (a decoder trained on "
+                        "the pairs, minutes, sharp thermal texture and bright warm objects) or "
+                        "auto (trained from 20 pairs on). A saved fit keeps its route.",
+                        choices=("auto", "ridge", "trained"))
+    train_steps: int = option(1200, "The trained route's training steps (about 0.45 s each on "
+                              "two CPU cores).")
     contrast: float = option(1.0, "Scales the predicted map's spread about the examples' mean "
                              "thermal level (1: the examples' own spread).")
 
@@ -38,6 +45,11 @@ class InfraredConfig:
         if not 0 < self.edge_radius <= 64:
             raise ConfigError(f"`edge_radius` must be in (0, 64], got {self.edge_radius}")
         check_unit("texture", self.texture)
+        if self.route not in ("auto", "ridge", "trained"):
+            raise ConfigError(f"`route` must be auto, ridge or trained, got {self.route!r}")
+        if not (isinstance(self.train_steps, int) and 1 <= self.train_steps <= 1_000_000):
+            raise ConfigError(f"`train_steps` must be an integer in [1, 1000000], got "
+                              f"{self.train_steps!r}")
         if not 0 < self.contrast <= 4:
             raise ConfigError(f"`contrast` must be in (0, 4], got {self.contrast}")
 

@@ -61,6 +61,13 @@ class Fit:
     thermals: Tuple[np.ndarray, ...]  # uint8 [h, w]: up to KEEP_THERMALS of the examples'
     #                                   thermal images, the texture step's styles
     descriptors: np.ndarray           # [len(thermals), D]: their visible twins' `descriptor`s
+    # The trained route's decoder (`tfstyle.thermal.decoder.weights_to_bytes`);
+    # empty: the ridge route.
+    decoder: bytes = b""
+
+    @property
+    def route(self) -> str:
+        return "trained" if self.decoder else "ridge"
 
     def to_bytes(self) -> bytes:
         """The fit as .npz bytes (deterministic: one fit, one sha256)."""
@@ -76,7 +83,8 @@ class Fit:
         np.savez_compressed(
             buffer, meta=header, descriptors=np.asarray(self.descriptors, np.float32),
             **{f"thermal_{i:03d}": np.asarray(t, np.uint8) for i, t in enumerate(self.thermals)},
-            **{f"w_{name}": np.asarray(w, np.float32) for name, w in self.weights.items()})
+            **{f"w_{name}": np.asarray(w, np.float32) for name, w in self.weights.items()},
+            **({"decoder": np.frombuffer(self.decoder, np.uint8)} if self.decoder else {}))
         return buffer.getvalue()
 
     @property
@@ -113,13 +121,17 @@ def load_fit(source) -> Fit:
                          float(meta["thermal_std"]), int(meta["analysis_size"]),
                          float(meta["ridge"]), dict(meta["validation"]),
                          tuple(meta["examples"]), str(meta["vgg_sha256"]), thermals,
-                         descriptors)
+                         descriptors,
+                         bytes(data["decoder"]) if "decoder" in data.files else b"")
     except FileNotFoundError:
         raise ConfigError(f"no such fit file: {path}") from None
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile,
             UnicodeDecodeError) as e:
-        raise ConfigError(f"{path} is not a tfstyle infrared fit (--save_fit writes one): "
-                          f"{e}") from None
+        # numpy's own words would advise loading the file unsafely: not passed on.
+        why = "not an .npz archive" if isinstance(e, (zipfile.BadZipFile, OSError)) or (
+            "pickle" in str(e)) else str(e)
+        raise ConfigError(f"{path} is not a tfstyle infrared fit ({why}); `save_fit` "
+                          "writes one") from None
     sizes = dict(zip(LAYERS, (64, 128, 256, 512, 512)), **{COLOUR: 4})
     bad = [n for n, w in result.weights.items() if w.shape != (sizes[n],)]
     if bad:
@@ -208,9 +220,10 @@ class _Sums:
                      (self.xy - mean * self.y) / std, self.y, self.yy)
 
 
-def _read_examples(net, pairs, size: int, rng):
+def _read_examples(net, pairs, size: int, rng, keep_pairs: Optional[list] = None):
     """(one `_Sums` per fold, the kept thermal images and descriptors, the
-    thermal pixels' count, sum and sum of squares)."""
+    thermal pixels' count, sum and sum of squares); every pair read is
+    appended to `keep_pairs` when given (the trained route's data)."""
     from tfstyle.thermal.examples import read_pair
 
     folds = [_Sums() for _ in range(min(FOLDS, len(pairs)))]
@@ -219,6 +232,8 @@ def _read_examples(net, pairs, size: int, rng):
     kept, descriptors, pixels = [], [], np.zeros(3)
     for i, pair in enumerate(pairs):
         visible, thermal = read_pair(pair, size)
+        if keep_pairs is not None:
+            keep_pairs.append((visible, thermal))
         out = net(visible[None])
         at = rng.choice(thermal.size, min(SAMPLES_PER_PAIR, thermal.size), replace=False)
         # Contiguous folds: a dataset's neighbouring frames (near duplicates)
@@ -263,7 +278,24 @@ def _choose_ridge(folds) -> Tuple[float, Dict[str, float]]:
     return strength, {"held_out_mse": round(error, 4), "held_out_r": round(r, 4)}
 
 
-def fit(examples, *, analysis_size: int = 256, weights=None, net=None) -> Fit:
+# ROUTES: "ridge" (the linear map of hypercolumns), "trained" (a decoder
+# trained on the pairs, `tfstyle.thermal.decoder`), "auto": trained from
+# TRAINED_FROM pairs on (measured in docs/infrared.md).
+ROUTES = ("auto", "ridge", "trained")
+TRAINED_FROM = 20
+
+
+def choose_route(route: str, pairs: int) -> str:
+    if route not in ROUTES:
+        raise ConfigError(f"`route` must be one of {', '.join(ROUTES)}, got {route!r}")
+    if route == "auto":
+        return "trained" if pairs >= TRAINED_FROM else "ridge"
+    return route
+
+
+def fit(examples, *, analysis_size: int = 256, weights=None, net=None, route: str = "auto",
+        train_steps: Optional[int] = None, training=None, callback=None,
+        checkpoint=None) -> Fit:
     """Learns the visible -> thermal mapping from aligned pairs.
 
     Args:
@@ -272,6 +304,16 @@ def fit(examples, *, analysis_size: int = 256, weights=None, net=None) -> Fit:
       analysis_size: long side the pairs are read at.
       weights: VGG19 weights (`find_vgg19_weights()` when None).
       net: `extractor(weights)`, when the caller has built it already.
+      route: "ridge", "trained" or "auto" (`choose_route`: by the number of
+        pairs).
+      train_steps: the trained route's steps (default
+        `decoder.TrainConfig.steps`).
+      training: the trained route's whole `decoder.TrainConfig` (its steps
+        replaced by `train_steps` when that is given).
+      callback: the trained route's progress (`tfstyle.core.progress.Progress`).
+      checkpoint: the trained route's checkpoint file (.npz): written every
+        100 steps and on Ctrl-C, resumed from when it matches these pairs
+        and settings, removed when the training ends.
     """
     from tfstyle.core.weights import find_vgg19_weights
     from tfstyle.thermal.examples import check_pairs, find_pairs
@@ -281,9 +323,11 @@ def fit(examples, *, analysis_size: int = 256, weights=None, net=None) -> Fit:
     check_pairs(pairs)
     weights = weights or find_vgg19_weights()
     net = net or extractor(weights)
+    route = choose_route(route, len(pairs))
     rng = np.random.default_rng(0)
+    read = [] if route == "trained" else None
     folds, (thermals, descriptors), (count, total, squares) = _read_examples(
-        net, pairs, analysis_size, rng)
+        net, pairs, analysis_size, rng, read)
     raw = _total(folds)
     mean = raw.x / raw.count
     std = np.sqrt(np.maximum(np.diag(raw.xx) / raw.count - mean**2, 0))
@@ -300,11 +344,19 @@ def fit(examples, *, analysis_size: int = 256, weights=None, net=None) -> Fit:
     thermal_std = float(np.sqrt(max(squares / count - thermal_mean**2, 0.0)))
     if not thermal_std > 1e-4:
         raise ImageError("examples: the thermal images are all one flat value")
+    names = tuple(p.name for p in pairs)
     result = Fit({COLOUR: parts[0], **dict(zip(LAYERS, parts[1:]))}, bias,
                  float(thermal_mean), thermal_std, analysis_size, strength,
-                 validation, tuple(p.name for p in pairs), weights.sha256, thermals,
-                 descriptors)
-    log.info("fitted on %d pairs in %.1f s (ridge %g%s)", len(pairs),
-             time.perf_counter() - start, strength,
+                 validation, names, weights.sha256, thermals, descriptors)
+    if route == "trained":
+        from tfstyle.thermal import decoder
+
+        training = training or decoder.TrainConfig()
+        if train_steps is not None:
+            training = dataclasses.replace(training, steps=train_steps)
+        result = dataclasses.replace(result, decoder=decoder.train_on(
+            read, weights, names, training, callback, checkpoint))
+    log.info("fitted on %d pairs in %.1f s (%s route; ridge %g%s)", len(pairs),
+             time.perf_counter() - start, route, strength,
              "".join(f", {k} {v}" for k, v in validation.items()))
     return result

@@ -43,13 +43,19 @@ class InfraredRecipe(Recipe):
                 as_image(content, self.config.size), net, texture, self.config.analysis_size))
         fit = load_fit(self.fit)
         transfer.check_weights(fit, weights)
-        texture = transfer.Texture.of_fit(fit, weights) if self.config.texture > 0 else None
+        model = transfer.trained_model(fit)
+        texture = transfer.Texture.of_fit(fit, weights) if (
+            self.config.texture > 0 and model is None) else None
         return lambda content: transfer.as_rgb(transfer.render(
-            fit, net, as_image(content, self.config.size), self.config, texture))
+            fit, net, as_image(content, self.config.size), self.config, texture, model))
 
     def settings(self) -> dict:
         import hashlib
 
         route = {"route": "examples", "fit_sha256": hashlib.sha256(self.fit).hexdigest()} \
             if self.fit else {"route": "style-only", "style": list(self.styles)}
+        if self.fit:
+            from tfstyle.thermal.fit import load_fit
+
+            route["fit_route"] = load_fit(self.fit).route
         return {"method": "infrared", **route, **self.config.to_dict()}

@@ -31,6 +31,10 @@ TEXTURE_MAX_SIDE = 1024
 # The guided filter's eps (its edge threshold, in squared [0, 1] intensity):
 # edges fainter than about 0.03 in the photo are smoothed over.
 EDGE_EPS = 1e-3
+# The trained route's split between the ridge map's band and the decoder's:
+# a Gaussian of this sigma, in pixels of a 256 px image (measured against 1
+# and 4 in docs/infrared.md).
+SPLIT_SIGMA = 2.0
 
 
 def box(image: np.ndarray, radius: int) -> np.ndarray:
@@ -137,16 +141,61 @@ class Texture:
         return luminance(content) + change
 
 
+def trained_map(model, net, photo: np.ndarray, analysis_size: int) -> np.ndarray:
+    """The decoder's standardized map [H, W] of `photo` at its own size: the
+    decoder at the analysis size (reflect-padded to the encoder's stride),
+    brought to the photo's size bilinearly."""
+    import tensorflow as tf
+
+    from tfstyle.thermal import decoder
+
+    small = analysis_image(photo, analysis_size)
+    h, w = small.shape[:2]
+    stride = decoder.STRIDE
+    padded = np.pad(small, ((0, -h % stride), (0, -w % stride), (0, 0)), mode="reflect")
+    z = decoder.predict(model, net, padded)[:h, :w]
+    if z.shape != photo.shape[:2]:
+        z = tf.image.resize(z[None, ..., None], photo.shape[:2], method="bilinear")[0, ..., 0]
+    return np.asarray(z, np.float32)
+
+
+def split_sigma(shape) -> float:
+    """The trained route's frequency split, in pixels of the output."""
+    return SPLIT_SIGMA * max(shape) / 256
+
+
+def trained_model(fit: Fit):
+    """The fit's trained decoder as a Keras model (None for the ridge route)."""
+    if not fit.decoder:
+        return None
+    from tfstyle.thermal.decoder import weights_from_bytes
+
+    return weights_from_bytes(fit.decoder)[0]
+
+
 def render(fit: Fit, net, photo: np.ndarray, config: InfraredConfig,
-           texture: Optional[Texture] = None) -> np.ndarray:
+           texture: Optional[Texture] = None, model=None) -> np.ndarray:
     """[H, W] thermal intensity in [0, 1] of `photo` at its own size;
-    `texture` is needed when config.texture > 0."""
+    `texture` is needed when config.texture > 0 on the ridge route; `model`
+    is `trained_model(fit)` (built here when None) on the trained route,
+    whose decoder makes the edges and texture itself."""
     from tfstyle.core.color import luminance
 
     z, photo_descriptor = predict(fit, net, photo)
     intensity = fit.thermal_mean + config.contrast * fit.thermal_std * z
     smooth = np.clip(guided_filter(luminance(photo), intensity,
                                    edge_radius(config, photo.shape[:2])), 0.0, 1.0)
+    if fit.decoder:
+        # Low frequencies from the ridge map (where things are warm: it keeps
+        # the structure), high ones from the decoder (crisp outlines, the
+        # sensor's texture): each is the better at its own band (measured).
+        from scipy.ndimage import gaussian_filter
+
+        sharp = fit.thermal_mean + config.contrast * fit.thermal_std * trained_map(
+            model or trained_model(fit), net, photo, fit.analysis_size)
+        sigma = split_sigma(photo.shape[:2])
+        mixed = gaussian_filter(smooth, sigma) + sharp - gaussian_filter(sharp, sigma)
+        return np.clip(mixed, 0.0, 1.0).astype(np.float32)
     if config.texture > 0:
         smooth = texture(smooth, photo_descriptor, config.texture)
     return np.clip(smooth, 0.0, 1.0).astype(np.float32)
