@@ -32,7 +32,7 @@ Rows, all in one run: grey, inverted grey, (A: grey histogram-matched to the
 examples' thermal pixels, Magenta's arbitrary network at interpolation weight
 0.5, infrared style-only,) photoreal (WCT²) alpha 0.5 styled with another
 thermal image of the sensor, and `tfstyle.infrared` fitted on the pairs by
-each route (ridge; trained unless --notrained).
+each route (ridge; trained unless --no-trained).
 
 Prints a table per sensor and the targets; --speed adds the folder timing,
 the fit and training times and peak memory of `main.py infrared` at 256 and
@@ -41,7 +41,7 @@ protocol A, --sheet_b of 8 of protocol B's held-out scenes (keep both out
 of the repository: the pairs' terms forbid it).
 
     python benchmarks/ir_bench.py [--protocol=A|B|AB] [--images=DIR] [--only=TEXT]
-        [--train_steps=N] [--notrained] [--speed] [--sheet=ir.png] [--sheet_b=ir_b.png]
+        [--train_steps=N] [--no-trained] [--speed] [--sheet=ir.png] [--sheet_b=ir_b.png]
 """
 
 import argparse

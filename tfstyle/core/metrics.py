@@ -242,8 +242,9 @@ def thermal_look(output: np.ndarray, reference: np.ndarray) -> Dict[str, float]:
 
 class PooledFeatures:
     """A set-level realism measure's features: the normalized VGG19's conv5_1
-    responses, mean- and max-pooled over the image (1,024 numbers), in
-    place of Inception's pool3. Builds the network once."""
+    responses, mean- and max-pooled over the image (1,024 numbers, scaled
+    to unit root-mean-square), in place of Inception's pool3. Builds the
+    network once."""
 
     LAYER = "block5_conv1"
 
@@ -256,7 +257,11 @@ class PooledFeatures:
     def __call__(self, image, size: Optional[int] = 256) -> np.ndarray:
         x = as_image(image, size)
         f = np.asarray(self.net(x[None])[self.LAYER][0], np.float64).reshape(-1, 512)
-        return np.concatenate([f.mean(0), f.max(0)])
+        pooled = np.concatenate([f.mean(0), f.max(0)])
+        # Scaled to unit root-mean-square: the cubic kernel's x.y / D is then
+        # of order one, as for Inception's pool3 features (raw normalized-VGG
+        # maxima run to the hundreds, and the kernel would only see magnitude).
+        return pooled / max(float(np.sqrt(np.mean(pooled ** 2))), 1e-12)
 
 
 def kernel_inception_distance(a: np.ndarray, b: np.ndarray) -> float:
