@@ -140,10 +140,10 @@ class Table:
         return kernel_inception_distance(np.stack(mine), np.stack(real))
 
 
-def render_rows(args, weights, photo, styles, examples):
+def render_rows(args, weights, photo, styles, fits, protocol):
     """name -> render() -> [H, W, 3] in [0, 1] for one photo: the baselines
-    and each route fitted on `examples` ((visible, thermal) paths; a fit is
-    shared through `examples` when it is a dict of ready fits)."""
+    of `protocol` ("A" or "B") and one row per ready fit of `fits`
+    ({row name: Fit})."""
     import numpy as np
 
     import tfstyle
@@ -155,14 +155,14 @@ def render_rows(args, weights, photo, styles, examples):
     rows = {"grey": lambda: rgb(grey), "inverted grey": lambda: rgb(1 - grey),
             PHOTOREAL: lambda: tfstyle.photoreal(photo, styles[0], alpha=0.5, size=size,
                                                  style_size=size).image}
-    if args.protocol_now == "A":
+    if protocol == "A":
         pool = np.concatenate([color.luminance(tfstyle.load_image(s, size)).ravel()
                                for s in styles])
         rows["grey matched to the thermal histogram"] = lambda: rgb(hist_match(grey, pool))
         rows["arbitrary interpolation_weight 0.5"] = lambda: tfstyle.arbitrary(
             photo, [styles[0]], interpolation_weight=0.5, size=size, style_size=size).image
         rows[STYLE_ONLY] = lambda: tfstyle.infrared(photo, style=styles).image
-    for name, fit in examples.items():
+    for name, fit in fits.items():
         rows[name] = (lambda f: lambda: tfstyle.infrared(photo, fit=f, model=weights).image)(fit)
     return rows
 
@@ -215,7 +215,7 @@ def protocol_a(args, weights, scorer, fits):
         examples = [(str(args.visible / s), str(args.thermal / s)) for s in same]
         styles = [str(args.thermal / s) for s in others]
         photo = tfstyle.load_image(args.visible / scene, args.size)
-        rows = render_rows(args, weights, photo, styles, fits(examples) if examples else {})
+        rows = render_rows(args, weights, photo, styles, fits(examples) if examples else {}, "A")
         score_rows(args, table, scorer, scene, photo, scorer.truth(args.thermal / scene), rows)
         print(f"{scene}: " + "; ".join(f"{n} {table.scores[n][scene]['ssim']:.3f}"
                                        for n in table.scores if scene in table.scores[n]),
@@ -249,7 +249,7 @@ def protocol_b(args, weights, scorer, fits):
         styles = [str(root / "thermal" / train[len(train) // 2])]
         for n in held:
             photo = tfstyle.load_image(root / "visible" / n, args.size)
-            rows = render_rows(args, weights, photo, styles, ready)
+            rows = render_rows(args, weights, photo, styles, ready, "B")
             score_rows(args, table, scorer, n, photo, scorer.truth(root / "thermal" / n), rows)
         groups[f"fold {b}"] = held
         print("  " + "; ".join(f"{name} {table.mean(name, held, 'ssim'):.3f}"
@@ -421,7 +421,6 @@ def main():
     verdicts = []
     routes = [RIDGE] + [TRAINED] * args.trained
     if "A" in args.protocol:
-        args.protocol_now = "A"
         print("## Protocol A: leave one scene out of ir/", flush=True)
         table, groups = protocol_a(args, weights, scorer, fits)
         print_table(table, groups)
@@ -431,7 +430,6 @@ def main():
             write_sheet(args.sheet, table, sorted(table.truth_features), args.visible,
                         args.thermal, args.size)
     if "B" in args.protocol:
-        args.protocol_now = "B"
         print("\n## Protocol B: 5 contiguous blocks of ir_many/roadscene", flush=True)
         table, groups = protocol_b(args, weights, scorer, fits)
         print_table(table, groups)

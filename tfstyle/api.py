@@ -211,9 +211,7 @@ def infrared(content, examples=None, config=None, *, style: Sequence = (), fit=N
         fit = fit_pairs(pairs, analysis_size=config.analysis_size, weights=weights, net=net,
                         route=config.route, train_steps=config.train_steps, callback=callback)
     transfer.check_weights(fit, weights)
-    model = transfer.trained_model(fit)
-    texture = transfer.Texture.of_fit(fit, weights) if (
-        config.texture > 0 and model is None) else None
+    model, texture = transfer.prepare(fit, weights, config)
     image = transfer.render(fit, net, photo, config, texture, model)
     settings = dict(config.to_dict(), method="infrared", route="examples",
                     fit_route=fit.route, fit_sha256=fit.sha256, examples=len(fit.examples))

@@ -7,6 +7,9 @@ from typing import Optional
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.options import check_size, check_unit, option, settings_of
 
+# What learns from example pairs (`tfstyle.thermal.fit.choose_route`).
+ROUTES = ("auto", "ridge", "trained")
+
 
 @dataclasses.dataclass(frozen=True)
 class InfraredConfig:
@@ -32,7 +35,7 @@ class InfraredConfig:
                         "trained on the pairs: minutes, crisper outlines and thermal texture "
                         "over the ridge map's layout) or auto (trained from 20 pairs on). A "
                         "saved fit keeps its route.",
-                        choices=("auto", "ridge", "trained"))
+                        choices=ROUTES)
     train_steps: int = option(800, "The trained route's training steps (about 0.43 s each on "
                               "two CPU cores; Ctrl-C keeps a checkpoint beside save_fit).")
     contrast: float = option(1.0, "Scales the predicted map's spread about the examples' mean "
@@ -46,8 +49,8 @@ class InfraredConfig:
         if not 0 < self.edge_radius <= 64:
             raise ConfigError(f"`edge_radius` must be in (0, 64], got {self.edge_radius}")
         check_unit("texture", self.texture)
-        if self.route not in ("auto", "ridge", "trained"):
-            raise ConfigError(f"`route` must be auto, ridge or trained, got {self.route!r}")
+        if self.route not in ROUTES:
+            raise ConfigError(f"`route` must be one of {', '.join(ROUTES)}, got {self.route!r}")
         if not (isinstance(self.train_steps, int) and 1 <= self.train_steps <= 1_000_000):
             raise ConfigError(f"`train_steps` must be an integer in [1, 1000000], got "
                               f"{self.train_steps!r}")

@@ -13,8 +13,8 @@ ridge route, because thermal cameras rescale every frame.
 The loss is what makes the images look thermal rather than a smooth safe
 guess: an L1 term (the median, not the mean, of what a pixel might be), an
 L1 term on the image gradients (edges where the real thermal has them), and
-the Gram matrices of the output's VGG19 responses at conv1_1, conv2_1 and
-conv3_1 against the real thermal's (Gatys et al.'s texture statistics: the
+the Gram matrices of the output's VGG19 responses at conv1_1 and conv2_1
+against the real thermal's (Gatys et al.'s texture statistics: the
 sensor's grain and the crispness of warm outlines). Augmentation: random
 crops, horizontal flips (features of the flipped photo, computed once) and a
 gain jitter on the photo.
@@ -24,9 +24,11 @@ import dataclasses
 import io
 import logging
 import time
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from tfstyle.thermal.fit import standardize
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +143,7 @@ def encode_examples(encoder, pairs: Sequence[Tuple[np.ndarray, np.ndarray]],
     examples = []
     for visible, thermal in pairs:
         visible, thermal = analysis_crop(visible), analysis_crop(thermal)
-        target = (thermal - thermal.mean()) / max(float(thermal.std()), 1e-3)
+        target = standardize(thermal)
         for flip in (False, True):
             rgb = visible[:, ::-1] if flip else visible
             if flip:  # exposure differs between frames and cameras
@@ -231,7 +233,7 @@ def make_step(decoder, loss_net, config: TrainConfig):
         lr.assign(schedule(index))
         return {k: float(v) for k, v in step(*[tf.constant(b) for b in batch]).items()}
 
-    return run, optimizer
+    return run
 
 
 def weights_to_bytes(decoder, config: TrainConfig, extra: Optional[dict] = None) -> bytes:
@@ -285,7 +287,7 @@ def train(examples: Sequence[_Example], loss_net, config: TrainConfig,
         first = start[1]
     else:
         decoder, first = build_decoder(config.width, [f.shape[-1] for f in examples[0].skips]), 0
-    step, _ = make_step(decoder, loss_net, config)
+    step = make_step(decoder, loss_net, config)
     rng = np.random.default_rng([config.seed, first])
     began = time.perf_counter()
     index = first
@@ -317,10 +319,6 @@ def encoder_network(weights):
     from tfstyle.core import vgg
 
     return vgg.build_extractor(weights, list(SKIPS), pooling="avg", normalize=True)
-
-
-def as_dict(out) -> Dict[str, np.ndarray]:
-    return {n: np.asarray(out[n]) for n in SKIPS}
 
 
 def _training_key(names: Sequence[str], weights, config: TrainConfig, size) -> str:

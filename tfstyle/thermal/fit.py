@@ -24,6 +24,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from tfstyle.core.errors import ConfigError, ImageError
+from tfstyle.thermal.config import ROUTES
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,9 @@ def hypercolumns(out, image: np.ndarray, at: Optional[np.ndarray] = None) -> np.
     return np.concatenate(columns, -1)
 
 
-def _standardized(thermal: np.ndarray) -> np.ndarray:
+def standardize(thermal: np.ndarray) -> np.ndarray:
+    """A thermal frame standardized (zero mean, unit spread): what carries
+    over between frames of an automatic-gain camera."""
     return (thermal - thermal.mean()) / max(float(thermal.std()), 1e-3)
 
 
@@ -239,7 +242,7 @@ def _read_examples(net, pairs, size: int, rng, keep_pairs: Optional[list] = None
         # Contiguous folds: a dataset's neighbouring frames (near duplicates)
         # fall in one fold, so they never validate each other.
         folds[i * len(folds) // len(pairs)].add(hypercolumns(out, visible, at).astype(np.float64),
-                                  _standardized(thermal).ravel()[at].astype(np.float64))
+                                  standardize(thermal).ravel()[at].astype(np.float64))
         pixels += (thermal.size, float(thermal.sum()), float(np.square(thermal, dtype=np.float64)
                                                               .sum()))
         if i in keep:
@@ -281,7 +284,6 @@ def _choose_ridge(folds) -> Tuple[float, Dict[str, float]]:
 # ROUTES: "ridge" (the linear map of hypercolumns), "trained" (a decoder
 # trained on the pairs, `tfstyle.thermal.decoder`), "auto": trained from
 # TRAINED_FROM pairs on (measured in docs/infrared.md).
-ROUTES = ("auto", "ridge", "trained")
 TRAINED_FROM = 20
 
 
@@ -291,6 +293,13 @@ def choose_route(route: str, pairs: int) -> str:
     if route == "auto":
         return "trained" if pairs >= TRAINED_FROM else "ridge"
     return route
+
+
+def route_of(data: bytes) -> str:
+    """The route of a fit's .npz bytes, from its listing alone (no weights
+    are decompressed)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        return "trained" if "decoder" in npz.files else "ridge"
 
 
 def fit(examples, *, analysis_size: int = 256, weights=None, net=None, route: str = "auto",

@@ -43,9 +43,7 @@ class InfraredRecipe(Recipe):
                 as_image(content, self.config.size), net, texture, self.config.analysis_size))
         fit = load_fit(self.fit)
         transfer.check_weights(fit, weights)
-        model = transfer.trained_model(fit)
-        texture = transfer.Texture.of_fit(fit, weights) if (
-            self.config.texture > 0 and model is None) else None
+        model, texture = transfer.prepare(fit, weights, self.config)
         return lambda content: transfer.as_rgb(transfer.render(
             fit, net, as_image(content, self.config.size), self.config, texture, model))
 
@@ -55,7 +53,7 @@ class InfraredRecipe(Recipe):
         route = {"route": "examples", "fit_sha256": hashlib.sha256(self.fit).hexdigest()} \
             if self.fit else {"route": "style-only", "style": list(self.styles)}
         if self.fit:
-            from tfstyle.thermal.fit import load_fit
+            from tfstyle.thermal.fit import route_of
 
-            route["fit_route"] = load_fit(self.fit).route
+            route["fit_route"] = route_of(self.fit)
         return {"method": "infrared", **route, **self.config.to_dict()}

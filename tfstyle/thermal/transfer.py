@@ -173,6 +173,14 @@ def trained_model(fit: Fit):
     return weights_from_bytes(fit.decoder)[0]
 
 
+def prepare(fit: Fit, weights, config: InfraredConfig):
+    """(the trained route's decoder or None, the ridge route's texture step
+    or None): what `render` needs, built once per fit."""
+    model = trained_model(fit)
+    texture = Texture.of_fit(fit, weights) if config.texture > 0 and model is None else None
+    return model, texture
+
+
 def render(fit: Fit, net, photo: np.ndarray, config: InfraredConfig,
            texture: Optional[Texture] = None, model=None) -> np.ndarray:
     """[H, W] thermal intensity in [0, 1] of `photo` at its own size;
