@@ -30,6 +30,12 @@ def test_top_level_help_lists_every_command_on_one_line():
         assert len(lines) == 1 and command.summary in lines[0], command.name
 
 
+def test_a_bare_command_lists_the_commands_and_starts_nothing():
+    code, out, err = call()
+    assert code == 2 and not out
+    assert all(c.name in err for c in methods.COMMANDS) and "usage:" in err
+
+
 @pytest.mark.parametrize("command", methods.COMMANDS, ids=lambda c: c.name)
 def test_every_command_has_its_own_help(command):
     code, out, err = call(command.name, "--help")

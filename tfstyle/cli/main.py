@@ -296,7 +296,10 @@ def _error(text: str, code: int) -> int:
 def main(argv: Sequence[str]) -> int:
     """The command line `argv` (argv[0] is the program) run; the exit code."""
     args = list(argv[1:])
-    if args and (args[0] in HELP or args[0] == "help"):
+    if not args:  # a 512 px transfer of the sample is not what a bare command asks for
+        print(overview(), file=sys.stderr)
+        return 2
+    if args[0] in HELP or args[0] == "help":
         print(overview())
         return 0
     command = None
