@@ -339,6 +339,14 @@ def _run(command: methods.Command, run, config, args) -> int:
         return 130
     except MemoryError:
         return _error("out of memory; try a smaller --size", 1)
+    except OSError as exc:
+        from tfstyle.core.fileio import out_of_space
+
+        if not out_of_space(exc):
+            raise
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return _error(f"no space left on the disk{where}; free some and run the same command "
+                      "again (finished outputs are kept, no partial file is left)", 1)
     except Exception as exc:
         tf = sys.modules.get("tensorflow")
         if tf is not None and isinstance(exc, tf.errors.ResourceExhaustedError):

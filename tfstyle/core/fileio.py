@@ -1,6 +1,7 @@
 """Writing files so they appear complete or not at all."""
 
 import contextlib
+import errno
 import os
 import pathlib
 import secrets
@@ -31,7 +32,23 @@ def atomic_write(path):
 def append_line(path, line: str):
     """Appends one line (a record of a log such as a manifest) in a single
     write, flushed to disk, so a crash leaves whole lines only."""
+    existed = os.path.exists(path)
     with open(path, "ab") as f:
-        f.write((line.rstrip("\n") + "\n").encode())
-        f.flush()
-        os.fsync(f.fileno())
+        size = f.tell()
+        try:
+            f.write((line.rstrip("\n") + "\n").encode())
+            f.flush()
+            os.fsync(f.fileno())
+        except OSError:
+            # No partial line (and no empty file this call created) is left.
+            with contextlib.suppress(OSError):
+                f.truncate(size)
+            if not existed and size == 0:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            raise
+
+
+def out_of_space(exc: BaseException) -> bool:
+    """Whether `exc` is a full disk or an exhausted quota."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
