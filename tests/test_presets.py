@@ -25,3 +25,4 @@ def test_a_preset_parses_as_its_command(preset):
     assert given and given <= run.present  # every line of it is a flag that was set
     if preset.stem == "fast":
         assert (config.scales, config.coarse_steps, config.steps) == ((256,), 100, 150)
+

@@ -51,14 +51,37 @@ def contact_sheet(rows: Sequence[Sequence[np.ndarray]], row_labels: Optional[Seq
     xs = [left + sum(widths[:c]) + gap * c for c in range(ncols)]
     for c, lines in enumerate(headers):
         for i, line in enumerate(lines):
-            draw.text((xs[c] + 2, 2 + i * line_h), line, fill="black", font=font)
+            _text(draw, (xs[c] + 2, 2 + i * line_h), line, font)
     for r, row in enumerate(tiles):
         y = top + r * (height + gap)
         if row_labels:
-            draw.text((gap, y + height // 2), row_labels[r], fill="black", font=font, anchor="lm")
+            _text(draw, (gap, y + height // 2), row_labels[r], font, anchor="lm")
         for c, tile in enumerate(row):
             sheet.paste(Image.fromarray(to_uint8(tile)), (xs[c], y))
     return np.asarray(sheet, np.float32) / 255.0
+
+
+def _text(draw, xy, text: str, font, anchor: str = "la"):
+    """`text` drawn in black with each character after an underscore moved
+    left by its own side bearing: the default font's figures are tabular, so
+    "conv1_1" would read "conv1_ 1"."""
+    x, y = xy
+    pieces = text.split("_")
+    for i, piece in enumerate(pieces):
+        piece = piece + ("_" if i < len(pieces) - 1 else "")
+        if i and piece:
+            x -= _ink_offset(piece[0], font)
+        draw.text((x, y), piece, fill="black", font=font, anchor=anchor)
+        x += font.getlength(piece)
+
+
+def _ink_offset(char: str, font) -> int:
+    """Blank columns before `char`'s first inked one, as the font draws it."""
+    probe = Image.new("L", (int(font.getlength(char)) + 4, font.size * 2 if hasattr(
+        font, "size") else 32))
+    ImageDraw.Draw(probe).text((0, 0), char, fill=255, font=font)
+    columns = np.flatnonzero(np.asarray(probe).max(axis=0) > 64)
+    return int(columns[0]) if columns.size else 0
 
 
 def _wrap(text: str, font, width: int) -> list:
