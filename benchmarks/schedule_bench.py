@@ -47,23 +47,24 @@ def child(args):
     """One schedule on one painting in this process; prints a JSON line."""
     setup_child()
     import tfstyle
-    from tfstyle.gatys.config import StyleConfig
+    from tfstyle.core.image import as_image
+    from tfstyle.gatys.passes import total_steps
 
     overrides = {} if args.schedule == DEFAULTS else parse_schedule(args.schedule)[1]
-    config = StyleConfig(size=args.size, **overrides)
-    curve = []
+    config = tfstyle.StyleConfig(size=args.size, **overrides)
+    # The final pass's steps are the last `steps` of the run's planned ones.
+    first_final = total_steps(as_image(args.content).shape[:2], config) - config.steps
+    final_pass = []
 
     def callback(p):
-        curve.append((p.step, p.losses.get("content"), p.losses.get("style")))
+        if p.step > first_final:
+            final_pass.append((p.step, p.losses.get("content"), p.losses.get("style")))
 
     start = time.perf_counter()
     result = tfstyle.transfer(args.content, args.style, config, callback=callback)
     seconds = time.perf_counter() - start
-    final_steps = config.steps
-    planned = curve[-1][0] if curve else 0
-    final_pass = [c for c in curve if c[0] > planned - final_steps]
-    if args.sheet:
-        tfstyle.save_image(args.sheet, result.image)
+    if args.save:
+        tfstyle.save_image(args.save, result.image)
     print(json.dumps({"seconds": seconds, "losses": result.losses, "final_pass": final_pass}))
 
 
@@ -76,17 +77,13 @@ def needed(final_pass, losses):
     return None
 
 
-def sheet(paths, out):
-    from PIL import Image
+def sheet(paths, names, out):
+    """The outputs side by side, each under its schedule's name."""
+    import tfstyle
+    from tfstyle.core.sheet import contact_sheet
 
-    images = [Image.open(p).convert("RGB") for p in paths]
-    width = sum(i.width for i in images)
-    canvas = Image.new("RGB", (width, max(i.height for i in images)), "white")
-    x = 0
-    for image in images:
-        canvas.paste(image, (x, 0))
-        x += image.width
-    canvas.save(out)
+    images = [tfstyle.load_image(p) for p in paths]
+    tfstyle.save_image(out, contact_sheet([images], column_labels=names))
 
 
 def main():
@@ -97,16 +94,21 @@ def main():
     parser.add_argument("--candidates", default="c256:256:100:150")
     parser.add_argument("--sheet", help="a folder for the side-by-side sheets")
     parser.add_argument("--schedule", help=argparse.SUPPRESS)
+    parser.add_argument("--save", help=argparse.SUPPRESS)
     parser.add_argument("--content", help=argparse.SUPPRESS)
     parser.add_argument("--style", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.schedule:
-        args.sheet = args.sheet if args.sheet and args.sheet.endswith(".png") else None
         return child(args)
     content, = image_paths(parser, args, "tubingen.jpg")
     schedules = [DEFAULTS] + args.candidates.split(",")
-    for text in schedules[1:]:
-        parse_schedule(text)  # a malformed candidate fails before any run
+    from tfstyle import StyleConfig, TfstyleError
+
+    for text in schedules[1:]:  # a malformed candidate fails before any run
+        try:
+            StyleConfig(size=args.size, **parse_schedule(text)[1])
+        except (ValueError, TfstyleError) as exc:
+            parser.error(f"--candidates: {text}: {exc}")
     print(f"# {os.cpu_count()} cores; content {content}; size {args.size}; every schedule "
           "ends with the same pass at that size")
     print(f"{'painting':28} {'schedule':10} {'seconds':>8} {'content':>10} {'style':>8} "
@@ -121,7 +123,7 @@ def main():
                 os.makedirs(args.sheet, exist_ok=True)
                 outputs.append(os.path.join(args.sheet, f"{pathlib.Path(painting).stem}_"
                                                         f"{schedule.split(':')[0]}.png"))
-                command.append(f"--sheet={outputs[-1]}")
+                command.append(f"--save={outputs[-1]}")
             out = subprocess.run(command, capture_output=True, text=True, check=True)
             row = json.loads(out.stdout.strip().splitlines()[-1])
             losses = row["losses"]
@@ -136,7 +138,8 @@ def main():
                       f"{needed(row['final_pass'], losses)} of "
                       f"{len(row['final_pass'])} iterations", flush=True)
         if args.sheet:
-            sheet(outputs, os.path.join(args.sheet, f"{pathlib.Path(painting).stem}.png"))
+            sheet(outputs, [s.split(":")[0] for s in schedules],
+                  os.path.join(args.sheet, f"{pathlib.Path(painting).stem}.png"))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ import os
 
 import pytest
 
+from tfstyle import batch
 from tfstyle.cli import main as cli
-from tfstyle.core import fileio
+from tfstyle.core import fileio, samples
+from tfstyle.core.image import save_image
 
 
 def _full(*args, **kwargs):
@@ -42,13 +44,8 @@ def test_dev_full_is_out_of_space():
 
 
 def test_the_command_line_says_so_in_one_line(tmp_path, monkeypatch):
-    from tfstyle import batch
-    from tfstyle.core import samples
-
     photos = tmp_path / "photos"
     photos.mkdir()
-    from tfstyle.core.image import save_image
-
     save_image(photos / "a.png", samples.brushstrokes(64))
 
     def full(path):

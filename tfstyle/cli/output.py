@@ -3,6 +3,7 @@
 Kept free of absl so notebooks and scripts can reuse them.
 """
 
+import dataclasses
 import json
 import pathlib
 import platform
@@ -42,8 +43,7 @@ class ProgressPrinter:
         self._last = 0.0
         self._open = False
         self._inputs, self._overwrite, self._checked = inputs, overwrite, steps
-        self._first = None  # (elapsed, work) at the first report: the tracing step
-        self._first_step = None
+        self._first = None  # the first report: its step traced the graph
         # Every snapshot gets the output's checks now, not after hours of work.
         for step in range(save_every, steps + 1, save_every) if save_every else ():
             check_output_path(snapshot_path(self.output, step), inputs, overwrite)
@@ -52,27 +52,25 @@ class ProgressPrinter:
         done = int(self.width * p.step / max(p.steps, 1))
         bar = "#" * done + "." * (self.width - done)
         parts = ", ".join(f"{k} {v:.4g}" for k, v in p.losses.items() if k != "total")
-        eta = self.eta(p)
-        left = "estimating time left" if eta is None else f"{_duration(eta)} left"
-        pace = p.seconds_per_step
-        if self._first_step is not None and p.step > self._first_step:  # after the tracing step
-            pace = (p.elapsed - self._first[0]) / (p.step - self._first_step)
+        pace = self.pace(p)
+        left = "estimating time left" if pace is None else f"{_duration(pace[1])} left"
+        per_step = p.seconds_per_step if pace is None else pace[0]
         return (f"step {p.step}/{p.steps} [{bar}] loss {p.losses.get('total', float('nan')):.4g}"
-                f" ({parts}) {pace:.2f} s/step, {left}")
+                f" ({parts}) {per_step:.2f} s/step, {left}")
 
-    def eta(self, p):
-        """Seconds left for the whole run (every pass), at the pace since the
-        first report: the first step traces the graph and can take many
-        steps' time. None at the first report."""
-        work = (p.work_done, p.work_total) if p.work_done > 0 and p.work_total > 0 else (
-            float(p.step), float(p.steps))
+    def pace(self, p):
+        """(seconds per step, seconds left for the whole run) at the pace
+        since the first report, which traced the graph and can take many
+        steps' time; None until there is such a pace. The first report seen
+        is kept as the start."""
         if self._first is None:
-            self._first, self._first_step = (p.elapsed, work[0]), p.step
+            self._first = dataclasses.replace(p, image=None)
+        first = self._first
+        seconds, steps = p.elapsed - first.elapsed, p.step - first.step
+        (done, total), before = p.work, first.work[0]
+        if seconds <= 0 or steps <= 0 or done <= before:
             return None
-        elapsed, done = p.elapsed - self._first[0], work[0] - self._first[1]
-        if done <= 0 or elapsed <= 0:
-            return None
-        return elapsed / done * max(work[1] - work[0], 0.0)
+        return seconds / steps, seconds / (done - before) * max(total - done, 0.0)
 
     def __call__(self, p):
         """Receives a `tfstyle.core.progress.Progress`."""

@@ -2,7 +2,7 @@
 optimizations (Gatys' passes, tiles, grid cells, seed batches) and trainings."""
 
 import dataclasses
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -24,6 +24,13 @@ class Progress:
     @property
     def seconds_per_step(self) -> float:
         return self.elapsed / max(self.step - self.first_step, 1)
+
+    @property
+    def work(self) -> Tuple[float, float]:
+        """(done, planned): pixel-steps when the steps' work is known, else steps."""
+        if self.work_done > 0 and self.work_total > 0:
+            return self.work_done, self.work_total
+        return float(self.step), float(self.steps)
 
     @property
     def eta(self) -> float:
