@@ -163,7 +163,7 @@ def render_rows(args, weights, photo, styles, fits, protocol):
             photo, [styles[0]], interpolation_weight=0.5, size=size, style_size=size).image
         rows[STYLE_ONLY] = lambda: tfstyle.infrared(photo, style=styles).image
     for name, fit in fits.items():
-        rows[name] = (lambda f: lambda: tfstyle.infrared(photo, fit=f, model=weights).image)(fit)
+        rows[name] = (lambda f: lambda: tfstyle.infrared(photo, fit=f, vgg_weights=weights).image)(fit)
     return rows
 
 

@@ -263,7 +263,7 @@ def test_tfstyle_adain_is_callable_and_reads_a_model_file_once(model, tmp_path):
                                                   style_size=None), atol=1e-6)
     assert adain.load_model(path) is adain.load_model(str(path))  # cached
     assert tfstyle.adain.AdaIN is adain.AdaIN  # still the module too
-    with pytest.raises(WeightsError, match="no such file"):
+    with pytest.raises(tfstyle.TfstyleError, match="no such file"):  # before anything loads
         tfstyle.adain(image, style, model=tmp_path / "missing.weights.h5")
 
 

@@ -49,7 +49,8 @@ def photos(tmp_path):
 
 def test_pipeline_matches_a_local_run_and_resumes(tmp_path, photos, model_file):
     root, style = photos
-    recipe = AdainRecipe((str(model_file),), (str(style),), AdainConfig(alpha=0.6, size=None))
+    recipe = AdainRecipe(model=str(model_file), style=str(style),
+                         config=AdainConfig(alpha=0.6, size=None))
     local = batch.stylize_dir(root, tmp_path / "local", recipe.renderer())
     result = beam.run(recipe, str(root), str(tmp_path / "beam"))
     assert (result.count("done"), result.count("error")) == (3, 1)
@@ -72,7 +73,7 @@ def test_pipeline_matches_a_local_run_and_resumes(tmp_path, photos, model_file):
 
 def test_one_channel_and_output_inside_input(tmp_path, photos, model_file):
     root, style = photos
-    recipe = AdainRecipe((str(model_file),), (str(style),), AdainConfig(size=None))
+    recipe = AdainRecipe(model=str(model_file), style=str(style), config=AdainConfig(size=None))
     result = beam.run(recipe, str(root), str(root / "styled"), channels=1)
     assert result.count("done") == 3  # the outputs are not read back as inputs
     with Image.open(root / "styled" / "sub" / "c.png") as img:
@@ -82,17 +83,17 @@ def test_one_channel_and_output_inside_input(tmp_path, photos, model_file):
 
 def test_bad_options_are_clear_errors(tmp_path, photos, model_file):
     root, style = photos
-    recipe = AdainRecipe((str(model_file),), (str(style),))
+    recipe = AdainRecipe(model=str(model_file), style=str(style))
     with pytest.raises(ConfigError, match="beam_options"):
         beam.run(recipe, str(root), str(tmp_path / "out"), options="--x='unclosed")
     with pytest.raises(ConfigError, match="model"):
-        AdainRecipe(())
+        AdainRecipe(model=()).check()  # before anything loads
     with pytest.raises(TypeError):
         batch.Recipe()  # the interface: each method has its own recipe
 
 
 def test_empty_or_missing_folders_are_refused_before_the_pipeline(tmp_path, model_file):
-    recipe = AdainRecipe((str(model_file),))
+    recipe = AdainRecipe(model=str(model_file))
     (tmp_path / "empty").mkdir()
     from tfstyle.core.errors import ImageError
 

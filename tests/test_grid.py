@@ -107,12 +107,12 @@ def test_every_method_is_one_call_of_the_package(tiny_weights):
     for old in ("losses", "vgg", "tiles", "summary", "stylize", "adain_transfer"):
         assert not hasattr(tfstyle, old), old
     # Overrides are the config's fields, applied on top of `config`.
-    out = tfstyle.texture(STYLE, StyleConfig(**SMALL), model=tiny_weights, steps=2,
-                          output_size=(24, 20))
+    out = tfstyle.texture(STYLE, StyleConfig(**SMALL), vgg_weights=tiny_weights, steps=2,
+                          output_size=(20, 24))  # (width, height)
     assert out.image.shape == (24, 20, 3) and out.steps == 2
     assert out.settings["steps"] == 2 and set(out.losses) >= {"style"}
     with pytest.raises(ConfigError, match="no setting `stpes`; did you mean `steps`"):
-        tfstyle.reconstruct(CONTENT, model=tiny_weights, stpes=2)
+        tfstyle.reconstruct(CONTENT, vgg_weights=tiny_weights, stpes=2)
 
 
 def test_grid_checks_every_cell_before_running_any(fake_weights):

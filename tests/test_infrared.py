@@ -59,7 +59,7 @@ def test_style_only_moves_the_photo_to_the_thermal_statistics(real_weights):
     visible, _, _ = scene(4)
     thermal = np.random.default_rng(1).beta(2, 5, (SIZE, SIZE)).astype(np.float32)
     result = tfstyle.infrared(visible, style=[np.repeat(thermal[..., None], 3, -1)],
-                              model=real_weights, analysis_size=SIZE)
+                              vgg_weights=real_weights, analysis_size=SIZE)
     grey = tfstyle.core.color.luminance(visible)
     out = result.image[..., 0]
     assert intensity_distance(out, thermal) < 0.7 * intensity_distance(grey, thermal)
@@ -71,7 +71,7 @@ def test_style_only_moves_the_photo_to_the_thermal_statistics(real_weights):
 @pytest.mark.parametrize("hot", ["red", "blue"])
 def test_learns_which_things_are_hot_and_applies_it_to_a_new_layout(hot, real_weights):
     visible, truth, masks = scene(4, hot)
-    result = tfstyle.infrared(visible, pairs(hot), model=real_weights, analysis_size=SIZE)
+    result = tfstyle.infrared(visible, pairs(hot), vgg_weights=real_weights, analysis_size=SIZE)
     out = result.image[..., 0]
     hot_mask, cold_mask = (masks["red"], masks["blue"]) if hot == "red" else \
         (masks["blue"], masks["red"])
@@ -93,8 +93,8 @@ def test_fit_saves_loads_and_renders_the_same(real_weights, tmp_path):
 
     assert file_digest(tmp_path / "fit.npz") == learned.sha256
     photo = scene(5)[0]
-    a = tfstyle.infrared(photo, fit=learned, model=real_weights).image
-    b = tfstyle.infrared(photo, fit=tmp_path / "fit.npz", model=real_weights).image
+    a = tfstyle.infrared(photo, fit=learned, vgg_weights=real_weights).image
+    b = tfstyle.infrared(photo, fit=tmp_path / "fit.npz", vgg_weights=real_weights).image
     np.testing.assert_array_equal(a, b)
 
 
@@ -221,7 +221,7 @@ def test_cli_refuses_twins_of_different_sizes_before_fitting(tmp_path):
 def test_one_pair_is_enough_and_a_fit_keeps_its_analysis_size(tmp_path, real_weights):
     learned = fit_lib.fit(pairs(seeds=(1,)), analysis_size=64, weights=real_weights)
     assert learned.validation == {} and learned.ridge == fit_lib.SINGLE_PAIR_RIDGE
-    result = tfstyle.infrared(scene(4)[0], fit=learned, model=real_weights, texture=0.0)
+    result = tfstyle.infrared(scene(4)[0], fit=learned, vgg_weights=real_weights, texture=0.0)
     assert result.settings["analysis_size"] == 64
 
 
@@ -263,7 +263,7 @@ def test_beam_runs_the_fit_that_travels_in_the_recipe(tmp_path, real_weights, mo
     for seed in (5, 6):
         Image.fromarray((scene(seed)[0] * 255).astype(np.uint8)).save(
             tmp_path / "photos" / f"p{seed}.png")
-    recipe = InfraredRecipe(learned.to_bytes(), config=InfraredConfig(texture=0.0))
+    recipe = InfraredRecipe(learned=learned.to_bytes(), config=InfraredConfig(texture=0.0))
     assert recipe.settings()["fit_sha256"] == learned.sha256
     local = batch.stylize_dir(tmp_path / "photos", tmp_path / "local", recipe.renderer(),
                               channels=1)

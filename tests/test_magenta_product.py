@@ -91,10 +91,10 @@ def test_blends_masks_and_colour(nets, photo, painting):
     two = tfstyle.arbitrary(photo, other, size=None).image
     left = np.zeros((48, 64), np.uint8)
     left[:, :32] = 255
-    placed = tfstyle.arbitrary(photo, [painting, other], masks=[left, 255 - left], size=None).image
+    placed = tfstyle.arbitrary(photo, [painting, other], style_mask=[left, 255 - left], size=None).image
     np.testing.assert_allclose(placed[:, :32], one[:, :32], atol=1e-5)
     np.testing.assert_allclose(placed[:, 32:], two[:, 32:], atol=1e-5)
-    only_left = tfstyle.arbitrary(photo, [painting], masks=[left], size=None).image
+    only_left = tfstyle.arbitrary(photo, [painting], style_mask=[left], size=None).image
     np.testing.assert_allclose(only_left[:, 32:], photo[:, 32:], atol=1e-6)  # no mask: the photo
     blend = tfstyle.arbitrary(photo, [painting, other], style_blend=(1, 0), size=None).image
     np.testing.assert_allclose(blend, one, atol=1e-5)
@@ -105,9 +105,9 @@ def test_blends_masks_and_colour(nets, photo, painting):
     kept_error = np.abs(chroma(kept) - chroma(photo)).mean()  # up to gamut clipping
     assert kept_error < 0.02 and kept_error < np.abs(chroma(one) - chroma(photo)).mean() / 3
     with pytest.raises(ConfigError, match="one or the other"):
-        tfstyle.arbitrary(photo, [painting, other], masks=[left, left], style_blend=(1, 1))
-    with pytest.raises(ConfigError, match="2 masks for 1 styles"):
-        tfstyle.arbitrary(photo, painting, masks=[left, left])
+        tfstyle.arbitrary(photo, [painting, other], style_mask=[left, left], style_blend=(1, 1))
+    with pytest.raises(ConfigError, match="2 `style_mask` for 1 `style`"):
+        tfstyle.arbitrary(photo, painting, style_mask=[left, left])
 
 
 @pytest.mark.slow

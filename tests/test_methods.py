@@ -9,7 +9,7 @@ import pytest
 
 from tfstyle import methods
 from tfstyle.cli import main as cli
-from tfstyle.cli.common import Run
+from tfstyle.cli.run import Run
 from tfstyle.core.options import fields_of
 
 FLAG_COMMANDS = [c for c in methods.COMMANDS if not c.raw]
@@ -58,13 +58,16 @@ def test_every_config_field_is_a_flag_with_the_fields_default(command):
         assert f.name in values, f"{command.name}: {f.name} has no flag"
     # Parsing no flags gives the config's own defaults, field by field.
     values([cli.PROG])
-    run, config = cli.parse(command, [])
+    run, parsed = cli.parse(command, [])
+    config = parsed.config if command.method else parsed
     assert config == command.config()
     for name in command.inputs:
         default = command.defaults.get(name, fields[name].default)
         assert values[name].value == default
         assert getattr(run, name) == fields[name].to_value(default)
-    assert {f.name for f in config_fields} | set(command.inputs) | {"verbose"} == set(fields)
+    own = {f.name for f in command.load("recipe").inputs()} if command.method else set()
+    assert {f.name for f in config_fields} | set(command.inputs) | {"verbose"} | own == \
+        set(fields)
 
 
 def test_every_field_has_help_and_every_run_input_is_used():
@@ -99,8 +102,8 @@ def test_mode_alias_picks_the_same_command_as_the_subcommand(tmp_path):
         assert picked is command
     flagfile = tmp_path / "mode.cfg"
     flagfile.write_text("--mode=multistyle\n--strength=0.5\n")
-    run, config = cli.parse(*cli._take_mode(cli._expand([f"--flagfile={flagfile}"]), None))
-    assert run.command == "multistyle" and config.strength == 0.5
+    run, recipe = cli.parse(*cli._take_mode(cli._expand([f"--flagfile={flagfile}"]), None))
+    assert run.command == "multistyle" and recipe.config.strength == 0.5
 
 
 def test_field_names_in_errors_become_the_commands_flags():

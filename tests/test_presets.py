@@ -19,7 +19,8 @@ def test_a_preset_parses_as_its_command(preset):
     command = methods.BY_NAME["infrared" if preset.stem == "infrared" else "transfer"]
     args = main._expand([f"--flagfile={preset}"])
     command, args = main._take_mode(args, command)
-    run, config = main.parse(command, args)
+    run, recipe = main.parse(command, args)
+    config = recipe.config
     names = {a[2:].split("=", 1)[0] for a in args}
     given = {n[2:] if n.startswith("no") and n[2:] in run.present else n for n in names}
     assert given and given <= run.present  # every line of it is a flag that was set

@@ -92,13 +92,13 @@ def test_trained_route_learns_what_is_hot_and_saves_in_the_fit(real_weights, tmp
                           training=dataclasses.replace(TINY, steps=150))
     assert learned.route == "trained" and learned.decoder
     visible, truth, masks = scene(4)
-    out = tfstyle.infrared(visible, fit=learned, model=real_weights).image[..., 0]
+    out = tfstyle.infrared(visible, fit=learned, vgg_weights=real_weights).image[..., 0]
     assert out[masks["red"]].mean() - out[masks["blue"]].mean() > 0.2
     assert metrics.pearson(out, truth) > 0.6
     learned.save(tmp_path / "fit.npz")
     again = fit_lib.load_fit(tmp_path / "fit.npz")
     assert again.sha256 == learned.sha256 and again.route == "trained"
-    result = tfstyle.infrared(visible, fit=tmp_path / "fit.npz", model=real_weights)
+    result = tfstyle.infrared(visible, fit=tmp_path / "fit.npz", vgg_weights=real_weights)
     np.testing.assert_array_equal(result.image[..., 0], out)
     assert result.settings["fit_route"] == "trained"
 

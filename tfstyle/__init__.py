@@ -43,8 +43,10 @@ __version__ = "0.2.0"
 # faults without it); TFSTYLE_POOL_MEMORY=0 turns it off. See core/runtime.py.
 runtime.pool_memory()
 
-METHODS = ("transfer", "texture", "reconstruct", "grid", "adain", "photoreal", "arbitrary",
-           "multistyle", "infrared", "video")
+from tfstyle import methods as _methods  # noqa: E402 (the registry: no TensorFlow)
+
+# Every method of the registry, and `video` (a clip through any of them).
+METHODS = (*_methods.method_names(), "video")
 
 __all__ = [
     *METHODS, "Result", "StyleConfig", "AdainConfig", "TrainConfig", "PhotorealConfig",
@@ -54,12 +56,27 @@ __all__ = [
     "WeightsError",
 ]
 
-# The methods load with tfstyle/api.py (which imports TensorFlow only when
-# one is called); the method packages are attributes too (`tfstyle.gatys`).
-# `tfstyle.adain` is both: the package, callable as the method.
-__getattr__, __dir__ = attach(
-    __name__, dict.fromkeys(set(METHODS) - {"adain"}, "tfstyle.api"),
+# The methods are made from their recipes by tfstyle/api.py (TensorFlow loads
+# only when one is called), looked up in the registry when first used, so a
+# method `methods.register` adds is `tfstyle.<name>` too. The method
+# packages are attributes as well (`tfstyle.gatys`); `tfstyle.adain` is
+# both: the package, callable as the method.
+_packages_getattr, _packages_dir = attach(
+    __name__, {"video": "tfstyle.api"},
     {**{name: f"tfstyle.{name}" for name in ("adain", "api", "batch", "cli", "clips", "core",
                                              "gatys", "magenta", "methods", "thermal", "wct2")},
-     "metrics": "tfstyle.core.metrics"},
-    before=runtime.import_tensorflow)
+     "metrics": "tfstyle.core.metrics"})
+
+
+def __getattr__(name):
+    command = _methods.BY_NAME.get(name)
+    if command is not None and command.method and name != "adain":
+        from tfstyle.api import method
+
+        runtime.import_tensorflow()  # quietly, before anything else imports it
+        return method(name)
+    return _packages_getattr(name)
+
+
+def __dir__():
+    return sorted({*_packages_dir(), *_methods.method_names(), *__all__})

@@ -30,12 +30,12 @@ __getattr__, __dir__ = attach(__name__, {
 class _Method(types.ModuleType):
     """`tfstyle.adain` is this package and, called, the method: the name is
     both, as `tfstyle.<method>(...)` is for every other method
-    (`tfstyle.adain.api.adain`)."""
+    (`tfstyle.api.method`, made from `AdainRecipe`)."""
 
-    def __call__(self, content, styles, config=None, **kwargs):
-        from tfstyle.adain.api import adain as method
+    def __call__(self, *args, **kwargs):
+        from tfstyle.api import method
 
-        return method(content, styles, config, **kwargs)
+        return method("adain")(*args, **kwargs)
 
 
 sys.modules[__name__].__class__ = _Method

@@ -4,7 +4,7 @@ many workers (Dataflow, Flink, Spark, or the DirectRunner on one machine).
     from tfstyle import adain
     from tfstyle.batch import beam
 
-    recipe = adain.AdainRecipe(("gs://b/adain.weights.h5",), styles=("gs://b/painting.jpg",))
+    recipe = adain.AdainRecipe(model="gs://b/adain.weights.h5", style="gs://b/painting.jpg")
     beam.run(recipe, "gs://b/photos", "gs://b/styled", runner="DataflowRunner",
              options="--project=p --region=europe-west1 --temp_location=gs://b/tmp")
 
@@ -190,6 +190,10 @@ class ClipFn(StylizeFn):
         temporal_weight = TEMPORAL_WEIGHT if temporal_weight is None else temporal_weight
         self.temporal_weight = temporal_weight
         self.settings = dict(self.settings, temporal_weight=temporal_weight)
+
+    def setup(self):
+        # Once per worker: the recipe's renderer for clips.
+        self.render = self.recipe.clip_renderer(read=read_image, fetch=fetch)
 
     def process(self, pair):
         import tempfile

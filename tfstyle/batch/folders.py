@@ -2,7 +2,7 @@
 file never stops the run, and a manifest of what happened.
 
     from tfstyle import adain, batch
-    recipe = adain.AdainRecipe(("m.weights.h5",), styles=("painting.jpg",))
+    recipe = adain.AdainRecipe(model="m.weights.h5", style="painting.jpg")
     batch.stylize_dir("photos/", "styled/", recipe.renderer(), settings=recipe.settings())
 
 A `batch.Recipe` (one per method) says what is done to each image as plain
@@ -26,6 +26,7 @@ from typing import Callable, List, Mapping, Optional
 import numpy as np
 
 from tfstyle.core.errors import ImageError, TfstyleError
+from tfstyle.core.recipe import image_of
 from tfstyle.core.fileio import append_line, atomic_write
 from tfstyle.core.image import encode_image, list_images, saved_settings, writable_suffixes
 
@@ -210,7 +211,7 @@ def render_one(source, target, render: Callable, settings: Mapping, *, overwrite
     metadata = {"Software": "tfstyle", "tfstyle:input": str(source),
                 "tfstyle:settings": json.dumps(dict(settings), sort_keys=True)}
     try:
-        image = render(storage.read(source))
+        image = image_of(render(storage.read(source)))
         storage.write(target, encode_image(image, pathlib.PurePath(str(target)).suffix,
                                            metadata, channels))
         return BatchItem(str(source), str(target), "done", time.monotonic() - began)

@@ -6,8 +6,9 @@
     python main.py --mode=photoreal ...   (the old spelling: --mode=NAME picks the command)
 
 Every command and its flags come from the registry (`tfstyle.methods`): a
-flag is a field of the command's config or of `cli.common.Run`, with that
-field's name, default and help. This module parses the flags with absl
+flag is a field of `cli.run.Run` (the door: outputs, folders, clips), of the
+command's recipe (the method's inputs) or of its config (its settings), with
+that field's name, default and help. This module parses the flags with absl
 (flagfiles included: --flagfile=presets/paper.cfg), builds the run and the
 config, calls the command's runner, and prints a library error as one line,
 with the fields it names written as the flags that set them.
@@ -26,9 +27,16 @@ from tfstyle.core.options import Field, fields_of
 
 PROG = "tfstyle"
 HELP = ("-h", "--help", "--helpfull", "-help", "--helpshort")
-# Flags naming input files: an error about a flag typed later waits for theirs.
-INPUT_FLAGS = ("content", "style", "style_mask", "style_source_mask", "content_labels",
-               "style_labels")
+
+
+def input_flags() -> Tuple[str, ...]:
+    """Flags naming input images: an error about a flag typed later waits
+    for theirs. `content`, and every recipe's image fields."""
+    names = ["content"]
+    for c in methods.COMMANDS:
+        if c.method:
+            names += [n for n in c.load("recipe").image_fields if n not in names]
+    return tuple(names)
 
 
 class UsageError(Exception):
@@ -37,11 +45,11 @@ class UsageError(Exception):
 
 def command_fields(command: methods.Command) -> Tuple[Field, ...]:
     """The command's flags: its `Run` inputs (with its own defaults and help),
-    then its config's fields."""
-    from tfstyle.cli.common import Run
+    its recipe's inputs, then its config's fields."""
+    from tfstyle.cli.run import Run
 
     run_fields = {f.name: f for f in fields_of(Run)}
-    out = []
+    door = []
     for name in command.inputs + ("verbose",):
         f = run_fields[name]
         changes = {}
@@ -49,7 +57,12 @@ def command_fields(command: methods.Command) -> Tuple[Field, ...]:
             changes["default"] = command.defaults[name]
         if name in command.help:
             changes["help"] = command.help[name]
-        out.append(f.__class__(**{**f.__dict__, **changes}))
+        door.append(f.__class__(**{**f.__dict__, **changes}))
+    # The photo, the method's own inputs, then the outputs and the rest.
+    out = [f for f in door if f.name == "content"]
+    if command.method:
+        out.extend(command.load("recipe").inputs())
+    out.extend(f for f in door if f.name != "content")
     if command.config is not None:
         out.extend(f for f in fields_of(command.config) if f.name not in command.skip)
     return tuple(out)
@@ -104,9 +117,11 @@ def _wrap(text: str, indent: int) -> str:
 def command_help(command: methods.Command) -> str:
     lines = [f"usage: {PROG} {command.name} [--flag=value ...] [--flagfile=FILE]", "",
              _wrap(command.summary, 0), ""]
-    groups = [("inputs and outputs", [f for f in command_fields(command) if f.owner == "Run"]),
-              (f"settings ({command.config.__name__})" if command.config else "settings",
-               [f for f in command_fields(command) if f.owner != "Run"])]
+    fields = command_fields(command)
+    config = command.config.__name__ if command.config else ""
+    groups = [("inputs and outputs", [f for f in fields if f.owner != config]),
+              (f"settings ({config})" if config else "settings",
+               [f for f in fields if config and f.owner == config])]
     for title, fields in groups:
         if not fields:
             continue
@@ -206,8 +221,9 @@ def _unknown(command: methods.Command, token: str) -> str:
 
 
 def parse(command: methods.Command, args: List[str]):
-    """(Run, config) of a command line, or UsageError / TfstyleError."""
-    from tfstyle.cli.common import Run
+    """(Run, recipe) of a method's command line ((Run, config) of another
+    command), or UsageError / TfstyleError."""
+    from tfstyle.cli.run import Run
 
     values = flag_values(command)
     try:
@@ -225,10 +241,17 @@ def parse(command: methods.Command, args: List[str]):
     run_values = {f.name: f.to_value(values[f.name].value) for f in fields if f.owner == "Run"}
     run = Run(command=command.name, present=present, **run_values)
     config = None
+    recipe_names = set()
+    if command.method:
+        recipe_names = {f.name for f in command.load("recipe").inputs()}
     if command.config is not None:
-        config = command.config(**{f.name: f.to_value(values[f.name].value)
-                                   for f in fields if f.name not in run_names})
-    return run, config
+        config = command.config(**{f.name: f.to_value(values[f.name].value) for f in fields
+                                   if f.name not in run_names | recipe_names})
+    if not command.method:
+        return run, config
+    return run, command.load("recipe")(
+        config=config, **{f.name: f.to_value(values[f.name].value) for f in fields
+                          if f.name in recipe_names})
 
 
 def as_flags(message: str, command: Optional[methods.Command]) -> str:
@@ -263,6 +286,7 @@ def _first_typed_error(args: Sequence[str], message: str,
     culprit = min(named, default=len(args))
     from tfstyle.core.image import check_output_path
 
+    image_flags = input_flags()
     keeps = "--overwrite" not in args and not any(a.startswith("--content_dir") for a in args)
     # A clip's output (a clip or a folder of frames) is checked by its run.
     keeps = keeps and not _clip_run(args)
@@ -271,7 +295,7 @@ def _first_typed_error(args: Sequence[str], message: str,
         if not token.startswith("--") or not value:
             continue
         try:
-            if name in INPUT_FLAGS and not is_video(value):  # a clip is probed by its run
+            if name in image_flags and not is_video(value):  # a clip is probed by its run
                 check_readable([value])
             elif name == "output" and keeps:
                 check_output_path(value, (), False)

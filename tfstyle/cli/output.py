@@ -102,6 +102,20 @@ class ProgressPrinter:
             self._open = False
 
 
+class FramePrinter:
+    """A line per frame (one updated line on a terminal) with the ETA."""
+
+    def __init__(self, stream):
+        self.stream, self.tty = stream, hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, done: int, expected, seconds: float):
+        total = expected or done
+        bar = "#" * (16 * done // max(total, 1)) + "." * (16 - 16 * done // max(total, 1))
+        line = f"[{bar[:16]}] frame {done}/{expected or '?'} ({seconds:.1f} s)"
+        self.stream.write(("\r" + line + "\x1b[K") if self.tty else line + "\n")
+        self.stream.flush()
+
+
 def sidecar_path(output) -> pathlib.Path:
     """``out.png`` -> ``out.json``: the run's record beside the image; a
     folder of frames (``frames/``, ``run1.5/``) -> ``frames.json``,

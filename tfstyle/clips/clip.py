@@ -54,7 +54,8 @@ class ClipInfo:
     audio: bool
 
 
-def _ffmpeg() -> str:
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary imageio-ffmpeg ships (a one-line error without it)."""
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -64,7 +65,7 @@ def _ffmpeg() -> str:
 
 def _streams(path) -> str:
     """ffmpeg's description of the file's streams (its stderr for -i)."""
-    proc = subprocess.run([_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True,
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True,
                           text=True)
     return proc.stderr
 
@@ -82,7 +83,7 @@ def probe(path) -> ClipInfo:
     if suffix not in FFMPEG_SUFFIXES:
         raise ImageError(f"{path}: not a clip ({', '.join(VIDEO_SUFFIXES)} or a folder of "
                          "frames)")
-    _ffmpeg()
+    ffmpeg_exe()
     import imageio_ffmpeg
 
     reader = None

@@ -158,12 +158,12 @@ def encode(store: FrameStore, output, info: ClipInfo, count: int):
 
 
 def _encode_command(store: FrameStore, path: pathlib.Path, info: ClipInfo, count: int) -> list:
-    from tfstyle.clips.clip import _ffmpeg
+    from tfstyle.clips.clip import ffmpeg_exe
 
     suffix = path.suffix.lower()
     if suffix != ".gif" and suffix not in FFMPEG_SUFFIXES:
         raise ImageError(f"cannot write a clip as {suffix}")
-    command = [_ffmpeg(), "-y", "-loglevel", "error", "-framerate", f"{info.fps:g}", "-i",
+    command = [ffmpeg_exe(), "-y", "-loglevel", "error", "-framerate", f"{info.fps:g}", "-i",
                str(store.folder / "%06d.png")]
     audio = takes_audio(path, info)
     if audio:

@@ -12,6 +12,7 @@ import numpy as np
 
 from tfstyle.clips.temporal import HISTORY, at_size
 from tfstyle.core.errors import ImageError
+from tfstyle.core.recipe import FrameRenderer
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,10 @@ def stylize_clip(source, output, render: Callable[[np.ndarray], np.ndarray], *,
 
 
 def _next(render, blend, frame: np.ndarray, weight: float) -> np.ndarray:
-    """The next output frame: a renderer with its own temporal method
+    """The next output frame: a `FrameRenderer` with its own temporal step
     (`follow`, Gatys') gets the earlier outputs warped onto the frame and
     their masks (`long_term`); the others are blended."""
-    follow = getattr(render, "follow", None)
+    follow = render.follow if isinstance(render, FrameRenderer) else None
     if follow is None or weight <= 0 or blend.previous_output is None:
         return blend(frame, render(frame))
     warped, masks = long_term(blend, frame, blend.previous_output.shape[:2])
@@ -158,18 +159,6 @@ def check_output(source, output, overwrite: bool):
                          "frames would be read back as input")
     if not is_frames_folder(output) and out.exists() and not overwrite:
         raise ImageError(f"{output} exists; pass `overwrite` to replace it")
-
-
-def style_of(recipe):
-    """The style image a recipe's frames are measured against (its first,
-    or the embedded painting), or None: no style image (a fit, built-in styles)."""
-    from tfstyle.core.image import load_image
-    from tfstyle.core.recipe import default_styles
-
-    styles = getattr(recipe, "styles", None)
-    if styles is None or getattr(recipe, "fit", b""):
-        return None
-    return default_styles(styles, load_image)[0]
 
 
 def measure(info, store, count: int, style=None, weights=None):

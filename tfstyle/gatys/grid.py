@@ -9,7 +9,7 @@ network and one set of targets, encoded once.
 
 import dataclasses
 import time
-from typing import Optional, Sequence, Tuple
+from typing import Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class GridResult:
     column_labels: Tuple[str, ...]
     seconds: float                 # wall time of the whole grid
     weights_sha256: str
+    record: Optional[Mapping] = None  # the run's record, where a recipe made it
 
     @property
     def image(self) -> np.ndarray:
@@ -59,6 +60,8 @@ class GridResult:
 
     @property
     def settings(self) -> dict:
+        if self.record is not None:
+            return dict(self.record)
         return {"method": "grid", "rows": list(self.row_labels),
                 "columns": list(self.column_labels)}
 

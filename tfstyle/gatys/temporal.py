@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfstyle.core.image import as_image
+from tfstyle.core.recipe import FrameRenderer
 from tfstyle.gatys.config import StyleConfig
 
 # lambda for temporal_weight 0.5, per unit of the content term's size (its
@@ -65,7 +66,7 @@ class TemporalObjective:
         return parts
 
 
-class ClipRenderer:
+class ClipRenderer(FrameRenderer):
     """A Gatys recipe's renderer for clips: `render(frame)` is the whole
     method (the first frame, or every frame without temporal consistency);
     `render.follow(frame, warped, masks, weight)` a later frame (lists,

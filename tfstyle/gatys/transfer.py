@@ -38,10 +38,13 @@ class StyleResult:
     seconds: float                 # wall time of the optimization
     weights_sha256: str            # identifies the VGG19 weights used
     config: StyleConfig
+    record: Optional[Mapping] = None  # the run's record, where a recipe made it
 
     @property
     def settings(self) -> dict:
-        """The config as JSON values, as every method's `Result` has it."""
+        """The run's record (a recipe's), or the config as JSON values."""
+        if self.record is not None:
+            return dict(self.record)
         return dict(self.config.to_dict(), method="gatys")
 
 
