@@ -7,8 +7,9 @@ from tfstyle.adain.config import AdainConfig
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 from tfstyle.core.options import option
-from tfstyle.core.recipe import (EMBEDDED_STYLE, Recipe, check_files, default_styles, files_of,
-                                 images, paths, set_field)
+from tfstyle.core.recipe import (EMBEDDED_STYLE, MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP,
+                                 Recipe, check_files, default_styles, files_of, images, paths,
+                                 set_field)
 
 NEEDS_MODEL = ("adain needs a `model`: FILE.weights.h5 (from train-adain), or the official "
                "release's vgg_normalised.pth,decoder.pth")
@@ -23,14 +24,10 @@ class AdainRecipe(Recipe):
 
     command = "adain"
     image_fields = ("style", "style_mask")
-    single_image = {"style_mask": "masks belong to one content image; not with `content_dir`"}
+    single_image = {"style_mask": MASKS_ONE_IMAGE}
 
-    style: Tuple[str, ...] = option(
-        (), "Style image; repeat the flag for several (default: tfstyle's embedded painting).",
-        repeat=True)
-    style_mask: Tuple[str, ...] = option(
-        (), "One mask per style, white where that style goes; pixels no mask covers keep the "
-        "content photo.", repeat=True)
+    style: Tuple[str, ...] = option((), STYLE_HELP, repeat=True)
+    style_mask: Tuple[str, ...] = option((), STYLE_MASK_HELP, repeat=True)
     model: Tuple[str, ...] = option(
         (), "Required: a .weights.h5 from train-adain, or the official release's "
         "vgg_normalised.pth,decoder.pth pair.")

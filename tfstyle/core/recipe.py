@@ -33,6 +33,11 @@ from tfstyle.core.options import fields_of
 
 # How manifests and PNGs name the embedded style when no style is given.
 EMBEDDED_STYLE = "embedded:brushstrokes(512, seed=0)"
+# The help of the inputs several methods share (their flags read the same everywhere).
+STYLE_HELP = "Style image; repeat the flag for several (default: tfstyle's embedded painting)."
+STYLE_MASK_HELP = ("One mask per style, white where that style goes; pixels no mask covers keep "
+                   "the content photo.")
+MASKS_ONE_IMAGE = "masks belong to one content image; not with `content_dir`"
 
 
 class FrameRenderer:

